@@ -1,0 +1,35 @@
+# Two commands matter: `make demo` and `make test`. Both install what they need (Debian, as root).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PYTEST_ARGS ?=
+
+.PHONY: deps test unit-and-integration sanity lint demo bench clean
+
+deps:
+	VENV=$(VENV) PYTHON=$(PYTHON) ./scripts/install-deps.sh
+
+# Every test: pytest (unit tests, real servers, module and playbook runs), ansible-test sanity, ansible-lint.
+test: deps
+	$(MAKE) unit-and-integration
+	$(MAKE) sanity
+	$(MAKE) lint
+
+unit-and-integration:
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# ansible-test needs the collection under ansible_collections/<ns>/<name>/ and its own venv.
+sanity:
+	PYTHON=$(PYTHON) ./scripts/sanity.sh
+
+lint:
+	$(VENV)/bin/ansible-lint --profile production
+
+demo: deps
+	./scripts/demo.sh
+
+bench: deps
+	$(VENV)/bin/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf .build tests/output bench/output

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Install what the tests, the benchmark and the demo need on a fresh Debian machine (run as root).
+# Idempotent: a second run only checks. Services are installed, never started: tests start their own
+# servers on 127.0.0.1 high ports.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  dovecot-imapd dovecot-core        # IMAP source and destination in tests
+  bind9 bind9-utils knot knot-dnsutils pdns-server pdns-backend-sqlite3 sqlite3  # DNS servers in tests
+  isync                             # mbsync, a peer in the benchmark
+  openssl shellcheck rsync make
+)
+VENV=${VENV:-.venv}
+PYTHON=${PYTHON:-python3}
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then echo "install-deps: need root to apt-get install ${missing[*]}" >&2; exit 1; fi
+  # Keep the packages' own services from starting on the standard ports.
+  created_policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && created_policy=1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ -n "$created_policy" ] && rm -f /usr/sbin/policy-rc.d
+  # Debian starts some of them anyway on systems without policy-rc.d support; stop what runs.
+  for svc in dovecot named knot pdns_server; do pkill -x "$svc" 2>/dev/null || true; done
+fi
+# AppArmor or the packages' defaults are not used by our fixtures: each server gets its own config.
+
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PYTHON" -m venv "$VENV"
+fi
+stamp="$VENV/.requirements.$(sha256sum requirements-dev.txt | cut -c1-16)"
+if [ ! -e "$stamp" ]; then
+  "$VENV/bin/pip" install -q --upgrade pip
+  "$VENV/bin/pip" install -q -r requirements-dev.txt
+  touch "$stamp"
+fi
