@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) Mailwave engineers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# NOTE: THIS IS ONLY FOR USE BY THE mailwave.migrate COLLECTION. It is PRIVATE to the collection.
+
+"""Which providers exist, the options every DNS module shares, and how a provider is built.
+
+A provider ``<name>`` lives in ``_dns/<name>.py`` with ``class Provider`` and ``ARGUMENT_SPEC``
+(see provider.py); it is imported lazily, by name, only when a module uses it. Adding a provider
+means adding its file, its name to PROVIDERS, and its options to COMMON_ARGUMENT_SPEC and to
+doc_fragments/_dns.py.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.mailwave.migrate.plugins.module_utils._dns.provider import DNSError
+
+PACKAGE = "ansible_collections.mailwave.migrate.plugins.module_utils._dns"
+
+PROVIDERS = ("rfc2136", "powerdns", "ovh", "gandi", "cloudflare")
+
+TSIG_ALGORITHMS = ("hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512")
+
+# Every DNS module takes these (documented in doc_fragments/_dns.py). Secrets: no_log and an
+# environment variable, so that they need not appear in a playbook.
+COMMON_ARGUMENT_SPEC = dict(
+    provider=dict(type="str", required=True, choices=list(PROVIDERS)),
+    zone=dict(type="str", required=True),
+    # rfc2136
+    server=dict(type="str"),
+    port=dict(type="int", default=53),
+    key_name=dict(type="str", no_log=False),
+    key_secret=dict(type="str", no_log=True, fallback=(env_fallback, ["MAILWAVE_DNS_KEY_SECRET"])),
+    key_algorithm=dict(type="str", default="hmac-sha256", choices=list(TSIG_ALGORITHMS), no_log=False),
+    protocol=dict(type="str", default="tcp", choices=["tcp", "udp"]),
+    # powerdns
+    api_url=dict(type="str", fallback=(env_fallback, ["PDNS_API_URL"])),
+    api_key=dict(type="str", no_log=True, fallback=(env_fallback, ["PDNS_API_KEY"])),
+    server_id=dict(type="str", default="localhost"),
+    # ovh
+    endpoint=dict(type="str", fallback=(env_fallback, ["OVH_ENDPOINT"])),
+    application_key=dict(type="str", no_log=True, fallback=(env_fallback, ["OVH_APPLICATION_KEY"])),
+    application_secret=dict(type="str", no_log=True, fallback=(env_fallback, ["OVH_APPLICATION_SECRET"])),
+    consumer_key=dict(type="str", no_log=True, fallback=(env_fallback, ["OVH_CONSUMER_KEY"])),
+    # gandi, cloudflare
+    api_token=dict(type="str", no_log=True, fallback=(env_fallback, ["MAILWAVE_DNS_API_TOKEN"])),
+    # HTTP providers
+    validate_certs=dict(type="bool", default=True),
+    request_timeout=dict(type="float", default=10.0),
+)
+
+COMMON_REQUIRED_TOGETHER = [["key_name", "key_secret"]]
+
+
+def common_argument_spec(**extra):
+    """A fresh copy of COMMON_ARGUMENT_SPEC updated with the module's own options."""
+    spec = dict((k, dict(v)) for k, v in COMMON_ARGUMENT_SPEC.items())
+    spec.update(extra)
+    return spec
+
+
+def load_provider_module(name):
+    """Import _dns/<name>.py. Raises DNSError when unknown or not importable."""
+    if name not in PROVIDERS:
+        raise DNSError("unknown DNS provider %r; choose one of: %s" % (name, ", ".join(PROVIDERS)))
+    try:
+        return importlib.import_module("%s.%s" % (PACKAGE, name))
+    except ImportError as exc:
+        raise DNSError("DNS provider %r cannot be loaded (%s); check that the collection is complete and "
+                       "that the Python libraries of requirements.txt are installed" % (name, exc))
+
+
+def missing_options(name, params):
+    """The required options of provider `name` that are not set in params."""
+    module = load_provider_module(name)
+    spec = getattr(module, "ARGUMENT_SPEC", {}) or {}
+    return sorted(opt for opt, desc in spec.items() if desc.get("required") and params.get(opt) in (None, ""))
+
+
+def create_provider(params):
+    """Build the provider selected by params['provider'] for params['zone']. Raises DNSError."""
+    name = params["provider"]
+    module = load_provider_module(name)
+    missing = missing_options(name, params)
+    if missing:
+        raise DNSError("provider %s needs the option(s) %s (or their environment variables, see the module "
+                       "documentation)" % (name, ", ".join(missing)))
+    return module.Provider(params["zone"], params)
