@@ -1,0 +1,158 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) Mailwave engineers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# NOTE: THIS IS ONLY FOR USE BY THE mailwave.migrate COLLECTION. It is PRIVATE to the collection.
+
+"""The small HTTP client of the DNS API providers (OVH, Gandi LiveDNS, Cloudflare).
+
+requests-based, TLS verified by default, bounded retries: on connection errors, on 429 (honouring
+Retry-After), and on 502/503/504 (plus 500 for idempotent methods). Error messages carry the method,
+the URL path and the status, never a header (headers hold the credentials).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+
+try:
+    import requests
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - reported by the modules
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = exc
+
+from ansible_collections.mailwave.migrate.plugins.module_utils._dns.provider import (
+    DNSConnectionError,
+    DNSError,
+)
+
+IDEMPOTENT = frozenset(("GET", "HEAD", "PUT", "DELETE", "OPTIONS"))
+RETRY_ALWAYS = frozenset((429, 502, 503, 504))
+
+
+class HttpResponse:
+    """status, headers (case-insensitive), text, and json() of one answer."""
+
+    def __init__(self, method, url, status, headers, content):
+        self.method = method
+        self.url = url
+        self.status = status
+        self.headers = headers
+        self.content = content
+
+    @property
+    def text(self):
+        return self.content.decode("utf-8", "replace")
+
+    def json(self):
+        if not self.content:
+            return None
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            raise DNSError("%s %s answered HTTP %d with a body that is not JSON: %.200s"
+                           % (self.method, _path_of(self.url), self.status, self.text))
+
+    @property
+    def ok(self):
+        return 200 <= self.status < 300
+
+
+def _path_of(url):
+    """The URL without scheme://host (for messages); the query string is kept (no secrets in it)."""
+    rest = url.split("://", 1)[-1]
+    return "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+
+
+def retry_after_seconds(value, now=None):
+    """Retry-After as delay seconds or an HTTP date -> seconds (>= 0), None if absent/garbled."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+class HttpClient:
+    """One requests.Session to one API base URL."""
+
+    def __init__(self, base_url, validate_certs=True, timeout=30, retries=4, backoff=0.5, max_delay=30.0,
+                 user_agent="mailwave.migrate", sleep=time.sleep):
+        if not HAS_REQUESTS:
+            raise DNSError("the Python library requests is needed on the host that runs the module: "
+                           "pip install requests (%s)" % REQUESTS_IMPORT_ERROR)
+        self.base_url = base_url.rstrip("/")
+        self.validate_certs = validate_certs
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_delay = max_delay
+        self.sleep = sleep
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = user_agent
+
+    def url(self, path, query=None):
+        """Full URL of path (below the base URL) with an encoded query string, in a fixed order."""
+        url = self.base_url + path
+        if query:
+            from urllib.parse import urlencode
+            url += "?" + urlencode([(k, v) for k, v in query if v is not None])
+        return url
+
+    def request(self, method, path, query=None, json_body=None, headers=None, sign=None):
+        """Send; return HttpResponse whatever the status (callers map errors), after bounded retries.
+
+        json_body is serialised once (compact), so that a signature computed over it by ``sign``
+        (called as sign(method, url, body_text) -> extra headers, before every attempt) matches
+        the bytes sent.
+        """
+        url = self.url(path, query)
+        body = "" if json_body is None else json.dumps(json_body, separators=(",", ":"), sort_keys=True)
+        attempt = 0
+        while True:
+            attempt += 1
+            send_headers = dict(headers or {})
+            if json_body is not None:
+                send_headers["Content-Type"] = "application/json"
+            if sign is not None:
+                send_headers.update(sign(method, url, body))
+            try:
+                resp = self.session.request(method, url, data=body.encode("utf-8") if body else None,
+                                            headers=send_headers, timeout=self.timeout,
+                                            verify=self.validate_certs, allow_redirects=False)
+            except requests.exceptions.SSLError as exc:
+                raise DNSConnectionError("TLS error talking to %s: %s. Check the certificate (or the api_url), "
+                                         "do not disable verification in production"
+                                         % (self.base_url.split("/")[2], type(exc).__name__))
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+                if attempt <= self.retries:
+                    self.sleep(min(self.max_delay, self.backoff * (2 ** (attempt - 1))))
+                    continue
+                raise DNSConnectionError("cannot reach %s (%s %s) after %d attempts: %s. Check the API URL/"
+                                         "endpoint and the network" % (self.base_url.split("/")[2], method,
+                                                                        _path_of(url), attempt,
+                                                                        type(exc).__name__))
+            status = resp.status_code
+            retryable = status in RETRY_ALWAYS or (status == 500 and method in IDEMPOTENT)
+            if retryable and attempt <= self.retries:
+                delay = retry_after_seconds(resp.headers.get("Retry-After"))
+                if delay is None:
+                    delay = self.backoff * (2 ** (attempt - 1))
+                self.sleep(min(self.max_delay, delay))
+                continue
+            return HttpResponse(method, url, status, resp.headers, resp.content)
+
+    def close(self):
+        self.session.close()

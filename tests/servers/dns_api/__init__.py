@@ -1,0 +1,1 @@
+"""In-memory emulators of the DNS providers' HTTP APIs (OVH, Gandi LiveDNS, Cloudflare) for the tests."""
