@@ -1,0 +1,290 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) Mailwave engineers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# NOTE: THIS IS ONLY FOR USE BY THE mailwave.migrate COLLECTION. It is PRIVATE to the collection.
+
+"""The wave report: one JSON fragment per domain, merged into report.json and report.md for the run.
+
+Each domain writes its fragment when it ends (success or failure), so the report exists even when
+every domain failed and later plays never ran. Fragments are merged under a lock: domains finish in
+parallel.
+"""
+
+from __future__ import annotations
+
+import datetime
+import fcntl
+import glob
+import json
+import os
+
+from ansible_collections.mailwave.migrate.plugins.module_utils._common.files import (
+    ensure_private_dir,
+    write_private_file,
+)
+
+PHASES = ("preflight", "backup", "provision", "sync", "cutover", "finalize", "notify", "rollback")
+_SECRET_KEYS = ("password", "source_password", "oauth2_token", "source_oauth2_token", "api_key", "key_secret",
+                "application_secret", "consumer_key", "api_token", "invocation")
+
+
+def _first(data, *keys, default=None):
+    """The first key present (dotted paths allowed) in a module result whose exact shape may vary."""
+    for key in keys:
+        cur = data
+        for part in key.split("."):
+            if isinstance(cur, dict) and part in cur:
+                cur = cur[part]
+            else:
+                cur = None
+                break
+        if cur is not None:
+            return cur
+    return default
+
+
+def scrub(value):
+    """Drop anything that looks like a secret or a module invocation from data bound for the report."""
+    if isinstance(value, dict):
+        return {k: scrub(v) for k, v in value.items() if k not in _SECRET_KEYS}
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    return value
+
+
+def _by_address(results):
+    """Index a list of (loop or async) results by the mailbox address they were run for."""
+    index = {}
+    for res in results or []:
+        if not isinstance(res, dict):
+            continue
+        item = res.get("item") or res.get("mailbox") or {}
+        address = res.get("address") or (item.get("address") if isinstance(item, dict) else None)
+        if not address and isinstance(item, dict):
+            address = _first(item, "item.address", "item.item.address")
+        if address:
+            index[str(address).lower()] = res
+    return index
+
+
+def _errors_of(res):
+    errors = []
+    for err in _first(res, "errors", default=[]) or []:
+        if isinstance(err, dict):
+            errors.append("; ".join("%s: %s" % (k, v) for k, v in sorted(err.items()) if v not in (None, "")))
+        else:
+            errors.append(str(err))
+    if res.get("failed") and res.get("msg"):
+        errors.insert(0, str(res["msg"]))
+    return errors
+
+
+def mailbox_entry(box, info, sync, quota):
+    """One mailbox's line of the report from the raw results of imap_mailbox_info and imap_sync."""
+    entry = {"address": box.get("address"), "name": box.get("name")}
+    if info:
+        entry["source"] = {
+            "messages": _first(info, "total.messages", "totals.messages", "messages", "count"),
+            "bytes": _first(info, "total.bytes", "totals.bytes", "bytes", "size"),
+            "folders": len(_first(info, "folders", default=[]) or []),
+            "newest_inbox": _first(info, "newest.inbox", "newest_inbox", "activity.newest_inbox"),
+            "newest_sent": _first(info, "newest.sent", "newest_sent", "activity.newest_sent"),
+        }
+        if info.get("failed"):
+            entry["source"]["error"] = str(info.get("msg"))
+    if quota is not None:
+        entry["quota_mib"] = quota
+    if sync:
+        totals = _first(sync, "totals", "total", default={}) or {}
+        entry["copy"] = {
+            "source_messages": _first(totals, "source_messages", "found_source", "messages_source", "source"),
+            "destination_messages": _first(totals, "destination_messages", "found_destination",
+                                           "messages_destination", "destination"),
+            "copied": _first(totals, "copied", "transferred", "messages_copied"),
+            "skipped": _first(totals, "skipped"),
+            "bytes": _first(totals, "bytes_copied", "bytes", "copied_bytes"),
+            "changed": bool(sync.get("changed")),
+            "verdict": _first(sync, "verdict"),
+            "seconds": _first(sync, "elapsed", "seconds", "duration", "delta"),
+        }
+        entry["errors"] = _errors_of(sync)
+        entry["verified"] = bool(not sync.get("failed") and not entry["errors"]
+                                 and _first(sync, "complete", "verified", default=True))
+    return entry
+
+
+def domain_fragment(params):
+    """The report's record of one domain from the module's parameters."""
+    boxes = params.get("mailboxes") or []
+    infos = _by_address(params.get("source_info"))
+    syncs = _by_address(params.get("sync_results"))
+    quotas = {str(k).lower(): v for k, v in (params.get("quotas") or {}).items()}
+    failure = params.get("failure") or {}
+    status = "failed" if failure else ("dry-run" if params.get("check_mode") else "ok")
+    entries = [mailbox_entry(b, infos.get(b.get("address", "").lower()), syncs.get(b.get("address", "").lower()),
+                             quotas.get(b.get("address", "").lower())) for b in boxes]
+    if not failure and any(e.get("errors") for e in entries):
+        status = "incomplete"
+    return scrub({
+        "domain": params["domain"],
+        "status": status,
+        "failed_phase": failure.get("phase"),
+        "error": failure.get("msg"),
+        "phases": params.get("timings") or {},
+        "mailboxes": entries,
+        "abandoned": params.get("abandoned") or [],
+        "warnings": params.get("warnings") or [],
+        "dns": {
+            "before": params.get("dns_before") or [],
+            "after": params.get("dns_after") or [],
+            "backup": params.get("backup") or {},
+            "propagation": params.get("propagation") or {},
+        },
+        "written": _now(),
+    })
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _size(num):
+    if num in (None, ""):
+        return "-"
+    try:
+        num = float(num)
+    except (TypeError, ValueError):
+        return str(num)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if num < 1024 or unit == "GiB":
+            return ("%d %s" % (num, unit)) if unit == "B" else ("%.1f %s" % (num, unit))
+        num /= 1024.0
+    return str(num)
+
+
+def _cell(value):
+    if value in (None, ""):
+        return "-"
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _records(records):
+    lines = []
+    for rec in records or []:
+        if not isinstance(rec, dict):
+            lines.append(str(rec))
+            continue
+        values = rec.get("value", rec.get("values", []))
+        if not isinstance(values, list):
+            values = [values]
+        lines.append("%s %s %s %s" % (rec.get("record", rec.get("name", "@")) or "@", rec.get("ttl", "-"),
+                                      rec.get("type", "?"), " ".join(str(v) for v in values)))
+    return lines
+
+
+def summarize(report):
+    """A few lines for the console: one per domain plus the totals."""
+    lines = ["Wave %s, run %s: %d domain(s), %d ok, %d failed" % (
+        report["wave"], report["run_id"], len(report["domains"]),
+        sum(1 for d in report["domains"] if d["status"] in ("ok", "dry-run")),
+        sum(1 for d in report["domains"] if d["status"] in ("failed", "incomplete")))]
+    for dom in report["domains"]:
+        boxes = dom.get("mailboxes") or []
+        copied = sum(int((b.get("copy") or {}).get("copied") or 0) for b in boxes)
+        verified = sum(1 for b in boxes if b.get("verified"))
+        line = "  %-30s %-10s %d mailbox(es), %d verified, %d message(s) copied" % (
+            dom["domain"], dom["status"], len(boxes), verified, copied)
+        if dom.get("error"):
+            line += " - %s failed: %s" % (dom.get("failed_phase") or "?", dom["error"])
+        lines.append(line)
+    return lines
+
+
+def render_markdown(report):
+    out = ["# Mailwave report: wave %s" % report["wave"], "",
+           "Run `%s`, updated %s%s." % (report["run_id"], report["updated"],
+                                        " (check mode: nothing was changed)" if report.get("check_mode") else ""),
+           "", "## Summary", "", "```"] + summarize(report) + ["```", ""]
+    for dom in report["domains"]:
+        out += ["## %s: %s" % (dom["domain"], dom["status"]), ""]
+        if dom.get("error"):
+            out += ["**Failed in phase `%s`:** %s" % (dom.get("failed_phase") or "?", dom["error"]), ""]
+        phases = dom.get("phases") or {}
+        if phases:
+            out += ["| phase | started | seconds |", "| --- | --- | --- |"]
+            for name in PHASES:
+                if name in phases:
+                    ph = phases[name] or {}
+                    out.append("| %s | %s | %s |" % (name, _cell(ph.get("start")), _cell(ph.get("seconds"))))
+            out.append("")
+        boxes = dom.get("mailboxes") or []
+        if boxes:
+            out += ["| mailbox | source messages | source size | quota MiB | copied | on destination | verified | errors |",
+                    "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+            for box in boxes:
+                src = box.get("source") or {}
+                cop = box.get("copy") or {}
+                out.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                    _cell(box.get("address")), _cell(src.get("messages")), _size(src.get("bytes")),
+                    _cell(box.get("quota_mib")), _cell(cop.get("copied")), _cell(cop.get("destination_messages")),
+                    "yes" if box.get("verified") else ("-" if "verified" not in box else "NO"),
+                    _cell("; ".join(box.get("errors") or []) or src.get("error"))))
+            out.append("")
+            verdicts = [(b["address"], (b.get("copy") or {}).get("verdict")) for b in boxes
+                        if (b.get("copy") or {}).get("verdict")]
+            for address, verdict in verdicts:
+                out.append("- %s: %s" % (address, verdict))
+            if verdicts:
+                out.append("")
+        for title, key in (("Abandoned-looking mailboxes", "abandoned"), ("Warnings", "warnings")):
+            if dom.get(key):
+                out += ["%s:" % title, ""] + ["- %s" % _cell(x) for x in dom[key]] + [""]
+        dns = dom.get("dns") or {}
+        if dns.get("backup"):
+            out += ["Zone backup: `%s` (serial %s)" % (_cell(dns["backup"].get("path")),
+                                                     _cell(dns["backup"].get("serial"))), ""]
+        for title, key in (("DNS before", "before"), ("DNS after", "after")):
+            if dns.get(key):
+                out += ["%s:" % title, "", "```"] + _records(dns[key]) + ["```", ""]
+        if dns.get("propagation"):
+            prop = dns["propagation"]
+            out += ["Propagation: %s" % ("converged on every authoritative server" if prop.get("converged", True)
+                                         and not prop.get("failed") else "NOT converged"), ""]
+    return "\n".join(out) + "\n"
+
+
+class _Lock:
+    def __init__(self, path):
+        self.path = path
+        self.handle = None
+
+    def __enter__(self):
+        self.handle = open(self.path, "a")  # pylint: disable=consider-using-with
+        fcntl.flock(self.handle, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+def write(run_dir, wave, run_id, fragment=None, check_mode=False):
+    """Store the fragment (if any) and rewrite report.json and report.md; return (report, paths)."""
+    ensure_private_dir(os.path.join(run_dir, "domains"))
+    with _Lock(os.path.join(run_dir, ".lock")):
+        if fragment is not None:
+            write_private_file(os.path.join(run_dir, "domains", fragment["domain"] + ".json"),
+                               json.dumps(fragment, indent=2, sort_keys=True) + "\n")
+        domains = []
+        for path in sorted(glob.glob(os.path.join(run_dir, "domains", "*.json"))):
+            with open(path, encoding="utf-8") as handle:
+                domains.append(json.load(handle))
+        report = {"wave": wave, "run_id": run_id, "updated": _now(), "check_mode": bool(check_mode),
+                  "domains": domains}
+        json_path = os.path.join(run_dir, "report.json")
+        md_path = os.path.join(run_dir, "report.md")
+        write_private_file(json_path, json.dumps(report, indent=2, sort_keys=True) + "\n")
+        write_private_file(md_path, render_markdown(report))
+    return report, {"json": json_path, "markdown": md_path}

@@ -1,0 +1,40 @@
+"""Generated passwords: strong, stored 0600, reused on the next run."""
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from ansible_collections.mailwave.migrate.plugins.module_utils._wave import credentials as c
+
+
+def test_generated_passwords_are_strong_and_distinct():
+    seen = {c.generate_password() for _ in range(200)}
+    assert len(seen) == 200
+    for pw in seen:
+        assert len(pw) == 24
+        assert any(x.islower() for x in pw) and any(x.isupper() for x in pw) and any(x.isdigit() for x in pw)
+        assert not set(pw) & set("'\"\\ lIO0")
+
+
+def test_plan_keeps_existing_and_store_is_private(tmp_path):
+    path = tmp_path / "w" / "creds.json"
+    creds, created, renewed = c.plan({}, ["a@x.test", "b@x.test"])
+    assert created == ["a@x.test", "b@x.test"] and renewed == []
+    c.store(str(path), creds)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
+    again, created2, _ = c.plan(c.load(str(path)), ["a@x.test", "b@x.test"])
+    assert created2 == [] and again == creds
+    renewed_map, _, renewed = c.plan(again, ["a@x.test"], regenerate={"a@x.test"})
+    assert renewed == ["a@x.test"] and renewed_map["a@x.test"] != creds["a@x.test"]
+
+
+@pytest.mark.parametrize("text,needle", [("$ANSIBLE_VAULT;1.1;AES256\n123", "Vault-encrypted"),
+                                         ("{not json", "not valid JSON"), ('{"mailwave_credentials": []}', "mapping")])
+def test_unusable_files_give_clear_errors(tmp_path, text, needle):
+    path = tmp_path / "creds.json"
+    path.write_text(text)
+    with pytest.raises(c.CredentialsError, match=needle):
+        c.load(str(path))

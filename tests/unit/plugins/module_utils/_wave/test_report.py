@@ -1,0 +1,58 @@
+"""The wave report: fragments merged into JSON and Markdown, secrets scrubbed."""
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+from ansible_collections.mailwave.migrate.plugins.module_utils._wave import report as r
+
+BOXES = [{"address": "anna@a.test", "name": "Anna"}, {"address": "bob@a.test", "name": "Bob"}]
+
+
+def _params(domain, **kw):
+    base = {"domain": domain, "mailboxes": BOXES, "source_info": [], "sync_results": [], "quotas": {},
+            "timings": {}, "failure": {}, "check_mode": False}
+    base.update(kw)
+    return base
+
+
+def test_fragments_merge_and_failure_is_explained(tmp_path):
+    ok = r.domain_fragment(_params(
+        "a.test",
+        source_info=[{"item": {"address": "anna@a.test"}, "total": {"messages": 3, "bytes": 3000}}],
+        sync_results=[{"item": {"address": "anna@a.test", "source_password": "SECRET"},
+                       "totals": {"copied": 3, "destination_messages": 3}, "verdict": "all 3 messages",
+                       "invocation": {"module_args": {"source": {"password": "SECRET"}}}},
+                      {"item": {"address": "bob@a.test"}, "totals": {"copied": 0}, "changed": False}],
+        quotas={"anna@a.test": 100},
+        dns_before=[{"record": "@", "type": "MX", "ttl": 3600, "value": ["10 mx.old.test."]}]))
+    bad = r.domain_fragment(_params("b.test", mailboxes=[], failure={"phase": "preflight",
+                                                                     "msg": "cannot connect to imap.b.test"}))
+    r.write(str(tmp_path), "wave1", "run1", ok)
+    report, paths = r.write(str(tmp_path), "wave1", "run1", bad)
+    assert [d["domain"] for d in report["domains"]] == ["a.test", "b.test"]
+    data = json.loads(open(paths["json"], encoding="utf-8").read())
+    assert data["domains"][0]["status"] == "ok"
+    assert data["domains"][0]["mailboxes"][0]["copy"]["copied"] == 3
+    assert data["domains"][0]["mailboxes"][0]["verified"] is True
+    assert data["domains"][1]["status"] == "failed"
+    md = open(paths["markdown"], encoding="utf-8").read()
+    assert "**Failed in phase `preflight`:** cannot connect to imap.b.test" in md
+    assert "@ 3600 MX 10 mx.old.test." in md and "all 3 messages" in md
+    for path in paths.values():
+        assert "SECRET" not in open(path, encoding="utf-8").read()
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    summary = r.summarize(report)
+    assert summary[0].endswith("2 domain(s), 1 ok, 1 failed")
+    assert "preflight failed: cannot connect" in summary[2]
+
+
+def test_copy_errors_make_the_domain_incomplete():
+    frag = r.domain_fragment(_params("a.test", sync_results=[
+        {"item": {"address": "anna@a.test"}, "failed": True, "msg": "copy incomplete",
+         "errors": [{"folder": "INBOX", "error": "over quota"}]}]))
+    assert frag["status"] == "incomplete"
+    anna = frag["mailboxes"][0]
+    assert anna["verified"] is False and anna["errors"][0] == "copy incomplete"
+    assert "over quota" in anna["errors"][1]

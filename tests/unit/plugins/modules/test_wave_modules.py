@@ -1,0 +1,61 @@
+"""The wave's own modules run as Ansible runs them (own process, args on stdin)."""
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+
+def test_inventory_check_lists_all_problems_and_hides_secrets(run_module, tmp_path):
+    csv = tmp_path / "b.csv"
+    csv.write_text("address,quota\ncarol@a.test,big\n")
+    res = run_module("inventory_check", {
+        "domain": "a.test", "mailboxes_csv": str(csv),
+        "mailboxes": [{"address": "anna@a.test", "source_password": "S3cret-pw"}, {"address": "x@b.test"}],
+        "source": {"host": "imap.a.test"}})
+    assert res.failed and not res.get("crashed")
+    assert "4 problem(s)" in res["msg"] and "x@b.test is not in the domain a.test" in res["msg"]
+    assert "quota 'big'" in res["msg"] and "S3cret-pw" not in res.stdout
+
+
+def test_inventory_check_ok(run_module):
+    res = run_module("inventory_check", {
+        "domain": "a.test", "mailboxes": [{"address": "Anna@a.test", "quota": 10}],
+        "source_passwords": {"anna@a.test": "S3cret-pw"}, "source": {"host": "imap.a.test"}})
+    assert not res.failed and not res.changed
+    assert res["mailboxes"][0]["address"] == "anna@a.test" and res["mailboxes"][0]["has_source_secret"]
+    assert "S3cret-pw" not in res.stdout
+
+
+def test_mailbox_credentials_idempotent_check_mode_and_private(run_module, tmp_path):
+    path = tmp_path / "creds" / "a.test.json"
+    args = {"path": str(path), "addresses": ["anna@a.test", "bob@a.test"]}
+    dry = run_module("mailbox_credentials", args, check_mode=True, diff=True)
+    assert dry.changed and dry["created"] == ["anna@a.test", "bob@a.test"] and not path.exists()
+    first = run_module("mailbox_credentials", args)
+    assert first.changed and stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    stored = json.loads(path.read_text())["mailwave_credentials"]
+    assert all(pw not in first.stdout for pw in stored.values())
+    second = run_module("mailbox_credentials", args)
+    assert not second.changed and second["created"] == []
+    assert json.loads(path.read_text())["mailwave_credentials"] == stored
+    os.chmod(path, 0o644)
+    fixed = run_module("mailbox_credentials", args)
+    assert fixed.changed and stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_wave_report_and_zone_records(run_module, tmp_path):
+    zone = tmp_path / "a.test.zone"
+    zone.write_text("$ORIGIN a.test.\n@ 60 IN SOA ns. h. 1 2 3 4 5\n@ 60 IN NS ns.a.test.\n@ 120 IN MX 10 mx.old.test.\n")
+    recs = run_module("wave_zone_records", {"src": str(zone), "zone": "a.test"})
+    assert recs["mx"] == {"record": "@", "type": "MX", "ttl": 120, "value": ["10 mx.old.test."]}
+    missing = run_module("wave_zone_records", {"src": str(tmp_path / "nope"), "zone": "a.test"})
+    assert missing.failed and "run the zone_backup phase first" in missing["msg"] and not missing.get("crashed")
+    run_dir = tmp_path / "run"
+    res = run_module("wave_report", {"run_dir": str(run_dir), "wave": "w1", "run_id": "r1", "domain": "a.test",
+                                     "mailboxes": [{"address": "anna@a.test"}], "dns_before": recs["records"],
+                                     "failure": {"phase": "sync", "msg": "imap.a.test: connection refused"}})
+    assert not res.failed and not res.changed
+    assert res["failed_domains"] == ["a.test"]
+    assert "sync failed: imap.a.test: connection refused" in res["summary"][1]
+    assert "120 MX 10 mx.old.test." in (run_dir / "report.md").read_text()
