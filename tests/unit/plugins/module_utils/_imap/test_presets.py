@@ -1,0 +1,76 @@
+"""Provider presets: values from the provider guide / vendors, only unset values filled, unknown names."""
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap import presets as P
+
+
+@pytest.mark.parametrize("provider, host, port, security", [
+    ("ovh", "ssl0.ovh.net", 143, "starttls"),
+    ("gandi", "mail.gandi.net", 993, "tls"),
+    ("gmail", "imap.gmail.com", 993, "tls"),
+    ("office365", "outlook.office365.com", 993, "tls"),
+    ("Google", "imap.gmail.com", 993, "tls"),
+    ("microsoft-365", None, None, None),
+])
+def test_connection_values(provider, host, port, security):
+    if host is None:
+        with pytest.raises(ValueError):
+            P.apply_preset({"provider": provider})
+        return
+    result = P.apply_preset({"provider": provider, "user": "u@example.org", "host": None, "port": None})
+    assert (result["host"], result["port"], result["security"]) == (host, port, security)
+    assert result["user"] == "u@example.org"
+
+
+def test_user_values_win_and_input_untouched():
+    endpoint = {"provider": "ovh", "host": "imap.example.org", "port": 993, "security": "tls", "user": "u"}
+    result = P.apply_preset(endpoint)
+    assert (result["host"], result["port"], result["security"]) == ("imap.example.org", 993, "tls")
+    assert endpoint == {"provider": "ovh", "host": "imap.example.org", "port": 993, "security": "tls", "user": "u"}
+
+
+def test_other_security_without_port_gets_its_generic_port():
+    assert P.apply_preset({"provider": "ovh", "security": "tls"})["port"] == 993
+    assert P.apply_preset({"provider": "gandi", "security": "starttls"})["port"] == 143
+
+
+def test_gmail_limits_and_folders():
+    g = P.apply_preset({"provider": "gmail"})
+    assert g["download_bytes_per_day"] == 2500 * 1000 * 1000
+    assert g["upload_bytes_per_day"] == 500 * 1000 * 1000
+    assert g["max_connections"] == 15
+    assert "\\All" in g["exclude_special_use"] and "\\Important" in g["exclude_special_use"]
+    assert any("All Mail" in rx for rx in g["folders_exclude"])
+
+
+def test_office365_values():
+    o = P.apply_preset({"provider": "office365"})
+    assert o["folders_exclude"] == [r"^Files$"]
+    assert o["max_message_size"] == 45 * 1000 * 1000
+
+
+def test_no_provider_returns_copy_unchanged():
+    endpoint = {"host": "h", "provider": None}
+    result = P.apply_preset(endpoint)
+    assert result == endpoint and result is not endpoint
+
+
+def test_unknown_provider_lists_known_ones():
+    with pytest.raises(ValueError) as err:
+        P.apply_preset({"provider": "laposte"})
+    for name in ("ovh", "gandi", "gmail", "office365", "generic"):
+        assert name in str(err.value)
+
+
+def test_presets_are_not_shared_state():
+    first = P.apply_preset({"provider": "gmail"})
+    first["folders_exclude"].append("x")
+    assert "x" not in P.apply_preset({"provider": "gmail"})["folders_exclude"]
+
+
+def test_every_preset_has_notes_and_valid_security():
+    for name, preset in P.PRESETS.items():
+        assert preset.get("notes"), name
+        assert preset.get("security") in ("tls", "starttls", "plain"), name
