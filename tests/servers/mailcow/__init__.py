@@ -1,0 +1,1 @@
+"""A Mailcow API emulator for tests and the demo sandbox (see emulator.py)."""
