@@ -1,0 +1,120 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) Mailwave engineers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# NOTE: THIS IS ONLY FOR USE BY THE mailwave.migrate COLLECTION. It is PRIVATE to the collection.
+
+"""PowerDNS Authoritative HTTP API provider: GET the zone, one PATCH (REPLACE/DELETE) per batch,
+GET /export for the native zone text. A PATCH is one transaction on the server (atomic)."""
+
+from __future__ import annotations
+
+from ansible_collections.mailwave.migrate.plugins.module_utils._dns.provider import (
+    Capabilities,
+    Change,
+    DNSAuthError,
+    DNSConnectionError,
+    DNSError,
+    DNSProvider,
+    DNSZoneNotFound,
+)
+from ansible_collections.mailwave.migrate.plugins.module_utils._dns.records import (
+    RecordError,
+    RRset,
+    ZoneData,
+)
+
+try:
+    import requests
+except ImportError:  # pragma: no cover - the modules report the missing library
+    requests = None
+
+ARGUMENT_SPEC = dict(
+    api_url=dict(type="str", required=True),
+    api_key=dict(type="str", required=True, no_log=True),
+    server_id=dict(type="str", default="localhost"),
+    validate_certs=dict(type="bool", default=True),
+    request_timeout=dict(type="float", default=10.0),
+)
+
+
+class Provider(DNSProvider):
+    NAME = "powerdns"
+    CAPABILITIES = Capabilities(atomic_batch=True, ttl_per_rrset=True, zone_serial=True,
+                                serial_bumps_on_noop=True, native_export=True)
+
+    def __init__(self, zone, params):
+        super(Provider, self).__init__(zone, params)
+        if requests is None:
+            raise DNSError("the powerdns provider needs the Python library requests (pip install requests)")
+        base = params["api_url"].rstrip("/")
+        if base.endswith("/api/v1"):
+            base = base[:-len("/api/v1")]
+        self.base = base
+        self.zone_url = "%s/api/v1/servers/%s/zones/%s" % (base, params.get("server_id") or "localhost", self.zone)
+        self.timeout = float(params.get("request_timeout") or 10.0)
+        self.session = requests.Session()
+        self.session.headers.update({"X-API-Key": params["api_key"], "Accept": "application/json"})
+        self.session.verify = bool(params.get("validate_certs", True))
+
+    def close(self):
+        self.session.close()
+
+    def _request(self, method, url, **kwargs):
+        try:
+            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.exceptions.SSLError as exc:
+            raise DNSConnectionError("TLS error talking to the PowerDNS API at %s: %s (fix the certificate, or set "
+                                     "validate_certs=false only for a test server)" % (self.base, exc))
+        except requests.exceptions.Timeout:
+            raise DNSConnectionError("the PowerDNS API at %s did not answer within %ss" % (self.base, self.timeout))
+        except requests.exceptions.RequestException as exc:
+            raise DNSConnectionError("cannot reach the PowerDNS API at %s: %s; check api_url and that the "
+                                     "webserver/API is enabled" % (self.base, type(exc).__name__))
+        if response.status_code in (401, 403):
+            raise DNSAuthError("the PowerDNS API at %s refused the API key (HTTP %d): check api_key"
+                               % (self.base, response.status_code))
+        if response.status_code == 404:
+            raise DNSZoneNotFound("zone %s does not exist on the PowerDNS server %s (HTTP 404): check zone and "
+                                  "server_id" % (self.zone, self.base))
+        if response.status_code >= 400:
+            raise DNSError("the PowerDNS API rejected %s %s (HTTP %d): %s"
+                           % (method, url[len(self.base):], response.status_code, _error_text(response)))
+        return response
+
+    def read_zone(self):
+        data = self._request("GET", self.zone_url, params={"rrsets": "true"}).json()
+        rrsets = []
+        for item in data.get("rrsets", []):
+            values = [rec["content"] for rec in item.get("records", []) if not rec.get("disabled")]
+            if not values:
+                continue
+            try:
+                rrsets.append(RRset.from_values(item["name"], item["type"], item["ttl"], values))
+            except RecordError as exc:
+                raise DNSError("PowerDNS returned a record this module cannot parse: %s" % exc)
+        return ZoneData(self.zone, rrsets, serial=data.get("serial"))
+
+    def apply_changes(self, changes):
+        self.check_types(changes)
+        body = []
+        for change in changes:
+            if change.action == Change.DELETE:
+                body.append({"name": change.name, "type": change.type, "changetype": "DELETE"})
+            else:
+                body.append({"name": change.name, "type": change.type, "ttl": change.new.ttl,
+                             "changetype": "REPLACE",
+                             "records": [{"content": v, "disabled": False} for v in change.new.values]})
+        self._request("PATCH", self.zone_url, json={"rrsets": body})
+
+    def export_zone_text(self):
+        response = self._request("GET", self.zone_url + "/export", headers={"Accept": "text/plain"})
+        return response.text
+
+
+def _error_text(response):
+    try:
+        return str(response.json().get("error", response.text))[:500]
+    except ValueError:
+        return response.text[:500]
