@@ -1,1 +1,120 @@
-"""pytest fixtures (placeholder until its owner fills it in)."""
+"""pytest fixtures for real Dovecot servers (see tests/servers/dovecot.py).
+
+- ``test_ca`` (session): a throwaway CA; ``test_ca.ca_file`` is its PEM.
+- ``dovecot`` (session): a Dovecot with separator "/", SPECIAL-USE folders and quota.
+- ``dovecot_dot`` (session): separator ".", no SPECIAL-USE folders (tests make localised folders by APPEND).
+- ``mail_account`` (function): ``mail_account(server, quota_mb=None) -> (user, password)``; the account
+  and its mail are removed after the test.
+- ``load_corpus(server, user, password, folder="INBOX")``: appends the real-world corpus
+  (``../shared/corpus/mail-gem/**/*.eml``, 103 files) with deterministic flags and INTERNALDATEs;
+  ``corpus_files()`` lists them and ``require_corpus()`` skips a test when the corpus is absent.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+import os
+import pathlib
+import secrets
+
+import pytest
+
+from tests.servers.dovecot import DovecotServer, TestCA
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+CORPUS_DIR = pathlib.Path(os.environ.get("MAILWAVE_CORPUS", REPO.parent / "shared" / "corpus")) / "mail-gem"
+
+# Flag sets cycled over the corpus: system flags, $Forwarded, and custom keywords that mbsync drops.
+CORPUS_FLAGS = (
+    (),
+    ("\\Seen",),
+    ("\\Seen", "\\Flagged"),
+    ("\\Answered", "\\Seen", "$Forwarded"),
+    ("$Label1", "Work"),
+    ("\\Seen", "\\Draft"),
+    ("\\Seen", "$MDNSent", "Projet_2019"),
+)
+_TZS = (_dt.timezone(_dt.timedelta(hours=1)), _dt.timezone(_dt.timedelta(hours=-5)), _dt.timezone.utc,
+        _dt.timezone(_dt.timedelta(hours=5, minutes=30)))
+_BASE_DATE = _dt.datetime(2015, 3, 1, 9, 15, 7)
+
+_account_counter = itertools.count(1)
+
+
+def corpus_files() -> list[pathlib.Path]:
+    """The corpus .eml files, sorted by path relative to the corpus (empty list when absent)."""
+    if not CORPUS_DIR.is_dir():
+        return []
+    return sorted(CORPUS_DIR.rglob("*.eml"), key=lambda p: p.relative_to(CORPUS_DIR).as_posix())
+
+
+def require_corpus() -> list[pathlib.Path]:
+    files = corpus_files()
+    if not files:
+        pytest.skip(f"the shared mail corpus is absent (looked in {CORPUS_DIR}; set MAILWAVE_CORPUS to "
+                    "the directory holding mail-gem/)")
+    return files
+
+
+def corpus_entries() -> list[dict]:
+    """What load_corpus appends: [{"path", "message", "flags", "internaldate"}], deterministic."""
+    entries = []
+    for index, path in enumerate(corpus_files()):
+        date = (_BASE_DATE + _dt.timedelta(hours=37 * index, minutes=11 * index)).replace(
+            tzinfo=_TZS[index % len(_TZS)])
+        entries.append({"path": path, "message": path.read_bytes(),
+                        "flags": CORPUS_FLAGS[index % len(CORPUS_FLAGS)], "internaldate": date})
+    return entries
+
+
+def load_corpus(server: DovecotServer, user: str, password: str, folder: str = "INBOX") -> list[dict]:
+    """Append every corpus message to folder (skips the test if the corpus is absent); return the entries."""
+    require_corpus()
+    entries = corpus_entries()
+    server.append_many(user, password, folder,
+                       [(e["message"], e["flags"], e["internaldate"]) for e in entries])
+    return entries
+
+
+@pytest.fixture(scope="session")
+def test_ca(tmp_path_factory) -> TestCA:
+    return TestCA(tmp_path_factory.mktemp("test-ca"))
+
+
+@pytest.fixture(scope="session")
+def dovecot(tmp_path_factory, test_ca):
+    server = DovecotServer(tmp_path_factory.mktemp("dovecot"), separator="/", special_use=True,
+                           quota=True, ca=test_ca)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot_dot(tmp_path_factory, test_ca):
+    server = DovecotServer(tmp_path_factory.mktemp("dovecot-dot"), separator=".", special_use=False,
+                           quota=True, ca=test_ca)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def mail_account():
+    """Factory: mail_account(server, quota_mb=None) -> (user, password); removed after the test."""
+    made: list[tuple[DovecotServer, str]] = []
+
+    def make(server: DovecotServer, quota_mb: int | None = None) -> tuple[str, str]:
+        user = f"u{next(_account_counter)}@example.test"
+        password = "pw-" + secrets.token_urlsafe(12)
+        server.add_user(user, password, quota_mb=quota_mb)
+        made.append((server, user))
+        return user, password
+
+    yield make
+    for server, user in made:
+        server.remove_user(user)

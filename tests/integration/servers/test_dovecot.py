@@ -1,0 +1,221 @@
+"""The Dovecot fixtures themselves: TLS, STARTTLS, login, quota, SPECIAL-USE, separators, side by side."""
+from __future__ import annotations
+
+import datetime as dt
+import imaplib
+import socket
+import ssl
+
+import imapclient
+import pytest
+
+from tests.servers.dovecot import DovecotServer
+from tests.servers.dovecot_fixtures import corpus_entries, load_corpus
+
+
+def _open(server: DovecotServer, security: str, ca_file: str | None):
+    ctx = ssl.create_default_context(cafile=ca_file) if ca_file else ssl.create_default_context()
+    if security == "tls":
+        client = imapclient.IMAPClient(server.host, port=server.port_tls, ssl=True, ssl_context=ctx, timeout=20)
+    else:
+        client = imapclient.IMAPClient(server.host, port=server.port, ssl=False, timeout=20)
+        if security == "starttls":
+            client.starttls(ctx)
+    return client
+
+
+def test_tls_verifies_against_ca_file(dovecot, mail_account):
+    user, password = mail_account(dovecot)
+    client = _open(dovecot, "tls", dovecot.ca_file)
+    try:
+        assert client.login(user, password)
+        cert = client.socket().getpeercert()
+        sans = {value for _kind, value in cert["subjectAltName"]}
+        assert {"127.0.0.1", "localhost"} <= sans
+    finally:
+        client.logout()
+
+
+def test_tls_rejected_without_the_ca(dovecot):
+    # The system trust store does not know the throwaway CA: verification must fail.
+    with pytest.raises(ssl.SSLCertVerificationError):
+        _open(dovecot, "tls", None)
+
+
+def test_starttls_works_and_is_advertised(dovecot, mail_account):
+    user, password = mail_account(dovecot)
+    client = _open(dovecot, "plain", None)
+    try:
+        assert b"STARTTLS" in client.capabilities()
+        client.starttls(ssl.create_default_context(cafile=dovecot.ca_file))
+        assert client.login(user, password)
+        assert isinstance(client.socket(), ssl.SSLSocket)
+    finally:
+        client.logout()
+
+
+def test_plain_login_on_plain_port(dovecot, mail_account):
+    user, password = mail_account(dovecot)
+    client = _open(dovecot, "plain", None)
+    try:
+        assert client.login(user, password)
+        assert not isinstance(client.socket(), ssl.SSLSocket)
+    finally:
+        client.logout()
+
+
+def test_wrong_password_refused(dovecot, mail_account):
+    user, _password = mail_account(dovecot)
+    client = _open(dovecot, "tls", dovecot.ca_file)
+    try:
+        with pytest.raises(imapclient.exceptions.LoginError):
+            client.login(user, "not-the-password")
+    finally:
+        client.shutdown()
+
+
+def test_capabilities(dovecot, mail_account):
+    user, password = mail_account(dovecot)
+    client = dovecot.client(user, password)
+    try:
+        caps = set(client.capabilities())
+    finally:
+        client.logout()
+    for cap in (b"CONDSTORE", b"UIDPLUS", b"MULTIAPPEND", b"LITERAL+", b"LIST-STATUS", b"SPECIAL-USE", b"QUOTA"):
+        assert cap in caps
+
+
+def test_special_use_flags(dovecot, mail_account):
+    user, password = mail_account(dovecot)
+    client = dovecot.client(user, password)
+    try:
+        listed = {name: set(flags) for flags, _sep, name in client.list_folders()}
+        subscribed = {name for _flags, _sep, name in client.list_sub_folders()}
+        assert client.namespace().personal[0][1] == "/"
+    finally:
+        client.logout()
+    for name, flag in (("Sent", b"\\Sent"), ("Drafts", b"\\Drafts"), ("Trash", b"\\Trash"),
+                       ("Junk", b"\\Junk"), ("Archive", b"\\Archive")):
+        assert flag in listed[name]
+        assert name in subscribed
+
+
+def test_quota_gives_overquota(dovecot, mail_account):
+    user, password = mail_account(dovecot, quota_mb=1)
+    dovecot.append(user, password, "INBOX", b"Subject: small\r\n\r\nfits\r\n")
+    with pytest.raises(imapclient.exceptions.IMAPClientError, match=r"\[OVERQUOTA\]"):
+        dovecot.append(user, password, "INBOX", b"Subject: big\r\n\r\n" + b"x" * 1_500_000 + b"\r\n")
+    assert dovecot.usage(user)["messages"] == 1
+    dovecot.set_quota(user, None)
+    dovecot.append(user, password, "INBOX", b"Subject: big\r\n\r\n" + b"x" * 1_500_000 + b"\r\n")
+    assert dovecot.usage(user)["messages"] == 2
+
+
+def test_append_fetch_all_roundtrip_and_usage(dovecot, mail_account):
+    user, password = mail_account(dovecot)
+    when = dt.datetime(2019, 5, 17, 8, 30, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    msg = b"From: a@example.test\r\nSubject: caf\xc3\xa9\r\n\r\nbody\r\n"
+    dovecot.append(user, password, "Dossiers/Été 2019", msg, flags=("\\Seen", "$Label1"), internaldate=when)
+    dovecot.append(user, password, "Name.with.dots", b"Subject: x\r\n\r\ny\r\n")
+    boxes = dovecot.fetch_all(user, password)
+    assert boxes["Dossiers/Été 2019"] == [(msg, frozenset({"\\Seen", "$Label1"}), when)]
+    assert len(boxes["Name.with.dots"]) == 1
+    assert boxes["INBOX"] == [] and boxes["Sent"] == []
+    assert dovecot.usage(user) == {"messages": 2, "bytes": len(msg) + len(b"Subject: x\r\n\r\ny\r\n")}
+
+
+def test_remove_user_refuses_login_and_drops_mail(dovecot):
+    dovecot.add_user("gone@example.test", "pw-gone")
+    dovecot.append("gone@example.test", "pw-gone", "INBOX", b"Subject: x\r\n\r\ny\r\n")
+    dovecot.remove_user("gone@example.test")
+    with pytest.raises(imapclient.exceptions.LoginError):
+        dovecot.client("gone@example.test", "pw-gone")
+    dovecot.add_user("gone@example.test", "pw-gone")  # same name again: a fresh, empty box
+    try:
+        assert dovecot.usage("gone@example.test") == {"bytes": 0, "messages": 0}
+    finally:
+        dovecot.remove_user("gone@example.test")
+
+
+def test_settings_dict(dovecot):
+    tls = dovecot.settings("a@example.test", "pw")
+    assert tls == {"host": "127.0.0.1", "port": dovecot.port_tls, "security": "tls", "user": "a@example.test",
+                   "password": "pw", "ca_file": dovecot.ca_file}
+    assert dovecot.settings("a@example.test", "pw", "starttls")["port"] == dovecot.port
+    assert dovecot.settings("a@example.test", "pw", "plain")["port"] == dovecot.port
+
+
+def test_dot_separator_server(dovecot_dot, mail_account):
+    user, password = mail_account(dovecot_dot)
+    dovecot_dot.append(user, password, "Éléments envoyés", b"Subject: s\r\n\r\nsent\r\n")
+    dovecot_dot.append(user, password, "Projets.2019", b"Subject: p\r\n\r\nproj\r\n")
+    client = dovecot_dot.client(user, password)
+    try:
+        folders = client.list_folders()
+        assert client.namespace().personal[0][1] == "."
+    finally:
+        client.logout()
+    by_name = {name: (set(flags), sep) for flags, sep, name in folders}
+    assert set(by_name) == {"INBOX", "Éléments envoyés", "Projets", "Projets.2019"}
+    assert all(sep == b"." for _flags, sep in by_name.values())
+    assert b"\\Sent" not in by_name["Éléments envoyés"][0]  # no RFC 6154 flags on this server
+
+
+def test_two_servers_side_by_side(tmp_path, test_ca):
+    with DovecotServer(tmp_path / "one", ca=test_ca) as one, \
+            DovecotServer(tmp_path / "two", separator=".", ca=test_ca) as two:
+        assert len({one.port, one.port_tls, two.port, two.port_tls}) == 4
+        one.add_user("same@example.test", "pw-one")
+        two.add_user("same@example.test", "pw-two")
+        one.append("same@example.test", "pw-one", "INBOX", b"Subject: 1\r\n\r\none\r\n")
+        assert one.usage("same@example.test")["messages"] == 1
+        assert two.usage("same@example.test")["messages"] == 0
+        with pytest.raises(imapclient.exceptions.LoginError):
+            two.client("same@example.test", "pw-one")
+        master = one._proc.pid  # pylint: disable=protected-access
+    # stop() left nothing: the master is gone and the ports are closed
+    with pytest.raises(ProcessLookupError):
+        import os
+        os.kill(master, 0)
+    for port in (one.port, one.port_tls):
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+def test_many_parallel_connections(dovecot, mail_account):
+    user, password = mail_account(dovecot)
+    clients = [dovecot.client(user, password) for _ in range(12)]
+    try:
+        for client in clients:
+            client.select_folder("INBOX")
+    finally:
+        for client in clients:
+            client.logout()
+
+
+def test_load_corpus(dovecot, mail_account):
+    user, password = mail_account(dovecot)
+    entries = load_corpus(dovecot, user, password, folder="Corpus")
+    assert len(entries) == len(corpus_entries()) >= 100
+    boxes = dovecot.fetch_all(user, password)
+    got = boxes["Corpus"]
+    assert len(got) == len(entries)
+    for entry, (_body, flags, date) in zip(entries, got):
+        assert flags == frozenset(entry["flags"])
+        assert date == entry["internaldate"]
+    flags_seen = set().union(*(flags for _b, flags, _d in got))
+    assert {"$Label1", "Work", "\\Seen", "$Forwarded"} <= flags_seen
+
+
+def test_plain_imaplib_sees_bye_on_stop(tmp_path, test_ca):
+    server = DovecotServer(tmp_path / "s", ca=test_ca).start()
+    try:
+        server.add_user("x@example.test", "pw-x")
+        conn = imaplib.IMAP4("127.0.0.1", server.port)
+        conn.login("x@example.test", "pw-x")
+    finally:
+        server.stop()
+    server.stop()  # idempotent
+    with pytest.raises((imaplib.IMAP4.abort, OSError)):
+        conn.noop()
+        conn.noop()

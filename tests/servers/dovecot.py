@@ -1,0 +1,522 @@
+"""A real Dovecot 2.3 IMAP server for tests, the demo and the benchmark.
+
+Each ``DovecotServer`` is a private Dovecot instance: its own config (``dovecot -c``), its own
+``base_dir``/``state_dir``, listeners only on 127.0.0.1 at free ports (plain with STARTTLS, and implicit
+TLS), a certificate signed by a throwaway CA (``TestCA``), passwd-file users in the work dir, Maildir
+storage, the quota plugin, and optional SPECIAL-USE folders. It runs in the foreground (``dovecot -F``)
+in its own process group, so ``stop()`` can kill the master and every child it forked.
+
+Everything runs as root (``first_valid_uid = 0``): the work dirs made by pytest are 0700 root-owned,
+and tools such as ``doveadm`` and the benchmark read and write the Maildirs directly.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import pathlib
+import shutil
+import signal
+import ssl
+import subprocess
+import tempfile
+import threading
+import time
+from typing import Iterable
+
+from tests.lib.ports import free_port, wait_for_port
+
+DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+DOVEADM = shutil.which("doveadm") or "/usr/bin/doveadm"
+OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
+
+# passdb and userdb: Dovecot's passwd-file driver re-reads a changed file at most once a second, so a
+# user added (or a quota changed) just before a login could be missed; this checkpassword script reads
+# the file at every lookup instead. fd 3 carries "user\0password\0"; AUTHORIZED=1 means a userdb lookup.
+CHECKPASSWORD = r"""#!/bin/bash
+IFS= read -r -d '' user <&3
+IFS= read -r -d '' pass <&3
+while IFS=: read -r u p home quota; do
+  if [ "$u" = "$user" ]; then
+    if [ "$AUTHORIZED" = 1 ]; then
+      export AUTHORIZED=2
+    elif [ "$p" != "$pass" ]; then
+      exit 1
+    fi
+    export USER="$u" HOME="$home" userdb_uid=@UID@ userdb_gid=@GID@ EXTRA="userdb_uid userdb_gid"
+    if [ -n "$quota" ]; then
+      export userdb_quota_rule="*:storage=${quota}M" EXTRA="userdb_uid userdb_gid userdb_quota_rule"
+    fi
+    exec "$@"
+  fi
+done < '@PASSWD@'
+exit 3
+"""
+
+
+def _mail_ids() -> tuple[int, int]:
+    import pwd  # pylint: disable=import-outside-toplevel
+
+    for name in ("mail", "nobody"):
+        try:
+            entry = pwd.getpwnam(name)
+            return entry.pw_uid, entry.pw_gid
+        except KeyError:
+            continue
+    return 65534, 65534
+
+
+MAIL_UID, MAIL_GID = _mail_ids()
+
+SPECIAL_FOLDERS = (("Sent", "\\Sent"), ("Drafts", "\\Drafts"), ("Trash", "\\Trash"),
+                   ("Junk", "\\Junk"), ("Archive", "\\Archive"))
+
+
+def _run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, **kw)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr.strip() or proc.stdout.strip()}")
+    return proc
+
+
+class TestCA:
+    """A throwaway certificate authority made with the openssl CLI.
+
+    ``ca_file`` is the CA certificate (PEM) clients verify against; ``server_cert()`` makes a
+    certificate/key pair for 127.0.0.1 and localhost signed by it.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, workdir: pathlib.Path | str, name: str = "Mailwave Test CA"):
+        self.workdir = pathlib.Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.ca_key = str(self.workdir / "ca.key")
+        self.ca_file = str(self.workdir / "ca.pem")
+        self._lock = threading.Lock()
+        self._serial = 0
+        _run([OPENSSL, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+              "-nodes", "-keyout", self.ca_key, "-out", self.ca_file, "-days", "30", "-subj", f"/CN={name}",
+              "-addext", "basicConstraints=critical,CA:TRUE",
+              "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+              "-addext", "subjectKeyIdentifier=hash"])
+        os.chmod(self.ca_key, 0o600)
+
+    def server_cert(self, names: Iterable[str] = ("127.0.0.1", "localhost"),
+                    directory: pathlib.Path | str | None = None) -> tuple[str, str]:
+        """Return (cert_file, key_file) for a server certificate with the given SANs."""
+        names = list(names)
+        with self._lock:
+            self._serial += 1
+            serial = self._serial
+        directory = pathlib.Path(directory) if directory else self.workdir
+        directory.mkdir(parents=True, exist_ok=True)
+        base = directory / f"server{serial}"
+        key, csr, cert, ext = (f"{base}.key", f"{base}.csr", f"{base}.pem", f"{base}.ext")
+        sans = ",".join(("IP:" if n.replace(".", "").isdigit() or ":" in n else "DNS:") + n for n in names)
+        pathlib.Path(ext).write_text(
+            "basicConstraints=critical,CA:FALSE\n"
+            "keyUsage=critical,digitalSignature,keyEncipherment\n"
+            "extendedKeyUsage=serverAuth\n"
+            f"subjectAltName={sans}\n"
+            "subjectKeyIdentifier=hash\n"
+            "authorityKeyIdentifier=keyid,issuer\n", encoding="ascii")
+        _run([OPENSSL, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+              "-keyout", key, "-out", csr, "-subj", f"/CN={names[0]}"])
+        _run([OPENSSL, "x509", "-req", "-in", csr, "-CA", self.ca_file, "-CAkey", self.ca_key,
+              "-set_serial", str(int(time.time() * 1000) * 100 + serial), "-days", "30",
+              "-extfile", ext, "-out", cert])
+        os.chmod(key, 0o600)
+        return cert, key
+
+
+class DovecotServer:
+    """A private Dovecot instance (see the module docstring). Use as a context manager or start()/stop()."""
+
+    host = "127.0.0.1"
+
+    def __init__(self, workdir: pathlib.Path | str, *, separator: str = "/", special_use: bool = True,
+                 quota: bool = True, ca: TestCA | None = None):
+        if separator not in ("/", "."):
+            raise ValueError("separator must be '/' or '.'")
+        self.workdir = pathlib.Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.separator = separator
+        self.special_use = special_use
+        self.quota = quota
+        self.ca = ca or TestCA(self.workdir / "ca")
+        self.ca_file = self.ca.ca_file
+        self.port = 0
+        self.port_tls = 0
+        self.config_file = self.workdir / "dovecot.conf"
+        self.passwd_file = self.workdir / "passwd"  # user:password:home:quota_mb, read at every login
+        self.checkpassword = self.workdir / "checkpassword.sh"
+        self.log_file = self.workdir / "dovecot.log"
+        self.home_root = self.workdir / "home"  # replaced by a /tmp dir if the mail user cannot reach it
+        self._home_is_temp = False
+        self._users: dict[str, tuple[str, int | None]] = {}
+        self._lock = threading.RLock()
+        self._proc: subprocess.Popen | None = None
+        self._base_dir: str | None = None
+
+    # ----------------------------------------------------------------- lifecycle
+    def __enter__(self) -> "DovecotServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def _write_config(self) -> None:
+        cert, key = self.ca.server_cert(directory=self.workdir / "tls")
+        # Unix sockets live in base_dir: keep its path short (108-byte limit), outside pytest's deep tmp.
+        self._base_dir = tempfile.mkdtemp(prefix="mwdv-", dir="/tmp")
+        state_dir = self.workdir / "state"
+        state_dir.mkdir(exist_ok=True)
+        self.passwd_file.touch()
+        os.chmod(self.passwd_file, 0o600)
+        self.checkpassword.write_text(CHECKPASSWORD.replace("@PASSWD@", str(self.passwd_file)).replace(
+            "@UID@", str(MAIL_UID)).replace("@GID@", str(MAIL_GID)), encoding="utf-8")
+        os.chmod(self.checkpassword, 0o700)
+        # "/" server: LAYOUT=fs so any character but "/" is legal in a name (like most providers);
+        # "." server: classic Maildir++ where "." is the hierarchy separator (a "." in a name is impossible).
+        layout = ":LAYOUT=fs" if self.separator == "/" else ""
+        mailboxes = ""
+        if self.special_use:
+            mailboxes = "".join(
+                f"  mailbox {name} {{\n    special_use = {flag}\n    auto = subscribe\n  }}\n"
+                for name, flag in SPECIAL_FOLDERS)
+        quota = ""
+        if self.quota:
+            quota = ("mail_plugins = $mail_plugins quota\n"
+                     "protocol imap {\n  mail_plugins = $mail_plugins imap_quota\n"
+                     "  mail_max_userip_connections = 1000\n}\n"
+                     "plugin {\n  quota = maildir:User quota\n  quota_rule = *:storage=0\n}\n")
+        else:
+            quota = "protocol imap {\n  mail_max_userip_connections = 1000\n}\n"
+        config = f"""# generated by tests/servers/dovecot.py
+instance_name = mailwave-{os.path.basename(self._base_dir)}
+base_dir = {self._base_dir}
+state_dir = {state_dir}
+log_path = {self.log_file}
+info_log_path = {self.log_file}
+debug_log_path = {self.log_file}
+protocols = imap
+listen = 127.0.0.1
+shutdown_clients = yes
+default_internal_user = root
+default_internal_group = root
+default_login_user = dovenull
+first_valid_uid = {MAIL_UID}
+first_valid_gid = {MAIL_GID}
+mail_uid = {MAIL_UID}
+mail_gid = {MAIL_GID}
+mail_location = maildir:~/Maildir{layout}
+mail_fsync = never
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+ssl = yes
+ssl_cert = <{cert}
+ssl_key = <{key}
+ssl_min_protocol = TLSv1.2
+login_trusted_networks =
+imap_hibernate_timeout = 0
+auth_failure_delay = 0
+passdb {{
+  driver = checkpassword
+  args = {self.checkpassword}
+}}
+userdb {{
+  driver = checkpassword
+  args = {self.checkpassword}
+}}
+namespace inbox {{
+  inbox = yes
+  separator = {self.separator}
+  prefix =
+{mailboxes}}}
+{quota}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {self.port}
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {self.port_tls}
+    ssl = yes
+  }}
+  process_min_avail = 0
+  service_count = 1
+  chroot =
+}}
+service imap {{
+  process_limit = 1024
+}}
+service anvil {{
+  chroot =
+}}
+"""
+        self.config_file.write_text(config, encoding="utf-8")
+
+    def start(self) -> "DovecotServer":
+        if self.running:
+            return self
+        last_error: Exception | None = None
+        for _attempt in range(3):  # a free port can be taken by someone else before we bind it
+            self.port, self.port_tls = free_port(), free_port()
+            while self.port_tls == self.port:
+                self.port_tls = free_port()
+            self._make_home_root()
+            self._write_config()
+            self._write_passwd()
+            log = open(self.workdir / "dovecot.stderr", "ab")  # noqa: SIM115 - kept for the process life
+            try:
+                self._proc = subprocess.Popen([DOVECOT, "-F", "-c", str(self.config_file)],
+                                              stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                              start_new_session=True)
+            finally:
+                log.close()
+            try:
+                deadline = time.monotonic() + 15
+                for port in (self.port, self.port_tls):
+                    while True:
+                        if self._proc.poll() is not None:
+                            raise RuntimeError(f"dovecot exited with {self._proc.returncode}: {self._tail()}")
+                        try:
+                            wait_for_port(port, timeout=0.2)
+                            break
+                        except TimeoutError:
+                            if time.monotonic() > deadline:
+                                raise
+                return self
+            except (RuntimeError, TimeoutError) as exc:
+                last_error = exc
+                self.stop()
+        raise RuntimeError(f"could not start dovecot in {self.workdir}: {last_error}")
+
+    def _tail(self) -> str:
+        text = ""
+        for name in ("dovecot.stderr", "dovecot.log"):
+            path = self.workdir / name
+            if path.exists():
+                text += path.read_text(errors="replace")[-2000:]
+        return text
+
+    def _descendants(self, pid: int) -> list[int]:
+        children: dict[int, list[int]] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as fh:
+                    stat = fh.read()
+                ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+        found, todo = [], [pid]
+        while todo:
+            for child in children.get(todo.pop(), []):
+                found.append(child)
+                todo.append(child)
+        return found
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            pids = self._descendants(proc.pid)
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)  # the master and every child at once (faster)
+                except ProcessLookupError:
+                    pass
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    pass
+            for sig_target in [proc.pid] + pids:
+                try:
+                    os.kill(sig_target, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        if self._base_dir:
+            shutil.rmtree(self._base_dir, ignore_errors=True)
+            self._base_dir = None
+        if self._home_is_temp:
+            shutil.rmtree(self.home_root, ignore_errors=True)
+
+    def _make_home_root(self) -> None:
+        """Mail is stored as the unprivileged MAIL_UID (Dovecot refuses mail access as root), so the
+        homes must be reachable by it; pytest's tmp dirs are 0700 root, hence a /tmp dir then."""
+        if self._home_is_temp and self.home_root.is_dir():
+            return
+        reachable = all(os.stat(p).st_mode & 0o001 for p in [self.workdir, *self.workdir.parents])
+        if reachable:
+            self.home_root = self.workdir / "home"
+            self.home_root.mkdir(exist_ok=True)
+            os.chmod(self.home_root, 0o755)
+        else:
+            self.home_root = pathlib.Path(tempfile.mkdtemp(prefix="mwdv-home-", dir="/tmp"))
+            os.chmod(self.home_root, 0o755)
+            self._home_is_temp = True
+        for user in self._users:
+            self._make_home(user)
+
+    def _make_home(self, user: str) -> None:
+        home = self._home(user)
+        home.mkdir(parents=True, exist_ok=True)
+        os.chown(home, MAIL_UID, MAIL_GID)
+
+    def chown_mail(self, path: pathlib.Path | str) -> None:
+        """Give path (recursively) to the mail user, after writing into a Maildir directly as root."""
+        for root, dirs, files in os.walk(path):
+            os.chown(root, MAIL_UID, MAIL_GID)
+            for name in dirs + files:
+                os.lchown(os.path.join(root, name), MAIL_UID, MAIL_GID)
+
+    # ----------------------------------------------------------------- users
+    def _home(self, user: str) -> pathlib.Path:
+        return self.home_root / user.replace("/", "_")
+
+    def _write_passwd(self) -> None:
+        with self._lock:
+            lines = []
+            for user, (password, quota_mb) in sorted(self._users.items()):
+                if any(c in password for c in ":\n") or any(c in user for c in ":\n/"):
+                    raise ValueError("user and password must not contain ':' or a newline")
+                quota = str(int(quota_mb)) if self.quota and quota_mb is not None else ""
+                lines.append(f"{user}:{password}:{self._home(user)}:{quota}\n")
+            tmp = self.passwd_file.with_suffix(".tmp")
+            tmp.write_text("".join(lines), encoding="utf-8")
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, self.passwd_file)
+
+    def add_user(self, user: str, password: str, quota_mb: int | None = None) -> None:
+        with self._lock:
+            if self._users.get(user) == (password, quota_mb):
+                return
+            self._users[user] = (password, quota_mb)
+            if self.home_root.is_dir():
+                self._make_home(user)
+            self._write_passwd()
+
+    def remove_user(self, user: str) -> None:
+        with self._lock:
+            if self._users.pop(user, None) is None:
+                return
+            self._write_passwd()
+            shutil.rmtree(self._home(user), ignore_errors=True)
+
+    def set_quota(self, user: str, quota_mb: int | None) -> None:
+        with self._lock:
+            password, _old = self._users[user]
+            self._users[user] = (password, quota_mb)
+            self._write_passwd()
+
+    def users(self) -> list[str]:
+        return sorted(self._users)
+
+    def maildir(self, user: str) -> pathlib.Path:
+        """The user's Maildir root (INBOX), for tools that work on the storage directly."""
+        return self._home(user) / "Maildir"
+
+    def doveadm(self, *args: str) -> str:
+        """Run doveadm against this instance's config; return stdout."""
+        return _run([DOVEADM, "-c", str(self.config_file), *args]).stdout
+
+    def usage(self, user: str) -> dict:
+        """{"bytes": sum of RFC822.SIZE (vsize), "messages": count} over every folder of user (doveadm)."""
+        out = self.doveadm("-f", "flow", "mailbox", "status", "-u", user, "messages vsize", "*")
+        total_bytes = total_msgs = 0
+        for line in out.splitlines():
+            fields = dict(part.split("=", 1) for part in line.split() if "=" in part)
+            total_msgs += int(fields.get("messages", 0))
+            total_bytes += int(fields.get("vsize", 0))
+        return {"bytes": total_bytes, "messages": total_msgs}
+
+    # ----------------------------------------------------------------- IMAP helpers for tests
+    def settings(self, user: str, password: str, security: str = "tls") -> dict:
+        """A dict usable as imap_sync's source/destination option."""
+        if security not in ("tls", "starttls", "plain"):
+            raise ValueError("security must be tls, starttls or plain")
+        return {"host": self.host, "port": self.port_tls if security == "tls" else self.port,
+                "security": security, "user": user, "password": password, "ca_file": self.ca_file}
+
+    def ssl_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.ca_file)
+
+    def client(self, user: str, password: str):
+        """A logged-in imapclient.IMAPClient over implicit TLS (caller logs out)."""
+        import imapclient  # pylint: disable=import-outside-toplevel
+
+        client = imapclient.IMAPClient(self.host, port=self.port_tls, ssl=True, ssl_context=self.ssl_context(),
+                                       timeout=60)
+        client.normalise_times = False
+        client.login(user, password)
+        return client
+
+    def append(self, user: str, password: str, folder: str, message: bytes, flags: Iterable[str] = (),
+               internaldate: _dt.datetime | None = None) -> None:
+        """APPEND one message, creating (and subscribing) folder if needed."""
+        self.append_many(user, password, folder, [(message, flags, internaldate)])
+
+    def append_many(self, user: str, password: str, folder: str,
+                    messages: Iterable[tuple[bytes, Iterable[str], _dt.datetime | None]]) -> int:
+        client = self.client(user, password)
+        try:
+            if not client.folder_exists(folder):
+                client.create_folder(folder)
+                client.subscribe_folder(folder)
+            count = 0
+            for message, flags, internaldate in messages:
+                client.append(folder, message, flags=tuple(flags), msg_time=internaldate)
+                count += 1
+            return count
+        finally:
+            _logout(client)
+
+    def fetch_all(self, user: str, password: str) -> dict:
+        """{folder: [(bytes, frozenset(flags without \\Recent), internaldate), ...]} in UID order."""
+        client = self.client(user, password)
+        result: dict[str, list] = {}
+        try:
+            for _flags, _sep, name in client.list_folders():
+                if any(f.lower() == b"\\noselect" for f in _flags):
+                    continue
+                client.select_folder(name, readonly=True)
+                messages = []
+                uids = client.search("ALL")
+                for start in range(0, len(uids), 200):
+                    chunk = uids[start:start + 200]
+                    data = client.fetch(chunk, ["BODY.PEEK[]", "FLAGS", "INTERNALDATE"])
+                    for uid in chunk:
+                        item = data[uid]
+                        flags = frozenset(
+                            f.decode() if isinstance(f, bytes) else str(f) for f in item[b"FLAGS"]
+                        ) - {"\\Recent"}
+                        messages.append((item[b"BODY[]"], flags, item[b"INTERNALDATE"]))
+                result[name] = messages
+        finally:
+            _logout(client)
+        return result
+
+
+def _logout(client) -> None:
+    try:
+        client.logout()
+    except Exception:  # pylint: disable=broad-except
+        try:
+            client.shutdown()
+        except Exception:  # pylint: disable=broad-except
+            pass
