@@ -1,0 +1,879 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) Mailwave engineers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# NOTE: THIS IS ONLY FOR USE BY THE mailwave.migrate COLLECTION. It is PRIVATE to the collection.
+
+"""The IMAP copy engine behind imap_sync: imapsync semantics, parallel, resumable, verified.
+
+Per run: LIST both accounts, plan the folder pairs (folders.plan), then per pair:
+
+1. *Look*: STATUS both sides. With a state map whose UIDVALIDITYs and recorded statuses still match,
+   the pair is unchanged and costs nothing more. Otherwise read sizes, flags, dates of both sides and
+   the identity headers of every message the UID map does not already pair up, and match source to
+   destination as a MULTISET of identity keys (two identical messages on the source and one on the
+   destination: one is copied).
+2. *Copy*: batches (<= 50 messages, <= 8 MB) go to K workers, each with its own source and destination
+   connection: one UID FETCH of bodies read straight off the socket (wire.py), one MULTIAPPEND with
+   LITERAL+. A batch counts as done only when the destination confirms it (APPENDUID) and is journalled
+   in the state at once. A dropped connection or refused SELECT (normal under parallel load) costs a
+   reconnect; the pair is then looked at again (round 2, 3 ...) and only what is still missing is sent.
+3. *Finish*: flag re-sync, delete2 / delete2duplicates on the destination, VERIFY every copied message
+   (size, flags, INTERNALDATE on the destination), delete1 on the source (only what is verified present),
+   record the new statuses.
+
+Check mode runs step 1 only and reports what would be done; it writes nothing anywhere.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import gc
+import queue
+import threading
+import time
+
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap import connection as conn
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap import wire as wire_mod
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.state import SyncState
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.throttle import Throttle
+
+BATCH_MESSAGES = 50
+BATCH_BYTES = 8 * 1024 * 1024
+MAX_ROUNDS = 6
+MAX_ERRORS_LISTED = 500
+META_ITEMS = "UID RFC822.SIZE FLAGS INTERNALDATE"
+_MONTHS = {m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                                      "Dec"], 1)}
+_SYSTEM_FLAGS = {f.lower(): f for f in ("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft")}
+COUNTERS = ("source_messages", "source_selected", "destination_messages_before", "destination_messages_after",
+            "copied", "skipped", "source_duplicates", "cross_duplicates", "filtered", "flags_updated",
+            "deleted_source", "deleted_destination", "missing", "errors", "bytes")
+
+
+def internaldate_epoch(text):
+    """'22-Nov-2026 17:04:06 +0100' -> seconds since the epoch (None if unparsable)."""
+    try:
+        day_month_year, clock, zone = str(text).strip().split(" ")
+        day, mon, year = day_month_year.split("-")
+        hh, mm, ss = (int(x) for x in clock.split(":"))
+        offset = (int(zone[1:3]) * 3600 + int(zone[3:5]) * 60) * (-1 if zone[0] == "-" else 1)
+        return calendar.timegm((int(year), _MONTHS[mon.capitalize()], int(day), hh, mm, ss)) - offset
+    except (ValueError, KeyError, IndexError):
+        return None
+
+
+def _b(text):
+    return text if isinstance(text, bytes) else str(text).encode("utf-8")
+
+
+def _s(data):
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+
+
+class Msg:
+    """One message as seen in a folder (no body)."""
+
+    __slots__ = ("uid", "size", "flags", "date", "key")
+
+    def __init__(self, uid, size, flags, date, key=None):
+        self.uid = uid
+        self.size = size
+        self.flags = flags
+        self.date = date
+        self.key = key
+
+
+class FlagFilter:
+    """Source flags -> what the destination folder keeps (PERMANENTFLAGS; keywords only with \\*)."""
+
+    def __init__(self, permanent):
+        perm = [_s(f) for f in (permanent or ())]
+        self.any_keyword = "\\*" in perm
+        self.system = {f.lower() for f in perm if f.startswith("\\") and f != "\\*"}
+        self.keywords = {f.lower() for f in perm if not f.startswith("\\")}
+        self.unknown = not perm  # no PERMANENTFLAGS given: keep everything but \Recent
+
+    def __call__(self, flags):
+        out = []
+        for flag in flags:
+            flag = _s(flag)
+            low = flag.lower()
+            if low == "\\recent":
+                continue
+            if flag.startswith("\\"):
+                flag = _SYSTEM_FLAGS.get(low, flag)
+                if self.unknown or low in self.system:
+                    out.append(flag)
+            elif self.unknown or self.any_keyword or low in self.keywords:
+                out.append(flag)
+        return tuple(sorted(set(out), key=lambda f: f.lower()))
+
+
+def _flagset(flags):
+    return frozenset(_s(f).lower() for f in flags if _s(f).lower() != "\\recent")
+
+
+class PairWork:
+    """Everything about one folder pair during a run."""
+
+    def __init__(self, src, dst):
+        self.src = src
+        self.dst = dst
+        self.stats = dict.fromkeys(COUNTERS, 0)
+        self.stats.update(source=src, destination=dst, created=False, unchanged=False)
+        self.flag_filter = FlagFilter(None)
+        self.src_msgs = {}          # uid -> Msg (selected source messages)
+        self.matched = {}           # source uid -> destination Msg (present on the destination)
+        self.copied = {}            # source uid -> destination uid (None when the server did not say)
+        self.pending = set()        # source uids sent or to send, not yet confirmed
+        self.to_copy = []           # Msg list for the next copy round
+        self.dst_extra = []         # destination Msgs matched by no source message
+        self.dst_duplicates = []    # destination Msgs that duplicate another destination message
+        self.flag_updates = []      # (destination uid, flags tuple)
+        self.recheck = False
+        self.pstate = None
+        self.src_uidvalidity = None
+        self.dst_uidvalidity = None
+        self.src_status = None
+        self.dst_exists = True
+        self.lock = threading.Lock()
+
+
+class Session:
+    """One worker's pair of connections (source reads, destination writes)."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.src = self.dst = None
+        self.src_wire = self.dst_wire = None
+        self.src_selected = None
+
+    def ensure(self):
+        if self.src is None:
+            self.src = self.engine.connect("source")
+            self.src_wire = wire_mod.Wire(self.src)
+            self.src_selected = None
+        if self.dst is None:
+            self.dst = self.engine.connect("destination")
+            self.dst_wire = wire_mod.Wire(self.dst)
+
+    def drop(self):
+        for client in (self.src, self.dst):
+            if client is not None:
+                try:
+                    client.shutdown()
+                except Exception:  # noqa: BLE001 - the connection may be dead already
+                    pass
+        self.src = self.dst = self.src_wire = self.dst_wire = None
+        self.src_selected = None
+
+    def close(self):
+        for client in (self.src, self.dst):
+            if client is not None:
+                conn.close_quietly(client)
+        self.src = self.dst = None
+
+
+class SyncEngine:
+    """Run one source account -> destination account sync. ``run()`` returns the result dict."""
+
+    def __init__(self, source, destination, options=None, check_mode=False, connect=conn.connect, folders=None,
+                 identity=None, log=None):
+        self.source = source            # connection.Endpoint
+        self.destination = destination  # connection.Endpoint
+        self.opts = dict(options or {})
+        self.check_mode = check_mode
+        self._connect = connect
+        if folders is None:
+            from ansible_collections.mailwave.migrate.plugins.module_utils._imap import folders
+        if identity is None:
+            from ansible_collections.mailwave.migrate.plugins.module_utils._imap import identity
+        self.folders = folders
+        self.identity = identity
+        self.log = log or (lambda msg: None)
+        self.errors = []
+        self.error_count = 0
+        self.reconnections = 0
+        self.warnings = []
+        self.created_folders = []
+        self.subscribed_folders = []
+        self._lock = threading.Lock()
+        self.state = None
+        self.throttle = Throttle(self._opt("max_bytes_per_second"), self._opt("max_messages_per_second"))
+
+    # ------------------------------------------------------------------ options
+    def _opt(self, name, default=None):
+        """An option, else the source then destination preset's value, else default."""
+        value = self.opts.get(name)
+        if value is not None:
+            return value
+        for endpoint in (self.source, self.destination):
+            if endpoint.preset.get(name) is not None:
+                return endpoint.preset[name]
+        return default
+
+    def connect(self, role):
+        endpoint = self.source if role == "source" else self.destination
+        return conn.call_with_retry(lambda: self._connect(endpoint), endpoint, attempts=3)
+
+    def error(self, work, message, uid=None, key=None, size=None):
+        with self._lock:
+            self.error_count += 1
+            if work is not None:
+                work.stats["errors"] += 1
+            if len(self.errors) < MAX_ERRORS_LISTED:
+                self.errors.append({"folder": work.src if work is not None else None, "uid": uid, "key": key,
+                                    "size": size, "message": self.source.redact(self.destination.redact(message))})
+
+    # ------------------------------------------------------------------ run
+    def run(self):
+        started = time.monotonic()
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        main_src = main_dst = None
+        try:
+            self._check_options()
+            if self.opts.get("state_dir"):
+                self.state = SyncState(self.opts["state_dir"], "%s@%s:%s" % (self.source.user, self.source.host,
+                                                                             self.source.port),
+                                       "%s@%s:%s" % (self.destination.user, self.destination.host,
+                                                     self.destination.port)).load()
+            main_src = self.connect("source")
+            main_dst = self.connect("destination")
+            plan, src_listing, dst_listing = self._plan(main_src, main_dst)
+            works = [PairWork(s, d) for s, d in plan.pairs]
+            self._prepare_folders(main_dst, works, src_listing, dst_listing)
+            cross_seen = set()
+            for work in works:
+                self._look(main_src, main_dst, work, first=True, cross_seen=cross_seen)
+            if not self.check_mode:
+                main_src, main_dst = self._copy_rounds(works, main_src, main_dst)
+                main_src, main_dst = self._finish(works, main_src, main_dst)
+            else:
+                self._predict(works)
+            result = self._result(works, plan, started)
+            if self.state is not None and not self.check_mode:
+                self.state.save()
+            return result
+        finally:
+            if self.state is not None:
+                self.state.close()
+            for client in (main_src, main_dst):
+                if client is not None:
+                    conn.close_quietly(client)
+            if gc_was_enabled:
+                gc.enable()
+
+    def _check_options(self):
+        if self.opts.get("delete1") and self.opts.get("delete2"):
+            raise conn.ImapError("delete1 and delete2 together are refused (imapsync refuses them too): the source "
+                                 "would be emptied while the destination mirrors it; run delete2 first, then delete1",
+                                 kind="config")
+        if self.opts.get("delete1") and not self.opts.get("delete1_confirm") and not self.check_mode:
+            raise conn.ImapError("delete1 deletes messages on the source once they are verified on the destination; "
+                                 "set delete1_confirm=true to confirm (or run in check mode to see what it would "
+                                 "delete)", kind="config")
+
+    # ------------------------------------------------------------------ planning
+    def _plan(self, main_src, main_dst):
+        try:
+            src_listing = self.folders.list_folders(main_src)
+            dst_listing = self.folders.list_folders(main_dst)
+        except Exception as exc:  # noqa: BLE001
+            raise conn.translate_error(exc, self.source, doing="listing folders of")
+        exclude = list(self.opts.get("folders_exclude") or [])
+        exclude += list(self.source.preset.get("folders_exclude") or [])
+        try:
+            plan = self.folders.plan(
+                src_listing, dst_listing,
+                include=self.opts.get("folders_include") or None,
+                exclude=exclude or None,
+                folder_map=self.opts.get("folder_map") or None,
+                automap=bool(self._opt("automap", False)),
+                subfolder=self.opts.get("subfolder") or None,
+                exclude_special_use=self.source.preset.get("exclude_special_use"),
+                strip_prefixes=self.source.preset.get("strip_prefixes"))
+        except ValueError as exc:
+            raise conn.ImapError("folder plan: %s" % exc, kind="config")
+        self.warnings.extend(getattr(plan, "warnings", []) or [])
+        return plan, src_listing, dst_listing
+
+    def _prepare_folders(self, main_dst, works, src_listing, dst_listing):
+        subscribe_all = bool(self.opts.get("subscribe_all"))
+        for work in works:
+            exists = work.dst in dst_listing
+            work.dst_exists = exists
+            src_folder = src_listing.get(work.src)
+            dst_folder = dst_listing.get(work.dst)
+            want_sub = subscribe_all or bool(src_folder is not None and src_folder.subscribed)
+            is_sub = bool(dst_folder is not None and dst_folder.subscribed)
+            if not exists:
+                work.stats["created"] = True
+                self.created_folders.append(work.dst)
+                if not self.check_mode:
+                    try:
+                        main_dst.create_folder(work.dst)
+                    except Exception as exc:  # noqa: BLE001
+                        if not main_dst.folder_exists(work.dst):
+                            raise conn.ImapError("cannot create folder %r on the destination: %s"
+                                                 % (work.dst, self.destination.redact(exc)))
+                    work.dst_exists = True
+            if want_sub and not is_sub:
+                self.subscribed_folders.append(work.dst)
+                if not self.check_mode:
+                    try:
+                        main_dst.subscribe_folder(work.dst)
+                    except Exception as exc:  # noqa: BLE001 - a missing subscription is not worth failing for
+                        self.warnings.append("cannot subscribe to %r on the destination: %s"
+                                             % (work.dst, self.destination.redact(exc)))
+
+    # ------------------------------------------------------------------ look at one pair
+    def _status(self, client, folder):
+        what = ["MESSAGES", "UIDNEXT", "UIDVALIDITY"]
+        if client.has_capability("CONDSTORE"):
+            what.append("HIGHESTMODSEQ")
+        status = client.folder_status(folder, what)
+        return {_s(k).upper(): int(v) for k, v in status.items()}
+
+    @staticmethod
+    def _read_metas(wire):
+        """{uid: Msg} (size, flags, INTERNALDATE; no key yet) of the selected folder."""
+        msgs = {}
+        for data in wire.fetch_list("1:*", META_ITEMS):
+            uid = data.get("UID")
+            if uid is not None:
+                msgs[uid] = Msg(uid, data.get("RFC822.SIZE", 0), tuple(_s(f) for f in data.get("FLAGS", ())),
+                                data.get("INTERNALDATE"))
+        return msgs
+
+    def _age_filter(self, client):
+        """UIDs the max_age / min_age options keep (None: no age option), by SEARCH SENTSINCE/SENTBEFORE."""
+        max_age, min_age = self.opts.get("max_age"), self.opts.get("min_age")
+        if not max_age and not min_age:
+            return None
+        today = datetime.date.today()
+        criteria = []
+        if max_age:
+            criteria += ["SENTSINCE", today - datetime.timedelta(days=float(max_age))]
+        if min_age:
+            criteria += ["SENTBEFORE", today - datetime.timedelta(days=float(min_age))]
+        return set(client.search(criteria))
+
+    def _look(self, src, dst, work, first=False, cross_seen=None):
+        """Status, match, plan the copy of one pair (see module docstring, step 1)."""
+        stats = work.stats
+        try:
+            src_status = self._status(src, work.src)
+        except Exception as exc:  # noqa: BLE001
+            raise conn.translate_error(exc, self.source, doing="reading folder %r of" % work.src)
+        work.src_status = src_status
+        work.src_uidvalidity = src_status.get("UIDVALIDITY")
+        dst_status = self._status(dst, work.dst) if work.dst_exists else {}
+        work.dst_uidvalidity = dst_status.get("UIDVALIDITY")
+        if first:
+            stats["source_messages"] = src_status.get("MESSAGES", 0)
+            stats["destination_messages_before"] = dst_status.get("MESSAGES", 0)
+        pstate = None
+        if self.state is not None and work.dst_exists:
+            pstate = self.state.get(work.src, work.dst)
+            if pstate is not None and not pstate.valid_for(work.src_uidvalidity, work.dst_uidvalidity):
+                pstate = None
+            if pstate is None and not self.check_mode:
+                pstate = self.state.reset_pair(work.src, work.dst, work.src_uidvalidity, work.dst_uidvalidity)
+        work.pstate = pstate
+        age_or_size = self.opts.get("max_age") or self.opts.get("min_age") or self._max_size()
+        if first and pstate is not None and pstate.unchanged(src_status, dst_status) and not self.opts.get("delete1"):
+            stats["unchanged"] = True
+            stats["source_selected"] = len(pstate.map) if age_or_size else src_status.get("MESSAGES", 0)
+            stats["skipped"] = stats["source_selected"]
+            stats["destination_messages_after"] = dst_status.get("MESSAGES", 0)
+            return
+        mapped = dict(pstate.map) if pstate is not None else {}
+
+        # source side (read-only)
+        src.select_folder(work.src, readonly=True)
+        src_wire = wire_mod.Wire(src)
+        src_all = self._read_metas(src_wire)
+        need_src = {u for u in src_all if u not in mapped}
+        keep = self._age_filter(src)
+        max_size = self._max_size()
+        selected = {}
+        for uid, msg in src_all.items():
+            if keep is not None and uid not in keep:
+                continue
+            if max_size and msg.size >= max_size:
+                continue
+            selected[uid] = msg
+        if first:
+            stats["filtered"] = len(src_all) - len(selected)
+            stats["source_selected"] = len(selected)
+        need_src &= set(selected)
+        self._fill_keys(src_wire, src_all, need_src)
+        work.src_msgs = selected
+
+        # destination side
+        dst_all = {}
+        if work.dst_exists:
+            info = dst.select_folder(work.dst, readonly=self.check_mode)
+            work.flag_filter = FlagFilter(info.get(b"PERMANENTFLAGS"))
+            dst_wire = wire_mod.Wire(dst)
+            dst_all = self._read_metas(dst_wire)
+            live_mapped = {s: d for s, d in mapped.items() if d in dst_all and s in src_all}
+            mapped_dst = set(live_mapped.values())
+            self._fill_keys(dst_wire, dst_all, {u for u in dst_all if u not in mapped_dst})
+        else:
+            live_mapped = {}
+            mapped_dst = set()
+
+        # multiset match: the map first, then identity keys
+        matched = {}
+        for s_uid, d_uid in live_mapped.items():
+            if s_uid in selected:
+                matched[s_uid] = dst_all[d_uid]
+        # Identity keys can collide for different messages (imapsync's known weakness): prefer the
+        # candidate with the same size and date, then the same size, then any with the key.
+        tiers = ({}, {}, {})
+        for d_uid in sorted(dst_all):
+            if d_uid in mapped_dst:
+                continue
+            msg = dst_all[d_uid]
+            epoch = internaldate_epoch(msg.date)
+            tiers[0].setdefault((msg.key, msg.size, epoch), []).append(msg)
+            tiers[1].setdefault((msg.key, msg.size), []).append(msg)
+            tiers[2].setdefault(msg.key, []).append(msg)
+        taken = set()
+        to_copy = []
+        src_key_count = {}
+        for uid in sorted(selected):
+            msg = selected[uid]
+            if msg.key is None and uid in matched:
+                continue
+            src_key_count[msg.key] = src_key_count.get(msg.key, 0) + 1
+            if uid in matched:
+                continue
+            found = None
+            for tier, index in zip(tiers, ((msg.key, msg.size, internaldate_epoch(msg.date)), (msg.key, msg.size),
+                                           msg.key)):
+                candidates = tier.get(index)
+                while candidates:
+                    cand = candidates.pop(0)
+                    if cand.uid not in taken:
+                        found = cand
+                        break
+                if found is not None:
+                    break
+            if found is not None:
+                taken.add(found.uid)
+                matched[uid] = found
+            else:
+                to_copy.append(msg)
+        if pstate is not None and not self.check_mode:
+            newly = [(u, m.uid) for u, m in matched.items() if mapped.get(u) != m.uid]
+            if newly:
+                self.state.record(pstate, newly)
+        if first:
+            stats["source_duplicates"] = sum(c - 1 for k, c in src_key_count.items() if c > 1 and k is not None)
+            stats["skipped"] = len(matched)
+            # cross-folder duplicates: a key already seen in an earlier folder pair of this run
+            if self._opt("skip_cross_duplicates", False):
+                kept = []
+                for msg in to_copy:
+                    if msg.key in cross_seen:
+                        stats["cross_duplicates"] += 1
+                    else:
+                        kept.append(msg)
+                to_copy = kept
+            if cross_seen is not None:
+                cross_seen.update(m.key for m in selected.values() if m.key is not None)
+            work.pending = {m.uid for m in to_copy}
+        else:
+            # a later round: what was pending and is now found on the destination did arrive
+            still = {m.uid for m in to_copy}
+            for uid in list(work.pending):
+                if uid not in still and uid in matched:
+                    work.pending.discard(uid)
+                    with work.lock:
+                        if uid not in work.copied:
+                            work.copied[uid] = matched[uid].uid
+                            stats["copied"] += 1
+                            stats["bytes"] += selected[uid].size
+            to_copy = [m for m in to_copy if m.uid in work.pending]
+        work.matched = matched
+        work.to_copy = to_copy
+        matched_dst = {m.uid for m in matched.values()}
+        extra = [m for u, m in sorted(dst_all.items()) if u not in matched_dst]
+        work.dst_extra = extra
+        matched_keys = {m.key for m in matched.values()}
+        dups, seen = [], set()
+        for msg in extra:
+            if msg.key in matched_keys or msg.key in seen:
+                dups.append(msg)
+            else:
+                seen.add(msg.key)
+        work.dst_duplicates = dups
+        if self.opts.get("resync_flags", True):
+            updates = []
+            for uid, dmsg in matched.items():
+                want = work.flag_filter(selected[uid].flags)
+                if _flagset(want) != _flagset(dmsg.flags):
+                    updates.append((dmsg.uid, want))
+            work.flag_updates = updates
+
+    def _fill_keys(self, wire, msgs, uids):
+        if not uids:
+            return
+        header_item = _s(self.identity.HEADER_FETCH_ITEM)
+        need = sorted(uids)
+        for start in range(0, len(need), 5000):
+            for data in wire.fetch_list(need[start:start + 5000], "UID " + header_item):
+                msg = msgs.get(data.get("UID"))
+                if msg is not None:
+                    msg.key = self.identity.message_key(data.get("HEADER", b""), msg.size,
+                                                        internaldate_epoch(msg.date))
+
+    def _max_size(self):
+        value = self.opts.get("max_size")
+        if value is None:
+            value = self.destination.preset.get("max_message_size")
+        return int(value) if value else 0
+
+    # ------------------------------------------------------------------ copy
+    def _batches(self, work):
+        batch, size = [], 0
+        for msg in work.to_copy:
+            if batch and (len(batch) >= BATCH_MESSAGES or size + msg.size > BATCH_BYTES):
+                yield batch
+                batch, size = [], 0
+            batch.append(msg)
+            size += msg.size
+        if batch:
+            yield batch
+
+    def _workers(self):
+        wanted = int(self.opts.get("connections") or 4)
+        for endpoint in (self.source, self.destination):
+            cap = endpoint.preset.get("max_connections")
+            if cap:
+                wanted = min(wanted, int(cap))
+        return max(1, wanted)
+
+    def _copy_rounds(self, works, main_src, main_dst):
+        for round_no in range(1, MAX_ROUNDS + 1):
+            tasks = queue.Queue()
+            total = 0
+            for work in works:
+                work.recheck = False
+                for batch in self._batches(work):
+                    tasks.put((work, batch))
+                    total += 1
+            if not total:
+                break
+            self.log("round %d: %d batches" % (round_no, total))
+            nthreads = min(self._workers(), total)
+            threads = [threading.Thread(target=self._worker, args=(tasks,), daemon=True) for _ in range(nthreads)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            rework = [w for w in works if w.recheck]
+            if not rework:
+                for work in works:
+                    work.to_copy = []
+                break
+            for work in works:
+                if not work.recheck:
+                    work.to_copy = []
+            main_src, main_dst = self._fresh(main_src, main_dst)
+            for work in rework:
+                for attempt in range(3):
+                    try:
+                        self._look(main_src, main_dst, work)
+                        break
+                    except Exception as exc:  # noqa: BLE001 - parallel load: retry on fresh connections
+                        err = conn.translate_error(exc, self.destination)
+                        if attempt == 2:
+                            raise err
+                        self.reconnections += 1
+                        main_src, main_dst = self._fresh(main_src, main_dst, force=True)
+            if round_no == MAX_ROUNDS:
+                for work in rework:
+                    for msg in work.to_copy:
+                        self.error(work, "not copied after %d attempts (connection problems)" % MAX_ROUNDS,
+                                   uid=msg.uid, key=msg.key, size=msg.size)
+        return main_src, main_dst
+
+    def _fresh(self, main_src, main_dst, force=False):
+        """Return working main connections (NOOP-checked; reconnected if broken)."""
+        def alive(client):
+            try:
+                client.noop()
+                return True
+            except Exception:  # noqa: BLE001
+                return False
+        if force or main_src is None or not alive(main_src):
+            if main_src is not None:
+                try:
+                    main_src.shutdown()
+                except Exception:  # noqa: BLE001
+                    pass
+            main_src = self.connect("source")
+        if force or main_dst is None or not alive(main_dst):
+            if main_dst is not None:
+                try:
+                    main_dst.shutdown()
+                except Exception:  # noqa: BLE001
+                    pass
+            main_dst = self.connect("destination")
+        return main_src, main_dst
+
+    def _worker(self, tasks):
+        session = Session(self)
+        try:
+            while True:
+                try:
+                    work, batch = tasks.get_nowait()
+                except queue.Empty:
+                    return
+                if work.recheck:
+                    continue  # this pair is looked at again after this round anyway
+                try:
+                    session.ensure()
+                    self._copy_batch(session, work, batch)
+                except (wire_mod.WireError, conn.ImapError, OSError, EOFError) as exc:
+                    self._connection_trouble(session, work, exc)
+                except Exception as exc:  # noqa: BLE001 - imaplib/imapclient errors (SELECT refused ...)
+                    self._connection_trouble(session, work, exc)
+        finally:
+            session.close()
+
+    def _connection_trouble(self, session, work, exc):
+        err = exc if isinstance(exc, conn.ImapError) else conn.translate_error(exc, self.destination)
+        self.log("batch of %r failed: %s" % (work.src, err))
+        with self._lock:
+            self.reconnections += 1
+        work.recheck = True
+        session.drop()
+        if not err.transient and err.kind in ("auth", "tls", "config"):
+            raise err
+        time.sleep(min(err.backoff, 60.0) if err.backoff else 0.2)
+
+    def _copy_batch(self, session, work, batch):
+        if session.src_selected != work.src:
+            session.src.select_folder(work.src, readonly=True)
+            session.src_selected = work.src
+        bodies = {}
+
+        def keep(data):
+            uid = data.get("UID")
+            if uid is not None and "BODY" in data:
+                bodies[uid] = (data["BODY"], data.get("FLAGS", ()), data.get("INTERNALDATE"))
+
+        session.src_wire.fetch([m.uid for m in batch], "UID FLAGS INTERNALDATE BODY.PEEK[]", keep)
+        present = []
+        for msg in batch:
+            if msg.uid in bodies:
+                present.append(msg)
+            else:
+                with work.lock:
+                    work.pending.discard(msg.uid)  # expunged on the source meanwhile: nothing to copy
+        if not present:
+            return
+        items = []
+        for msg in present:
+            body, flags, date = bodies[msg.uid]
+            items.append((body, work.flag_filter(flags), date))
+        self.throttle.account(sum(len(i[0]) for i in items), len(items))
+        if len(items) > 1 and session.dst_wire.multiappend:
+            try:
+                uids = session.dst_wire.append(work.dst, items)
+            except wire_mod.CommandFailed:
+                uids = False
+            if uids is not False:
+                self._confirm(work, present, items, uids)
+                return
+        for msg, item in zip(present, items):
+            try:
+                uids = session.dst_wire.append(work.dst, [item])
+            except wire_mod.CommandFailed as exc:
+                with work.lock:
+                    work.pending.discard(msg.uid)
+                self.error(work, "the destination refused the message: %s" % exc, uid=msg.uid, key=msg.key,
+                           size=len(item[0]))
+                continue
+            self._confirm(work, [msg], [item], uids)
+
+    def _confirm(self, work, msgs, items, uids):
+        pairs = []
+        with work.lock:
+            for i, msg in enumerate(msgs):
+                duid = uids[i] if uids else None
+                work.copied[msg.uid] = duid
+                work.pending.discard(msg.uid)
+                work.stats["copied"] += 1
+                work.stats["bytes"] += len(items[i][0])
+                if duid is not None:
+                    pairs.append((msg.uid, duid))
+        if work.pstate is not None and pairs:
+            self.state.record(work.pstate, pairs)
+        if not uids:
+            work.recheck = True  # no APPENDUID: the next look pairs them up by identity
+
+    # ------------------------------------------------------------------ finish
+    def _finish(self, works, main_src, main_dst):
+        for work in works:
+            for attempt in range(3):
+                try:
+                    self._finish_pair(main_src, main_dst, work)
+                    break
+                except (wire_mod.WireError, OSError, EOFError) as exc:
+                    if attempt == 2:
+                        raise conn.translate_error(exc, self.destination)
+                    self.reconnections += 1
+                    main_src, main_dst = self._fresh(main_src, main_dst, force=True)
+                except Exception as exc:  # noqa: BLE001
+                    err = conn.translate_error(exc, self.destination)
+                    if not err.transient or attempt == 2:
+                        raise err
+                    self.reconnections += 1
+                    main_src, main_dst = self._fresh(main_src, main_dst, force=True)
+        return main_src, main_dst
+
+    def _finish_pair(self, src, dst, work):
+        stats = work.stats
+        if stats["unchanged"]:
+            return
+        dst.select_folder(work.dst, readonly=False)
+        # flag re-sync on messages that were already there
+        if work.flag_updates:
+            groups = {}
+            for duid, flags in work.flag_updates:
+                groups.setdefault(flags, []).append(duid)
+            for flags, duids in groups.items():
+                dst.set_flags(duids, [_b(f) for f in flags], silent=True)
+            stats["flags_updated"] = len(work.flag_updates)
+            work.flag_updates = []
+        # deletions on the destination
+        to_delete = []
+        if self.opts.get("delete2"):
+            to_delete = [m.uid for m in work.dst_extra]
+        elif self.opts.get("delete2duplicates"):
+            to_delete = [m.uid for m in work.dst_duplicates]
+        if to_delete:
+            self._delete(dst, to_delete)
+            stats["deleted_destination"] = len(to_delete)
+        # verify what we copied
+        copied_uids = {s: d for s, d in work.copied.items() if d is not None}
+        verified = set()
+        if copied_uids:
+            dwire = wire_mod.Wire(dst)
+            by_duid = {d: s for s, d in copied_uids.items()}
+            seen = {}
+            for data in dwire.fetch_list(list(by_duid), META_ITEMS):
+                seen[data.get("UID")] = data
+            for duid, suid in by_duid.items():
+                smsg = work.src_msgs.get(suid)
+                data = seen.get(duid)
+                if data is None:
+                    self.error(work, "copied message not found on the destination when verifying", uid=suid,
+                               key=smsg.key if smsg else None, size=smsg.size if smsg else None)
+                    continue
+                problems = []
+                if smsg is not None:
+                    if data.get("RFC822.SIZE") != smsg.size:
+                        problems.append("size %s instead of %s" % (data.get("RFC822.SIZE"), smsg.size))
+                    if internaldate_epoch(data.get("INTERNALDATE")) != internaldate_epoch(smsg.date):
+                        problems.append("INTERNALDATE %s instead of %s" % (data.get("INTERNALDATE"), smsg.date))
+                    if _flagset(data.get("FLAGS", ())) != _flagset(work.flag_filter(smsg.flags)):
+                        problems.append("flags %s instead of %s" % (" ".join(_s(f) for f in data.get("FLAGS", ())),
+                                                                    " ".join(work.flag_filter(smsg.flags))))
+                if problems:
+                    self.error(work, "verification failed: " + "; ".join(problems), uid=suid,
+                               key=smsg.key if smsg else None, size=smsg.size if smsg else None)
+                else:
+                    verified.add(suid)
+        # what is still missing
+        missing = [u for u in work.src_msgs if u not in work.matched and u not in work.copied]
+        cross = stats["cross_duplicates"]
+        stats["missing"] = max(0, len(missing) - cross)
+        # delete1: only what is verified present on the destination
+        if self.opts.get("delete1"):
+            present = [u for u in work.src_msgs if u in work.matched or u in verified]
+            if present:
+                src.select_folder(work.src, readonly=False)
+                self._delete(src, present)
+                stats["deleted_source"] = len(present)
+        dst_status = self._status(dst, work.dst)
+        stats["destination_messages_after"] = dst_status.get("MESSAGES", 0)
+        if work.pstate is not None and not missing and not stats["errors"] and not self.opts.get("delete1"):
+            self.state.set_status(work.pstate, work.src_status, dst_status)
+
+    @staticmethod
+    def _delete(client, uids):
+        client.add_flags(uids, [b"\\Deleted"], silent=True)
+        if client.has_capability("UIDPLUS"):
+            client.uid_expunge(uids)
+        else:
+            client.expunge()
+
+    # ------------------------------------------------------------------ check mode and result
+    def _predict(self, works):
+        for work in works:
+            stats = work.stats
+            if stats["unchanged"]:
+                continue
+            stats["copied"] = len(work.to_copy)
+            stats["bytes"] = sum(m.size for m in work.to_copy)
+            stats["flags_updated"] = len(work.flag_updates)
+            if self.opts.get("delete2"):
+                stats["deleted_destination"] = len(work.dst_extra)
+            elif self.opts.get("delete2duplicates"):
+                stats["deleted_destination"] = len(work.dst_duplicates)
+            if self.opts.get("delete1"):
+                stats["deleted_source"] = len(work.matched)
+            stats["destination_messages_after"] = (stats["destination_messages_before"] + stats["copied"]
+                                                   - stats["deleted_destination"])
+
+    def _result(self, works, plan, started):
+        elapsed = max(time.monotonic() - started, 1e-6)
+        totals = dict.fromkeys(COUNTERS, 0)
+        folders = []
+        for work in works:
+            for key in COUNTERS:
+                totals[key] += work.stats[key]
+            folders.append(dict(work.stats))
+        totals["errors"] = self.error_count
+        changed = bool(totals["copied"] or totals["flags_updated"] or totals["deleted_source"]
+                       or totals["deleted_destination"] or self.created_folders or self.subscribed_folders)
+        selected = totals["source_selected"] - totals["cross_duplicates"]
+        if self.check_mode:
+            missing = totals["copied"]
+            verdict = ("check mode: all %d messages of the source are on the destination" % selected if not missing
+                       else "check mode: %d of %d messages of the source would be copied" % (missing, selected))
+        else:
+            missing = totals["missing"]
+            verdict = ("all %d messages of the source are on the destination" % selected if not missing
+                       else "%d of %d messages of the source are missing on the destination" % (missing, selected))
+        if self.error_count:
+            verdict += "; %d error(s)" % self.error_count
+        return {
+            "changed": changed,
+            "verdict": verdict,
+            "complete": (not missing or self.check_mode) and not self.error_count,
+            "totals": totals,
+            "folders": folders,
+            "errors": self.errors,
+            "renamed_folders": list(getattr(plan, "renamed", []) or []),
+            "excluded_folders": list(getattr(plan, "excluded", []) or []),
+            "automapped_folders": list(getattr(plan, "automapped", []) or []),
+            "created_folders": list(self.created_folders),
+            "subscribed_folders": list(self.subscribed_folders),
+            "warnings": list(self.warnings),
+            "elapsed": round(elapsed, 3),
+            "bytes_per_second": int(totals["bytes"] / elapsed) if not self.check_mode else 0,
+            "messages_per_second": round(totals["copied"] / elapsed, 1) if not self.check_mode else 0.0,
+            "reconnections": self.reconnections,
+            "connections": self._workers(),
+        }

@@ -1,0 +1,317 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) Mailwave engineers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# NOTE: THIS IS ONLY FOR USE BY THE mailwave.migrate COLLECTION. It is PRIVATE to the collection.
+
+"""Fast FETCH and (MULTI)APPEND straight on the socket of a logged-in imapclient connection.
+
+imaplib's generic response parser costs most of a Python copier's CPU (it handles every byte of a
+message body line by line). Here the FETCH responses are read by line, literal bodies are read in one
+``read(n)`` by their announced size, and only the small attribute text around them is tokenised.
+APPEND sends a whole batch in one command (MULTIAPPEND, RFC 3502) with non-synchronising literals
+(LITERAL+, RFC 7888) when the server has them, so a batch costs one round trip.
+
+The commands use their own tag prefix and consume every line up to their tagged answer, so the
+imapclient connection stays usable for other commands before and after.
+"""
+
+from __future__ import annotations
+
+import re
+
+try:
+    from imapclient import imap_utf7
+except ImportError:  # pragma: no cover - connection.py reports the missing library
+    imap_utf7 = None
+
+_LITERAL_RE = re.compile(rb"\{(\d+)\+?\}\r\n$")
+_TAGGED_RE = re.compile(rb"^(\S+) (OK|NO|BAD)\b ?(.*)", re.S)
+_FETCH_RE = re.compile(rb"^\* (\d+) FETCH \(", re.I)
+_TOKEN_RE = re.compile(
+    rb'\s*(?:(\()|(\))|"((?:[^"\\]|\\.)*)"|\x00(\d+)\x00|'
+    rb'([^\s()\[\]"\x00]+(?:\[[^\]]*\](?:<\d+>)?)?))', re.S)
+_APPENDUID_RE = re.compile(rb"\[APPENDUID (\d+) ([0-9:,]+)\]", re.I)
+_CODE_RE = re.compile(rb"^\[([A-Z0-9.-]+)[^\]]*\]", re.I)
+
+
+class WireError(Exception):
+    """The connection broke or the server answered something we cannot use."""
+
+
+class CommandFailed(Exception):
+    """The server answered NO or BAD; ``status``, ``code`` (e.g. OVERQUOTA) and ``text`` say why."""
+
+    def __init__(self, status, text):
+        self.status = status
+        self.text = text
+        match = _CODE_RE.match(text.encode("utf-8", "replace"))
+        self.code = match.group(1).decode("ascii").upper() if match else None
+        super().__init__("%s %s" % (status, text))
+
+
+def parse_uid_set(text):
+    """'4:6,9' -> [4, 5, 6, 9] (ascending ranges as written)."""
+    out = []
+    for part in text.split(","):
+        if ":" in part:
+            a, b = part.split(":", 1)
+            a, b = int(a), int(b)
+            step = 1 if b >= a else -1
+            out.extend(range(a, b + step, step))
+        elif part:
+            out.append(int(part))
+    return out
+
+
+def uid_set(uids):
+    """[1, 2, 3, 7] -> '1:3,7' (compact ranges; input need not be sorted)."""
+    uids = sorted(set(int(u) for u in uids))
+    parts = []
+    start = prev = None
+    for uid in uids:
+        if prev is not None and uid == prev + 1:
+            prev = uid
+            continue
+        if start is not None:
+            parts.append("%d" % start if start == prev else "%d:%d" % (start, prev))
+        start = prev = uid
+    if start is not None:
+        parts.append("%d" % start if start == prev else "%d:%d" % (start, prev))
+    return ",".join(parts)
+
+
+def quote(text):
+    """An IMAP quoted string (bytes) for a str (already modified-UTF-7 for mailbox names)."""
+    if isinstance(text, str):
+        text = text.encode("utf-8")
+    return b'"' + text.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+
+
+def mailbox_arg(name):
+    """A mailbox name as an APPEND/SELECT argument: modified UTF-7, quoted."""
+    if isinstance(name, bytes):
+        return quote(name)
+    return quote(imap_utf7.encode(name) if imap_utf7 is not None else name.encode("ascii"))
+
+
+def _parse_tokens(text, literals):
+    """Tokenise an attribute list (text with \\0n\\0 placeholders for literals) into nested lists."""
+    stack = [[]]
+    pos = 0
+    end = len(text)
+    while pos < end:
+        match = _TOKEN_RE.match(text, pos)
+        if not match or match.end() == pos:
+            if text[pos:].strip() == b"":
+                break
+            raise WireError("cannot parse FETCH response near %r" % text[pos:pos + 40])
+        pos = match.end()
+        opened, closed, quoted, lit, atom = match.groups()
+        if opened:
+            stack.append([])
+        elif closed:
+            if len(stack) == 1:
+                break
+            done = stack.pop()
+            stack[-1].append(done)
+        elif quoted is not None:
+            stack[-1].append(re.sub(rb"\\(.)", rb"\1", quoted) if b"\\" in quoted else quoted)
+        elif lit is not None:
+            stack[-1].append(literals[int(lit)])
+        elif atom is not None:
+            stack[-1].append(atom)
+    return stack[0]
+
+
+def _fetch_dict(items):
+    """[b'UID', b'5', b'FLAGS', [..], ...] -> {'UID': 5, 'FLAGS': (...), 'BODY[]': b'...', ...}."""
+    out = {}
+    for i in range(0, len(items) - 1, 2):
+        key = items[i].decode("ascii", "replace").upper() if isinstance(items[i], bytes) else str(items[i])
+        value = items[i + 1]
+        if key in ("UID", "RFC822.SIZE"):
+            value = int(value)
+        elif key == "FLAGS":
+            value = tuple(value)
+        elif key == "MODSEQ":
+            value = int(value[0]) if isinstance(value, list) and value else value
+        elif key == "INTERNALDATE":
+            value = value.decode("ascii", "replace")
+        elif key.startswith("BODY[") or key.startswith("RFC822") or key.startswith("BINARY["):
+            if value == b"NIL":
+                value = b""
+            key = "HEADER" if key != "BODY[]" and not key.startswith("BODY[]") and key != "RFC822" else "BODY"
+        out[key] = value
+    return out
+
+
+class Wire:
+    """Raw commands on an imapclient.IMAPClient's socket (UID FETCH, MULTIAPPEND)."""
+
+    def __init__(self, client):
+        self.client = client
+        self._imap = client._imap  # pylint: disable=protected-access
+        self._n = 0
+        caps = set(c.upper() for c in client.capabilities())
+        self.literal_plus = b"LITERAL+" in caps
+        self.multiappend = b"MULTIAPPEND" in caps
+        self.uidplus = b"UIDPLUS" in caps
+        self.untagged = []  # other untagged lines seen (EXISTS, EXPUNGE, BYE ...)
+
+    # ------------------------------------------------------------------ low level
+    def _tag(self):
+        self._n += 1
+        return b"MW%d" % self._n
+
+    def _send(self, data):
+        try:
+            self._imap.sock.sendall(data)
+        except OSError as exc:
+            raise WireError("connection lost while sending: %s" % exc)
+
+    def _readline(self):
+        try:
+            line = self._imap.file.readline()
+        except OSError as exc:
+            raise WireError("connection lost while reading: %s" % exc)
+        if not line:
+            raise WireError("the server closed the connection")
+        return line
+
+    def _read(self, size):
+        try:
+            data = self._imap.file.read(size)
+        except OSError as exc:
+            raise WireError("connection lost while reading: %s" % exc)
+        if data is None or len(data) != size:
+            raise WireError("the server closed the connection in the middle of a message")
+        return data
+
+    def _read_full_response_line(self):
+        """One response line with its literals: (text with \\0n\\0 placeholders, [literal bytes])."""
+        line = self._readline()
+        match = _LITERAL_RE.search(line)
+        if not match:
+            return line, None
+        parts = []
+        literals = []
+        while match:
+            parts.append(line[:match.start()])
+            parts.append(b"\x00%d\x00" % len(literals))
+            literals.append(self._read(int(match.group(1))))
+            line = self._readline()
+            match = _LITERAL_RE.search(line)
+        parts.append(line)
+        return b"".join(parts), literals
+
+    def _finish(self, tag, on_fetch=None):
+        """Read up to the tagged answer; call on_fetch(dict) for each FETCH; raise CommandFailed on NO/BAD."""
+        while True:
+            line, literals = self._read_full_response_line()
+            if line.startswith(tag + b" "):
+                match = _TAGGED_RE.match(line.rstrip(b"\r\n"))
+                if not match:
+                    raise WireError("unexpected answer %r" % line[:200])
+                status, text = match.group(2).decode(), match.group(3).decode("utf-8", "replace")
+                if status != "OK":
+                    raise CommandFailed(status, text)
+                return text
+            if line.startswith(b"* "):
+                fetch = _FETCH_RE.match(line)
+                if fetch and on_fetch is not None:
+                    items = _parse_tokens(line[fetch.end():], literals or [])
+                    data = _fetch_dict(items)
+                    data["SEQ"] = int(fetch.group(1))
+                    on_fetch(data)
+                elif line[2:5].upper() == b"BYE":
+                    self.untagged.append(line.rstrip(b"\r\n"))
+                    # the tagged answer may still follow; if not, _readline raises
+                else:
+                    if len(self.untagged) < 100:
+                        self.untagged.append(line.rstrip(b"\r\n"))
+            elif line.startswith(b"+"):
+                raise WireError("unexpected continuation request: %r" % line[:100])
+            # anything else: ignore (should not happen)
+
+    # ------------------------------------------------------------------ commands
+    def fetch(self, uids, items, on_fetch):
+        """UID FETCH uids (items); on_fetch(dict) per message. uids: list of ints or a set string ('1:*')."""
+        if not isinstance(uids, (str, bytes)):
+            if not uids:
+                return
+            uids = uid_set(uids)
+        if isinstance(uids, str):
+            uids = uids.encode("ascii")
+        if isinstance(items, (list, tuple)):
+            items = " ".join(items)
+        if isinstance(items, str):
+            items = items.encode("ascii")
+        tag = self._tag()
+        self._send(tag + b" UID FETCH " + uids + b" (" + items + b")\r\n")
+        self._finish(tag, on_fetch)
+
+    def fetch_list(self, uids, items):
+        out = []
+        self.fetch(uids, items, out.append)
+        return out
+
+    def append(self, mailbox, messages):
+        """Append messages [(body bytes, flags tuple, internaldate str or None)] in one command.
+
+        Uses MULTIAPPEND when the server has it and more than one message is given; callers with a
+        server without MULTIAPPEND must pass one message at a time. Returns the destination UIDs from
+        APPENDUID (a list as long as messages) or None when the server does not say them.
+        Raises CommandFailed (NO/BAD: nothing of this command was stored) or WireError.
+        """
+        if len(messages) > 1 and not self.multiappend:
+            raise ValueError("server has no MULTIAPPEND: append one message at a time")
+        tag = self._tag()
+        head = tag + b" APPEND " + mailbox_arg(mailbox)
+        pending = [head]
+        pending_size = len(head)
+        for body, flags, date in messages:
+            part = b" ("
+            part += b" ".join(f if isinstance(f, bytes) else f.encode("utf-8") for f in flags)
+            part += b")"
+            if date:
+                part += b' "' + (date.encode("ascii") if isinstance(date, str) else date) + b'"'
+            if self.literal_plus:
+                part += b" {%d+}\r\n" % len(body)
+                pending.append(part)
+                if len(body) < 262144 and pending_size < 4194304:
+                    pending.append(body)
+                    pending_size += len(part) + len(body)
+                else:
+                    self._send(b"".join(pending))
+                    self._send(body)
+                    pending, pending_size = [], 0
+            else:
+                part += b" {%d}\r\n" % len(body)
+                pending.append(part)
+                self._send(b"".join(pending))
+                pending, pending_size = [], 0
+                self._wait_continuation(tag)
+                self._send(body)
+        pending.append(b"\r\n")
+        self._send(b"".join(pending))
+        text = self._finish(tag)
+        match = _APPENDUID_RE.search(text.encode("utf-8", "replace"))
+        if not match:
+            return None
+        uids = parse_uid_set(match.group(2).decode("ascii"))
+        return uids if len(uids) == len(messages) else None
+
+    def _wait_continuation(self, tag):
+        while True:
+            line = self._readline()
+            if line.startswith(b"+"):
+                return
+            if line.startswith(tag + b" "):
+                match = _TAGGED_RE.match(line.rstrip(b"\r\n"))
+                if match:
+                    raise CommandFailed(match.group(2).decode(), match.group(3).decode("utf-8", "replace"))
+                raise WireError("unexpected answer %r" % line[:200])
+            if line.startswith(b"* "):
+                self.untagged.append(line.rstrip(b"\r\n"))
