@@ -1,0 +1,148 @@
+"""The Cloudflare provider against the API v4 emulator: one batch per apply, envelope errors, pagination."""
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.mailwave.migrate.plugins.module_utils._dns import cloudflare
+from ansible_collections.mailwave.migrate.plugins.module_utils._dns.provider import (
+    Change,
+    DNSAuthError,
+    DNSError,
+    DNSZoneNotFound,
+)
+from ansible_collections.mailwave.migrate.plugins.module_utils._dns.records import RRset, zone_from_text
+
+ZONE = "example.test."
+
+
+def make(emu, zone="example.test", **over):
+    params = {"api_url": emu.base_url, "api_token": emu.token, "validate_certs": True, "request_timeout": 5}
+    params.update(over)
+    return cloudflare.Provider(zone, params)
+
+
+def ids_of(emu, name, rtype):
+    zid = emu.zone_id("example.test")
+    return sorted(r["id"] for r in emu.zones[zid]["records"].values() if r["name"] == name and r["type"] == rtype)
+
+
+def test_read_zone_matches_emulator(cloudflare_emulator):
+    with make(cloudflare_emulator) as provider:
+        zone = provider.read_zone()
+    want = {key: RRset.from_values(key[0], key[1], ttl, values)
+            for key, (ttl, values) in cloudflare_emulator.rrsets("example.test").items()}
+    assert {rr.key: rr for rr in zone.rrsets} == want
+    assert zone.get(ZONE, "MX").values == ("10 mx1.oldprovider.test.", "20 mx2.oldprovider.test.")
+    first = cloudflare_emulator.requests[0]
+    assert (first.method, first.path, first.query) == ("GET", "/client/v4/zones", {"name": ["example.test"]})
+    assert first.headers["authorization"] == "Bearer emu-cf-token"
+
+
+def test_mx_switch_is_one_batch(cloudflare_emulator):
+    old_ids = ids_of(cloudflare_emulator, "example.test", "MX")
+    with make(cloudflare_emulator) as provider:
+        zone = provider.read_zone()
+        provider.apply_changes([
+            Change("replace", new=RRset.from_values(ZONE, "MX", 300, ["10 mail.new.test"]), old=zone.get(ZONE, "MX")),
+            Change("replace", new=RRset.from_values("_imaps._tcp.example.test.", "SRV", 3600,
+                                                    ["0 1 993 mail.new.test."])),
+        ])
+    writes = cloudflare_emulator.writes()
+    assert len(writes) == 1
+    zid = cloudflare_emulator.zone_id("example.test")
+    assert writes[0].path == "/client/v4/zones/%s/dns_records/batch" % zid
+    body = writes[0].json
+    assert sorted(d["id"] for d in body["deletes"]) == old_ids
+    assert "patches" not in body
+    assert body["posts"] == [
+        {"type": "MX", "name": "example.test", "ttl": 300, "priority": 10, "content": "mail.new.test"},
+        {"type": "SRV", "name": "_imaps._tcp.example.test", "ttl": 3600,
+         "data": {"priority": 0, "weight": 1, "port": 993, "target": "mail.new.test"}},
+    ]
+    state = cloudflare_emulator.rrsets("example.test")
+    assert state[(ZONE, "MX")] == (300, ["10 mail.new.test."])
+    assert state[("_imaps._tcp.example.test.", "SRV")] == (3600, ["0 1 993 mail.new.test."])
+
+
+def test_ttl_only_change_is_a_patch(cloudflare_emulator):
+    with make(cloudflare_emulator) as provider:
+        zone = provider.read_zone()
+        mx = zone.get(ZONE, "MX")
+        provider.apply_changes([Change("replace", new=mx.with_ttl(300), old=mx)])
+    body = cloudflare_emulator.writes()[0].json
+    assert list(body) == ["patches"]
+    assert sorted(body["patches"], key=lambda p: p["id"]) == \
+        [{"id": i, "ttl": 300} for i in ids_of(cloudflare_emulator, "example.test", "MX")]
+    assert cloudflare_emulator.rrsets("example.test")[(ZONE, "MX")][0] == 300
+
+
+def test_long_txt_is_sent_quoted_and_reads_back_equal(cloudflare_emulator):
+    dkim = RRset.from_values("dkim._domainkey.example.test.", "TXT", 3600, ["v=DKIM1; k=rsa; p=" + "K" * 390])
+    with make(cloudflare_emulator) as provider:
+        provider.apply_changes([Change("replace", new=dkim)])
+        assert provider.read_zone().get("dkim._domainkey.example.test.", "TXT") == dkim
+    post = cloudflare_emulator.writes()[0].json["posts"][0]
+    assert post["content"] == dkim.values[0] and post["content"].startswith('"v=DKIM1')
+
+
+def test_failed_batch_changes_nothing(cloudflare_emulator):
+    before = cloudflare_emulator.rrsets("example.test")
+    with make(cloudflare_emulator) as provider:
+        zone = provider.read_zone()
+        with pytest.raises(DNSError, match="81053"):
+            provider.apply_changes([
+                Change("replace", new=RRset.from_values(ZONE, "MX", 300, ["10 mail.new.test"]),
+                       old=zone.get(ZONE, "MX")),
+                Change("replace", new=RRset.from_values("www.example.test.", "CNAME", 300, ["mail.new.test."])),
+            ])
+    assert cloudflare_emulator.rrsets("example.test") == before
+
+
+def test_pagination(cloudflare_emulator, monkeypatch):
+    monkeypatch.setattr(cloudflare, "PAGE_SIZE", 3)
+    with make(cloudflare_emulator) as provider:
+        zone = provider.read_zone()
+    pages = [r.query["page"][0] for r in cloudflare_emulator.requests if r.path.endswith("/dns_records")]
+    total = sum(len(v[1]) for v in cloudflare_emulator.rrsets("example.test").values())
+    assert pages == [str(i) for i in range(1, -(-total // 3) + 1)]
+    assert sum(len(rr.values) for rr in zone.rrsets) == total
+
+
+def test_export(cloudflare_emulator):
+    with make(cloudflare_emulator) as provider:
+        text = provider.export_zone_text()
+        zone = provider.read_zone()
+    parsed = zone_from_text(text, ZONE)
+    assert {rr.key: rr for rr in parsed.rrsets if rr.type != "SOA"} == {rr.key: rr for rr in zone.rrsets}
+
+
+def test_wrong_token(cloudflare_emulator):
+    with pytest.raises(DNSAuthError, match="10000") as err:
+        with make(cloudflare_emulator, api_token="bad-token-456") as provider:
+            provider.read_zone()
+    assert "bad-token-456" not in str(err.value)
+
+
+def test_unknown_zone(cloudflare_emulator):
+    with pytest.raises(DNSZoneNotFound, match="no zone nowhere.test"):
+        with make(cloudflare_emulator, zone="nowhere.test") as provider:
+            provider.read_zone()
+
+
+def test_auto_ttl_reads_as_300(cloudflare_emulator):
+    zid = cloudflare_emulator.zone_id("example.test")
+    for rec in cloudflare_emulator.zones[zid]["records"].values():
+        if rec["type"] == "MX":
+            rec["ttl"] = 1
+    with make(cloudflare_emulator) as provider:
+        assert provider.read_zone().get(ZONE, "MX").ttl == 300
+
+
+def test_value_conversions_round_trip():
+    for rtype, value in (("MX", "10 mx.example.net."), ("SRV", "0 1 443 mail.example.net."),
+                         ("CNAME", "mail.example.net."), ("TLSA", "3 1 1 " + "ab" * 32),
+                         ("CAA", '0 issue "letsencrypt.org"'), ("A", "192.0.2.1")):
+        rr = RRset.from_values("x.example.test.", rtype, 300, [value])
+        body = cloudflare.value_to_record(rr.name, rtype, 300, rr.rdatas[0], rr.values[0])
+        body.setdefault("content", None)
+        assert cloudflare.record_to_value(body) == rr.values[0], rtype
