@@ -1,0 +1,86 @@
+"""The DNS providers' HTTP client: bounded retries (connection errors, 429 + Retry-After, 5xx), no secrets."""
+from __future__ import annotations
+
+import email.utils
+import time
+
+import pytest
+
+from ansible_collections.mailwave.migrate.plugins.module_utils._dns.http_client import (
+    HttpClient,
+    retry_after_seconds,
+)
+from ansible_collections.mailwave.migrate.plugins.module_utils._dns.provider import DNSConnectionError
+from tests.lib.ports import free_port
+from tests.servers.dns_api.base import ApiEmulator, Response
+
+
+class Echo(ApiEmulator):
+    def handle(self, request):
+        return Response(200, {"path": request.path, "body": request.json})
+
+
+@pytest.fixture
+def echo():
+    with Echo() as server:
+        yield server
+
+
+def client(base, sleeps):
+    return HttpClient(base, retries=3, backoff=0.25, max_delay=5, sleep=sleeps.append)
+
+
+def test_retry_after_parsing():
+    assert retry_after_seconds("7") == 7.0
+    assert retry_after_seconds(None) is None and retry_after_seconds("soon") is None
+    later = email.utils.formatdate(time.time() + 30, usegmt=True)
+    assert 25 <= retry_after_seconds(later) <= 31
+
+
+def test_429_honours_retry_after_then_succeeds(echo):
+    sleeps = []
+    echo.fail_next += [Response(429, {"error": "slow down"}, headers={"Retry-After": "2"}),
+                       Response(503, {"error": "busy"})]
+    resp = client(echo.base_url, sleeps).request("PUT", "/x", json_body={"a": 1})
+    assert resp.status == 200 and resp.json() == {"path": "/x", "body": {"a": 1}}
+    assert sleeps == [2.0, 0.5]           # Retry-After, then exponential back-off (2nd attempt)
+    assert len(echo.requests) == 3 and all(r.body == b'{"a":1}' for r in echo.requests)
+
+
+def test_retries_are_bounded(echo):
+    sleeps = []
+    echo.fail_next += [Response(503, {}) for _ in range(10)]
+    resp = client(echo.base_url, sleeps).request("GET", "/x")
+    assert resp.status == 503 and len(echo.requests) == 4 and len(sleeps) == 3
+
+
+def test_post_is_not_retried_on_500(echo):
+    sleeps = []
+    echo.fail_next.append(Response(500, {"error": "boom"}))
+    resp = client(echo.base_url, sleeps).request("POST", "/x", json_body={})
+    assert resp.status == 500 and len(echo.requests) == 1 and sleeps == []
+
+
+def test_connection_refused_is_a_clear_error():
+    sleeps = []
+    port = free_port()  # nothing listens there
+    with pytest.raises(DNSConnectionError, match=r"cannot reach 127\.0\.0\.1:%d \(GET /zones\) after 4 attempts" % port):
+        client("http://127.0.0.1:%d" % port, sleeps).request("GET", "/zones", headers={"Authorization": "Bearer s3cr3t"})
+    assert len(sleeps) == 3
+
+
+def test_tls_is_verified_by_default():
+    assert HttpClient("https://api.example.net").validate_certs is True
+
+
+def test_sign_callback_sees_exact_url_and_body(echo):
+    seen = []
+
+    def sign(method, url, body):
+        seen.append((method, url, body))
+        return {"X-Sig": "1"}
+
+    HttpClient(echo.base_url).request("POST", "/a", query=[("q", "x y"), ("skip", None)],
+                                      json_body={"b": 2, "a": 1}, sign=sign)
+    assert seen == [("POST", echo.base_url + "/a?q=x+y", '{"a":1,"b":2}')]
+    assert echo.requests[0].headers["x-sig"] == "1"
