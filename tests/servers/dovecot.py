@@ -257,6 +257,11 @@ service imap {{
 }}
 service anvil {{
   chroot =
+  # No auth penalty: one test's wrong password must not slow every later login from 127.0.0.1 by
+  # up to 15 s (the auth process disables the penalty when it cannot reach this socket).
+  unix_listener anvil-auth-penalty {{
+    path = anvil-auth-penalty-disabled
+  }}
 }}
 """
         self.config_file.write_text(config, encoding="utf-8")
