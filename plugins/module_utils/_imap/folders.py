@@ -375,6 +375,27 @@ def _legal_component(component, delimiter):
     return component, None
 
 
+def select(listing, include=None, exclude=None, exclude_special_use=None):
+    """Rule 1 of the plan: (selected selectable Folder objects, excluded names), in listing order."""
+    includes = _compile(include, "folders_include")
+    excludes = _compile(exclude, "folders_exclude")
+    skip_roles = {r.lower() for r in (exclude_special_use or ())}
+    selected, excluded = [], []
+    for folder in listing.folders:
+        if not folder.selectable:
+            continue
+        name = folder.name
+        if (includes and not any(rx.search(name) for rx in includes)) or any(rx.search(name) for rx in excludes):
+            excluded.append(name)
+            continue
+        role = listing.role_of(folder)[0]
+        if role and role.lower() in skip_roles:
+            excluded.append(name)
+            continue
+        selected.append(folder)
+    return selected, excluded
+
+
 def plan(source, destination, *, include=None, exclude=None, folder_map=None, automap=False, subfolder=None,
          exclude_special_use=None, strip_prefixes=None):
     """Decide the destination folder of every source folder (see the module docstring for the rules).
@@ -383,9 +404,6 @@ def plan(source, destination, *, include=None, exclude=None, folder_map=None, au
     its separator and prefix). Raises FolderPlanError on bad input or an unsafe plan.
     """
     result = FolderPlan()
-    includes = _compile(include, "folders_include")
-    excludes = _compile(exclude, "folders_exclude")
-    skip_roles = {r.lower() for r in (exclude_special_use or ())}
     folder_map = dict(folder_map or {})
     strip_prefixes = list(strip_prefixes or ())
     dst_delim = destination.delimiter
@@ -397,22 +415,8 @@ def plan(source, destination, *, include=None, exclude=None, folder_map=None, au
             result.warnings.append("folder_map: the source has no folder %r; entry ignored" % key)
 
     # 1. selection
-    selected = []
-    for folder in source.folders:
-        if not folder.selectable:
-            continue
-        name = folder.name
-        if includes and not any(rx.search(name) for rx in includes):
-            result.excluded.append(name)
-            continue
-        if any(rx.search(name) for rx in excludes):
-            result.excluded.append(name)
-            continue
-        role = source.role_of(folder)[0]
-        if role and role.lower() in skip_roles:
-            result.excluded.append(name)
-            continue
-        selected.append(folder)
+    selected, result.excluded = select(source, include=include, exclude=exclude,
+                                       exclude_special_use=exclude_special_use)
 
     # 4./5./6. the natural (translated) name of each selected folder, as components
     def natural(folder):
