@@ -8,6 +8,8 @@
 - ``load_corpus(server, user, password, folder="INBOX")``: appends the real-world corpus
   (``../shared/corpus/mail-gem/**/*.eml``, 103 files) with deterministic flags and INTERNALDATEs;
   ``corpus_files()`` lists them and ``require_corpus()`` skips a test when the corpus is absent.
+- ``tcp_proxy`` (function): ``tcp_proxy(host, port, latency_ms=0) -> TcpProxy`` (tests/servers/tcp_proxy.py),
+  started; stopped after the test. Point a client at ``proxy.port`` (TLS still verifies: SAN 127.0.0.1).
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import secrets
 import pytest
 
 from tests.servers.dovecot import DovecotServer, TestCA
+from tests.servers.tcp_proxy import TcpProxy
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 CORPUS_DIR = pathlib.Path(os.environ.get("MAILWAVE_CORPUS", REPO.parent / "shared" / "corpus")) / "mail-gem"
@@ -118,3 +121,18 @@ def mail_account():
     yield make
     for server, user in made:
         server.remove_user(user)
+
+
+@pytest.fixture
+def tcp_proxy():
+    """Factory: tcp_proxy(target_host, target_port, latency_ms=0) -> a started TcpProxy, stopped after."""
+    proxies: list[TcpProxy] = []
+
+    def make(target_host: str, target_port: int, latency_ms: float = 0) -> TcpProxy:
+        proxy = TcpProxy(target_host, target_port, latency_ms=latency_ms)
+        proxies.append(proxy)
+        return proxy.start()
+
+    yield make
+    for proxy in proxies:
+        proxy.stop()
