@@ -16,6 +16,7 @@ def run_module():
     """run_module(name, args, check_mode=False, diff=False) -> ModuleResult (see tests/lib/modrun.py)."""
     return _run_module
 
+
 # Server fixtures, one plugin per kind of server; any test can use any of them.
 pytest_plugins = [
     "tests.servers.dovecot_fixtures",

@@ -9,7 +9,7 @@ import socket
 
 
 def free_port(udp_too: bool = False) -> int:
-    for _ in range(50):
+    for dummy in range(50):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
             tcp.bind(("127.0.0.1", 0))
             port = tcp.getsockname()[1]
