@@ -233,7 +233,8 @@ class SyncEngine:
         started = time.monotonic()
         gc_was_enabled = gc.isenabled()
         gc.disable()
-        main_src = main_dst = None
+        sessions = []
+        opener = None
         try:
             self._check_options()
             if self.opts.get("state_dir"):
@@ -241,17 +242,26 @@ class SyncEngine:
                                                                              self.source.port),
                                        "%s@%s:%s" % (self.destination.user, self.destination.host,
                                                      self.destination.port)).load()
-            main_src = self.connect("source")
-            main_dst = self.connect("destination")
-            plan, src_listing, dst_listing = self._plan(main_src, main_dst)
+            main = Session(self)
+            sessions.append(main)
+            main.ensure()  # wrong password, untrusted certificate ...: fail here, once, clearly
+            # the other workers log in while the folders are listed and planned
+            extra = [Session(self) for _ in range(self._workers() - 1)]
+            sessions.extend(extra)
+            opener = threading.Thread(target=self._open_sessions, args=(extra,), daemon=True)
+            opener.start()
+            plan, src_listing, dst_listing = self._plan(main.src, main.dst)
             works = [PairWork(s, d) for s, d in plan.pairs]
-            self._prepare_folders(main_dst, works, src_listing, dst_listing)
-            cross_seen = set()
-            for work in works:
-                self._look(main_src, main_dst, work, first=True, cross_seen=cross_seen)
+            self._prepare_folders(main.dst, works, src_listing, dst_listing)
+            opener.join()
+            opener = None
+            self._parallel(sessions, works, lambda session, work: self._look(session.src, session.dst, work,
+                                                                              first=True))
+            self._cross_duplicates(works)
             if not self.check_mode:
-                main_src, main_dst = self._copy_rounds(works, main_src, main_dst)
-                main_src, main_dst = self._finish(works, main_src, main_dst)
+                self._copy_rounds(works, sessions)
+                self._parallel(sessions, works, lambda session, work: self._finish_pair(session.src, session.dst,
+                                                                                         work))
             else:
                 self._predict(works)
             result = self._result(works, plan, started)
@@ -259,13 +269,69 @@ class SyncEngine:
                 self.state.save()
             return result
         finally:
+            if opener is not None:
+                opener.join()
             if self.state is not None:
                 self.state.close()
-            for client in (main_src, main_dst):
-                if client is not None:
-                    conn.close_quietly(client)
+            for session in sessions:
+                session.close()
             if gc_was_enabled:
                 gc.enable()
+
+    def _open_sessions(self, sessions):
+        threads = [threading.Thread(target=self._open_one, args=(session,), daemon=True) for session in sessions]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    @staticmethod
+    def _open_one(session):
+        try:
+            session.ensure()
+        except Exception:  # noqa: BLE001 - that worker retries when it gets work
+            session.drop()
+
+    def _parallel(self, sessions, items, func, attempts=3):
+        """Run func(session, item) for every item, spread over the sessions; retry on fresh connections."""
+        if not items:
+            return
+        tasks = queue.Queue()
+        for item in items:
+            tasks.put(item)
+        failures = []
+
+        def loop(session):
+            while not failures:
+                try:
+                    item = tasks.get_nowait()
+                except queue.Empty:
+                    return
+                for attempt in range(1, attempts + 1):
+                    try:
+                        session.ensure()
+                        session.src_selected = None
+                        func(session, item)
+                        break
+                    except Exception as exc:  # noqa: BLE001 - classified below
+                        err = exc if isinstance(exc, conn.ImapError) else conn.translate_error(exc, self.destination)
+                        session.drop()
+                        self.log("attempt %d on %r failed: %s" % (attempt, getattr(item, "src", item), err))
+                        if err.kind in ("auth", "tls", "config") or attempt == attempts:
+                            failures.append(err)
+                            return
+                        with self._lock:
+                            self.reconnections += 1
+                        time.sleep(min(err.backoff, 60.0) if err.backoff else 0.2 * attempt)
+
+        threads = [threading.Thread(target=loop, args=(session,), daemon=True)
+                   for session in sessions[:max(1, min(len(sessions), len(items)))]]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if failures:
+            raise failures[0]
 
     def _check_options(self):
         if self.opts.get("delete1") and self.opts.get("delete2"):
@@ -362,7 +428,7 @@ class SyncEngine:
             criteria += ["SENTBEFORE", today - datetime.timedelta(days=float(min_age))]
         return set(client.search(criteria))
 
-    def _look(self, src, dst, work, first=False, cross_seen=None):
+    def _look(self, src, dst, work, first=False):
         """Status, match, plan the copy of one pair (see module docstring, step 1)."""
         stats = work.stats
         try:
@@ -477,17 +543,6 @@ class SyncEngine:
         if first:
             stats["source_duplicates"] = sum(c - 1 for k, c in src_key_count.items() if c > 1 and k is not None)
             stats["skipped"] = len(matched)
-            # cross-folder duplicates: a key already seen in an earlier folder pair of this run
-            if self._opt("skip_cross_duplicates", False):
-                kept = []
-                for msg in to_copy:
-                    if msg.key in cross_seen:
-                        stats["cross_duplicates"] += 1
-                    else:
-                        kept.append(msg)
-                to_copy = kept
-            if cross_seen is not None:
-                cross_seen.update(m.key for m in selected.values() if m.key is not None)
             work.pending = {m.uid for m in to_copy}
         else:
             # a later round: what was pending and is now found on the destination did arrive
@@ -521,6 +576,22 @@ class SyncEngine:
                 if _flagset(want) != _flagset(dmsg.flags):
                     updates.append((dmsg.uid, want))
             work.flag_updates = updates
+
+    def _cross_duplicates(self, works):
+        """skip_cross_duplicates: drop from the copy what an earlier folder pair (plan order) already holds."""
+        if not self._opt("skip_cross_duplicates", False):
+            return
+        seen = set()
+        for work in works:
+            kept = []
+            for msg in work.to_copy:
+                if msg.key in seen:
+                    work.stats["cross_duplicates"] += 1
+                    work.pending.discard(msg.uid)
+                else:
+                    kept.append(msg)
+            work.to_copy = kept
+            seen.update(m.key for m in work.src_msgs.values() if m.key is not None)
 
     def _fill_keys(self, wire, msgs, uids):
         if not uids:
@@ -560,7 +631,7 @@ class SyncEngine:
                 wanted = min(wanted, int(cap))
         return max(1, wanted)
 
-    def _copy_rounds(self, works, main_src, main_dst):
+    def _copy_rounds(self, works, sessions):
         for round_no in range(1, MAX_ROUNDS + 1):
             tasks = queue.Queue()
             total = 0
@@ -572,82 +643,37 @@ class SyncEngine:
             if not total:
                 break
             self.log("round %d: %d batches" % (round_no, total))
-            nthreads = min(self._workers(), total)
-            threads = [threading.Thread(target=self._worker, args=(tasks,), daemon=True) for _ in range(nthreads)]
+            threads = [threading.Thread(target=self._worker, args=(tasks, session), daemon=True)
+                       for session in sessions[:min(len(sessions), total)]]
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
             rework = [w for w in works if w.recheck]
-            if not rework:
-                for work in works:
-                    work.to_copy = []
-                break
             for work in works:
-                if not work.recheck:
-                    work.to_copy = []
-            main_src, main_dst = self._fresh(main_src, main_dst)
-            for work in rework:
-                for attempt in range(3):
-                    try:
-                        self._look(main_src, main_dst, work)
-                        break
-                    except Exception as exc:  # noqa: BLE001 - parallel load: retry on fresh connections
-                        err = conn.translate_error(exc, self.destination)
-                        if attempt == 2:
-                            raise err
-                        self.reconnections += 1
-                        main_src, main_dst = self._fresh(main_src, main_dst, force=True)
+                work.to_copy = []
+            if not rework:
+                break
+            self._parallel(sessions, rework, lambda session, work: self._look(session.src, session.dst, work))
             if round_no == MAX_ROUNDS:
                 for work in rework:
                     for msg in work.to_copy:
                         self.error(work, "not copied after %d attempts (connection problems)" % MAX_ROUNDS,
                                    uid=msg.uid, key=msg.key, size=msg.size)
-        return main_src, main_dst
 
-    def _fresh(self, main_src, main_dst, force=False):
-        """Return working main connections (NOOP-checked; reconnected if broken)."""
-        def alive(client):
+    def _worker(self, tasks, session):
+        while True:
             try:
-                client.noop()
-                return True
-            except Exception:  # noqa: BLE001
-                return False
-        if force or main_src is None or not alive(main_src):
-            if main_src is not None:
-                try:
-                    main_src.shutdown()
-                except Exception:  # noqa: BLE001
-                    pass
-            main_src = self.connect("source")
-        if force or main_dst is None or not alive(main_dst):
-            if main_dst is not None:
-                try:
-                    main_dst.shutdown()
-                except Exception:  # noqa: BLE001
-                    pass
-            main_dst = self.connect("destination")
-        return main_src, main_dst
-
-    def _worker(self, tasks):
-        session = Session(self)
-        try:
-            while True:
-                try:
-                    work, batch = tasks.get_nowait()
-                except queue.Empty:
-                    return
-                if work.recheck:
-                    continue  # this pair is looked at again after this round anyway
-                try:
-                    session.ensure()
-                    self._copy_batch(session, work, batch)
-                except (wire_mod.WireError, conn.ImapError, OSError, EOFError) as exc:
-                    self._connection_trouble(session, work, exc)
-                except Exception as exc:  # noqa: BLE001 - imaplib/imapclient errors (SELECT refused ...)
-                    self._connection_trouble(session, work, exc)
-        finally:
-            session.close()
+                work, batch = tasks.get_nowait()
+            except queue.Empty:
+                return
+            if work.recheck:
+                continue  # this pair is looked at again after this round anyway
+            try:
+                session.ensure()
+                self._copy_batch(session, work, batch)
+            except Exception as exc:  # noqa: BLE001 - dropped connection, SELECT refused ...: recheck later
+                self._connection_trouble(session, work, exc)
 
     def _connection_trouble(self, session, work, exc):
         err = exc if isinstance(exc, conn.ImapError) else conn.translate_error(exc, self.destination)
@@ -722,25 +748,6 @@ class SyncEngine:
             work.recheck = True  # no APPENDUID: the next look pairs them up by identity
 
     # ------------------------------------------------------------------ finish
-    def _finish(self, works, main_src, main_dst):
-        for work in works:
-            for attempt in range(3):
-                try:
-                    self._finish_pair(main_src, main_dst, work)
-                    break
-                except (wire_mod.WireError, OSError, EOFError) as exc:
-                    if attempt == 2:
-                        raise conn.translate_error(exc, self.destination)
-                    self.reconnections += 1
-                    main_src, main_dst = self._fresh(main_src, main_dst, force=True)
-                except Exception as exc:  # noqa: BLE001
-                    err = conn.translate_error(exc, self.destination)
-                    if not err.transient or attempt == 2:
-                        raise err
-                    self.reconnections += 1
-                    main_src, main_dst = self._fresh(main_src, main_dst, force=True)
-        return main_src, main_dst
-
     def _finish_pair(self, src, dst, work):
         stats = work.stats
         if stats["unchanged"]:
