@@ -88,9 +88,11 @@ def mailbox_entry(box, info, sync, quota):
         entry["source"] = {
             "messages": _first(info, "total.messages", "totals.messages", "messages", "count"),
             "bytes": _first(info, "total.bytes", "totals.bytes", "bytes", "size"),
-            "folders": len(_first(info, "folders", default=[]) or []),
-            "newest_inbox": _first(info, "newest.inbox", "newest_inbox", "activity.newest_inbox"),
-            "newest_sent": _first(info, "newest.sent", "newest_sent", "activity.newest_sent"),
+            "folders": _first(info, "totals.folders", default=len(_first(info, "folders", default=[]) or [])),
+            "big_messages": _first(info, "totals.big_messages"),
+            "old_messages": _first(info, "totals.old_messages"),
+            "newest_inbox": _first(info, "inbox_newest", "newest.inbox"),
+            "newest_sent": _first(info, "sent_newest", "newest.sent"),
         }
         if info.get("failed"):
             entry["source"]["error"] = str(info.get("msg"))

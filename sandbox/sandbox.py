@@ -1,0 +1,227 @@
+"""The sandbox of `make demo` and of the wave tests: everything a migration wave talks to, on 127.0.0.1.
+
+* two source IMAP servers (real Dovecot): "oldmail" for alpha.test and beta.test, "oldmail-b" for
+  gamma.test, each mailbox filled with real-world mail (/work/shared/corpus when present, generated
+  mail otherwise) in INBOX, Sent and a nested folder;
+* the destination: the Mailcow API emulator in front of a third Dovecot (a mailbox created through the
+  API becomes an IMAP account there);
+* DNS: a BIND primary for the three zones (TSIG-signed UPDATE and AXFR) and a BIND serving the parent
+  zone `test.` with their delegations, as dns_propagation needs.
+
+Every port is a free one. `Sandbox(workdir).start()` writes `workdir/sandbox.json` (0600: it holds the
+sandbox's passwords and keys), which the example inventory reads; `stop()` stops every server.
+Command line: `python -m sandbox run DIR` (runs until SIGTERM/SIGINT), used by scripts/demo.sh.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import pathlib
+import secrets
+import signal
+import sys
+import threading
+
+from tests.lib.ports import free_port, wait_for_port
+from tests.servers.bind import KEY_NAME, BindServer, free_port_on, new_tsig_secret
+from tests.servers.dovecot import DovecotServer, TestCA
+from tests.servers.mailcow.emulator import MailcowEmulator
+
+CORPUS = pathlib.Path(os.environ.get("MAILWAVE_CORPUS", "/work/shared/corpus"))
+MAILCOW_HOST = "mail.newmail.test"
+OLD_MX = "mx1.oldmail.test."
+MX_TTL = 3  # short, so that "wait the old TTL out" is real but quick
+
+DOMAINS = {
+    "alpha.test": {"source": "oldmail", "mailboxes": [("anna", "Anna Martin"), ("bruno", "Bruno Petit"),
+                                                      ("chloe", "Chloé Durand")]},
+    "beta.test": {"source": "oldmail", "mailboxes": [("david", "David Moreau"), ("elise", "Élise Laurent"),
+                                                     ("fabien", "Fabien Simon")]},
+    "gamma.test": {"source": "oldmail-b", "mailboxes": [("gaelle", "Gaëlle Michel"), ("hugo", "Hugo Lefebvre"),
+                                                        ("ines", "Inès Garcia")]},
+}
+# This box only has old, read mail and never sent anything: the report flags it as abandoned.
+ABANDONED = "ines@gamma.test"
+
+
+def zone_text(domain):
+    return f"""$ORIGIN {domain}.
+$TTL 300
+@        IN SOA ns1.{domain}. hostmaster.{domain}. ( 2026010101 7200 900 1209600 60 )
+@        IN NS  ns1.{domain}.
+ns1      IN A   127.0.0.1
+@     {MX_TTL} IN MX  10 {OLD_MX}
+@        IN TXT "v=spf1 include:_spf.oldmail.test ~all"
+_dmarc   IN TXT "v=DMARC1; p=none"
+autodiscover IN CNAME autodiscover.oldmail.test.
+www      IN A   192.0.2.10
+"""
+
+
+def parent_text():
+    lines = ["$ORIGIN test.", "$TTL 300", "@ IN SOA ns.test. hostmaster.test. ( 1 7200 900 1209600 60 )",
+             "@ IN NS ns.test.", "ns IN A 127.0.0.1"]
+    for domain in DOMAINS:
+        label = domain[:-len(".test")]
+        lines += [f"{label} IN NS ns1.{domain}.", f"ns1.{label} IN A 127.0.0.1"]
+    return "\n".join(lines) + "\n"
+
+
+def corpus_messages():
+    """Real-world messages (bytes) from the shared corpus, or generated ones when it is absent."""
+    files = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name != "LICENSE" and p.suffix != ".md") \
+        if CORPUS.is_dir() else []
+    messages = [p.read_bytes() for p in files if p.stat().st_size > 0]
+    if messages:
+        return messages
+    return [(f"From: sender{i}@example.net\r\nTo: someone@example.org\r\nSubject: Message {i}\r\n"
+             f"Message-ID: <gen{i}@example.net>\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\n"
+             f"Body of message {i}.\r\n").encode() for i in range(60)]
+
+
+class Sandbox:
+    def __init__(self, workdir, messages_per_box=None):
+        self.dir = pathlib.Path(workdir)
+        self.messages_per_box = messages_per_box
+        self.servers = []
+        self.state = {}
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self):
+        self.dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self):
+        ca = TestCA(self.dir / "ca")
+        sources = {}
+        for name in ("oldmail", "oldmail-b"):
+            server = DovecotServer(self.dir / name, ca=ca)
+            self.servers.append(server)
+            sources[name] = server.start()
+        dest = DovecotServer(self.dir / "newmail", ca=ca)
+        self.servers.append(dest)
+        dest.start()
+        api_key = "MW-" + secrets.token_hex(16)
+        mailcow = MailcowEmulator(port=free_port(), rw_keys=[api_key], ro_keys=["RO-" + secrets.token_hex(16)],
+                                  hostname=MAILCOW_HOST, backend=dest)
+        self.servers.append(mailcow)
+        mailcow.start()
+        wait_for_port(mailcow.port)
+
+        secret = new_tsig_secret()
+        dns_port = free_port_on(("127.0.0.1",))
+        zones = {d + ".": (zone_text(d), "primary") for d in DOMAINS}
+        primary = BindServer(self.dir / "dns-primary", "127.0.0.1", dns_port, secret, zones)
+        self.servers.append(primary)
+        primary.start()
+        parent_port = free_port_on(("127.0.0.1",))
+        parent = BindServer(self.dir / "dns-parent", "127.0.0.1", parent_port, secret,
+                            {"test.": (parent_text(), "static")})
+        self.servers.append(parent)
+        parent.start()
+
+        domains = self._fill(sources)
+        self.state = {
+            "dir": str(self.dir),
+            "ca_file": ca.ca_file,
+            "sources": {name: {"host": s.host, "port": s.port_tls, "security": "tls", "ca_file": ca.ca_file}
+                        for name, s in sources.items()},
+            "destination": {"host": dest.host, "port": dest.port_tls, "security": "tls", "ca_file": ca.ca_file},
+            "mailcow": {"api_url": mailcow.url, "api_key": api_key, "validate_certs": False},
+            "mailcow_host": MAILCOW_HOST,
+            "dns": {"provider": "rfc2136", "server": "127.0.0.1", "port": dns_port, "key_name": KEY_NAME,
+                    "key_secret": secret, "key_algorithm": "hmac-sha256"},
+            "dns_parent": {"server": "127.0.0.1", "port": parent_port},
+            "old_mx": OLD_MX,
+            "domains": domains,
+        }
+        path = self.dir / "sandbox.json"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(self.state, handle, indent=2, sort_keys=True)
+        self._sources, self._dest, self._mailcow, self._dns = sources, dest, mailcow, primary
+
+    def stop(self):
+        for server in reversed(self.servers):
+            try:
+                server.stop()
+            except Exception as exc:  # pylint: disable=broad-except
+                print("sandbox: stopping %s: %s" % (type(server).__name__, exc), file=sys.stderr)
+        self.servers = []
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # ------------------------------------------------------------------ content
+    def _fill(self, sources):
+        messages = corpus_messages()
+        boxes = [(d, local, name) for d, spec in DOMAINS.items() for local, name in spec["mailboxes"]]
+        per_box = self.messages_per_box or max(3, len(messages) // len(boxes))
+        now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        domains = {}
+        for index, (domain, local, name) in enumerate(boxes):
+            address = f"{local}@{domain}"
+            password = secrets.token_urlsafe(12).replace("-", "x").replace("_", "y")
+            server = sources[DOMAINS[domain]["source"]]
+            server.add_user(address, password)
+            mine = [messages[(index * per_box + i) % len(messages)] for i in range(per_box)]
+            old = address == ABANDONED
+            base = now - dt.timedelta(days=900 if old else 30)
+            folders = {"INBOX": [], "Sent": [], "Projets/2024": []}
+            for i, raw in enumerate(mine):
+                folder = "INBOX" if old or i % 3 == 0 else ("Sent" if i % 3 == 1 else "Projets/2024")
+                flags = ["\\Seen"] if old or i % 2 else []
+                if i % 5 == 4:
+                    flags.append("$Label1")
+                folders[folder].append((raw, flags, base + dt.timedelta(hours=i)))
+            total = 0
+            for folder, items in folders.items():
+                if items:
+                    total += server.append_many(address, password, folder, items)
+            domains.setdefault(domain, {"source": DOMAINS[domain]["source"], "mailboxes": []})
+            domains[domain]["mailboxes"].append({"address": address, "name": name, "password": password,
+                                                 "messages": total})
+        return domains
+
+    # ------------------------------------------------------------------ for tests
+    def source_server(self, domain):
+        return self._sources[DOMAINS[domain]["source"]]
+
+    @property
+    def destination(self):
+        return self._dest
+
+    @property
+    def mailcow(self):
+        return self._mailcow
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) != 2 or argv[0] != "run":
+        print("usage: python -m sandbox run DIR", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    sandbox = Sandbox(argv[1])
+    try:
+        sandbox.start()
+        print("READY %s" % (pathlib.Path(argv[1]) / "sandbox.json"), flush=True)
+        stop.wait()
+    finally:
+        sandbox.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

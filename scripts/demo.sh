@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# make demo: start the sandbox, run one migration wave on the example inventory, print the report, stop.
+# Needs what scripts/install-deps.sh installs (the Makefile runs it first).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$PWD
+VENV=${VENV:-.venv}
+PY="$REPO/$VENV/bin/python"
+
+SANDBOX=$(mktemp -d /tmp/mailwave-demo-XXXXXX)
+LOG="$SANDBOX/sandbox.log"
+sandbox_pid=
+# shellcheck disable=SC2317  # called by the trap
+stop_sandbox() {
+  if [ -n "$sandbox_pid" ] && kill -0 "$sandbox_pid" 2>/dev/null; then
+    kill -TERM "$sandbox_pid" 2>/dev/null || true
+    wait "$sandbox_pid" 2>/dev/null || true
+  fi
+}
+trap stop_sandbox EXIT INT TERM
+
+echo "== Starting the sandbox in $SANDBOX (source IMAP servers, Mailcow emulator + Dovecot, BIND)"
+"$PY" -m sandbox run "$SANDBOX" >"$LOG" 2>&1 &
+sandbox_pid=$!
+for _ in $(seq 1 120); do
+  grep -q '^READY' "$LOG" 2>/dev/null && break
+  if ! kill -0 "$sandbox_pid" 2>/dev/null; then echo "The sandbox did not start:" >&2; cat "$LOG" >&2; exit 1; fi
+  sleep 0.5
+done
+grep -q '^READY' "$LOG" || { echo "The sandbox did not start in 60 s:" >&2; cat "$LOG" >&2; exit 1; }
+
+COLLECTIONS=$("$PY" -c 'from tests.lib.collection import ensure_collection_link; print(ensure_collection_link())')
+echo "== Running: ansible-playbook mailwave.migrate.wave -i examples/inventory.yml"
+set +e
+(cd examples && MAILWAVE_SANDBOX="$SANDBOX" ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS" \
+  PATH="$REPO/$VENV/bin:$PATH" ansible-playbook mailwave.migrate.wave -i inventory.yml)
+rc=$?
+set -e
+
+report=$(find "$SANDBOX/work/wave1/reports" -name report.md 2>/dev/null | sort | tail -n 1)
+if [ -n "$report" ]; then
+  echo
+  echo "== The wave report ($report; JSON next to it)"
+  cat "$report"
+fi
+echo "== Files of the wave (passwords 0600, messages to users, zone backups): $SANDBOX/work/wave1"
+exit $rc

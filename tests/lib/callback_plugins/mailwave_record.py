@@ -1,0 +1,61 @@
+# Copyright (c) Mailwave engineers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Test-only callback: every task result and the final stats, as one JSON file (MAILWAVE_RECORD_FILE)."""
+from __future__ import annotations
+
+import json
+import os
+
+from ansible.plugins.callback import CallbackBase
+
+DOCUMENTATION = r"""
+name: mailwave_record
+type: aggregate
+short_description: Record task results and stats as JSON for the tests
+description:
+  - Writes every task result and the play stats to the file named by the MAILWAVE_RECORD_FILE environment
+    variable. Test helper only.
+"""
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NAME = "mailwave_record"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def __init__(self):
+        super().__init__()
+        self.tasks = []
+
+    def _add(self, result, status):
+        res = dict(result._result)  # pylint: disable=protected-access
+        self.tasks.append({
+            "host": result._host.get_name(),  # pylint: disable=protected-access
+            "task": result._task.get_name(),  # pylint: disable=protected-access
+            "action": result._task.action,  # pylint: disable=protected-access
+            "status": status,
+            "changed": bool(res.get("changed")),
+            "result": json.loads(json.dumps(res, default=str)),
+        })
+
+    def v2_runner_on_ok(self, result, **kwargs):
+        self._add(result, "ok")
+
+    def v2_runner_on_failed(self, result, ignore_errors=False):
+        self._add(result, "ignored" if ignore_errors else "failed")
+
+    def v2_runner_on_skipped(self, result):
+        self._add(result, "skipped")
+
+    def v2_runner_on_unreachable(self, result):
+        self._add(result, "unreachable")
+
+    def v2_playbook_on_stats(self, stats):
+        path = os.environ.get("MAILWAVE_RECORD_FILE")
+        if not path:
+            return
+        summary = {host: stats.summarize(host) for host in sorted(stats.processed)}
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump({"tasks": self.tasks, "stats": summary}, handle, default=str)
