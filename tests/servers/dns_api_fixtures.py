@@ -132,7 +132,19 @@ class EmulatorBackend:
         return self.emulator.zones[zone]["serial"]
 
     def write_count(self):
-        return len(self.emulator.writes())
+        """Write transactions since reset(): HTTP writes (a Cloudflare batch, a Gandi PUT/DELETE are one each);
+        for OVH, publications (POST .../refresh), plus one if record writes are staged after the last refresh
+        (so a write that was never published still counts)."""
+        writes = self.emulator.writes()
+        if not isinstance(self.emulator, OvhEmulator):
+            return len(writes)
+        count, pending = 0, False
+        for req in writes:
+            if req.path.endswith("/refresh"):
+                count, pending = count + 1, False
+            else:
+                pending = True
+        return count + (1 if pending else 0)
 
     def reset(self):
         _reset(self.emulator)

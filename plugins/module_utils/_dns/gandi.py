@@ -8,8 +8,11 @@
 """Gandi LiveDNS (API v5), authenticated by a personal access token (``Authorization: Bearer``).
 
 LiveDNS is RRset-native: ``PUT /domains/{fqdn}/records/{name}/{type}`` with the full value list and
-TTL replaces one RRset atomically, ``DELETE`` on the same URL removes it. The zone file comes from
-``GET /domains/{fqdn}/records`` with ``Accept: text/plain``.
+TTL replaces one RRset atomically, ``DELETE`` on the same URL removes it; that is how a single change
+is sent. Several changes at once (the whole mail record set of a domain) go in ONE
+``PUT /domains/{fqdn}/records {"items": [...]}``, which replaces the zone's records in one step: the
+zone is read again just before, so only a change made by someone else in that instant could be lost.
+The zone file comes from ``GET /domains/{fqdn}/records`` with ``Accept: text/plain``.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ def token_from(params, env_names):
 
 class Provider(DNSProvider):
     NAME = "gandi"
-    CAPABILITIES = Capabilities(atomic_batch=False, ttl_per_rrset=True, zone_serial=False,
+    CAPABILITIES = Capabilities(atomic_batch=True, ttl_per_rrset=True, zone_serial=False,
                                 serial_bumps_on_noop=False, native_export=True, min_ttl=MIN_TTL,
                                 supported_types=WRITABLE)
 
@@ -118,13 +121,24 @@ class Provider(DNSProvider):
             if change.action == Change.REPLACE and not MIN_TTL <= change.new.ttl <= MAX_TTL:
                 raise DNSUnsupported("Gandi LiveDNS accepts TTLs from %d to %d seconds, not %d (%s %s)"
                                      % (MIN_TTL, MAX_TTL, change.new.ttl, change.name, change.type))
-        for change in changes:
+        if len(changes) == 1:
+            change = changes[0]
             path = "/records/%s/%s" % (relative_name(change.name, self.zone), change.type)
             if change.action == Change.DELETE:
                 self._call("DELETE", path, ok=(204,))
             else:
                 self._call("PUT", path, body={"rrset_values": list(change.new.values), "rrset_ttl": change.new.ttl},
                            ok=(200, 201))
+            return
+        rrsets = self.read_zone().index()
+        for change in changes:
+            if change.action == Change.DELETE:
+                rrsets.pop(change.key, None)
+            else:
+                rrsets[change.key] = change.new
+        items = [{"rrset_name": relative_name(rr.name, self.zone), "rrset_type": rr.type, "rrset_ttl": rr.ttl,
+                  "rrset_values": list(rr.values)} for rr in sorted(rrsets.values(), key=lambda r: r.key)]
+        self._call("PUT", "/records", body={"items": items}, ok=(200, 201))
 
     def close(self):
         self.http.close()

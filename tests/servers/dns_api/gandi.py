@@ -4,6 +4,8 @@ Implemented, as the provider uses it (prefix /v5/livedns):
 - GET    /domains/{fqdn}                               -> domain object (404 when unknown)
 - GET    /domains/{fqdn}/records                       -> [{rrset_name, rrset_type, rrset_ttl, rrset_values,
                                                           rrset_href}]; with ``Accept: text/plain`` the zone file
+- PUT    /domains/{fqdn}/records                       {"items": [{rrset_name, rrset_type, rrset_ttl, rrset_values}]}
+                                                          -> 201: the whole zone replaced in one step
 - GET    /domains/{fqdn}/records/{name}/{type}         -> one RRset
 - PUT    /domains/{fqdn}/records/{name}/{type}         {rrset_values, rrset_ttl} -> 201 {"message": ...}
 - DELETE /domains/{fqdn}/records/{name}/{type}         -> 204
@@ -58,6 +60,42 @@ class GandiEmulator(ApiEmulator):
         return {"rrset_name": name, "rrset_type": rtype, "rrset_ttl": d["ttl"], "rrset_values": list(d["values"]),
                 "rrset_href": f"{self.base_url}/domains/{zone}/records/{name}/{rtype}"}
 
+    @staticmethod
+    def _check_rrset(rtype, body) -> Response | None:
+        if rtype not in TYPES:
+            return _error(400, f"Unsupported record type {rtype}", "Bad Request", "HTTPBadRequest")
+        if not isinstance(body, dict) or not isinstance(body.get("rrset_values"), list) \
+                or not body["rrset_values"] or not all(isinstance(v, str) and v for v in body["rrset_values"]):
+            return _error(400, "rrset_values: a non-empty list of strings is required", "Bad Request",
+                          "HTTPBadRequest")
+        ttl = body.get("rrset_ttl", 10800)
+        if not isinstance(ttl, int) or not MIN_TTL <= ttl <= MAX_TTL:
+            return _error(400, f"rrset_ttl: must be between {MIN_TTL} and {MAX_TTL}", "Bad Request",
+                          "HTTPBadRequest")
+        if rtype == "TXT" and not all(v.startswith('"') for v in body["rrset_values"]):
+            # LiveDNS stores TXT in zone-file syntax; the emulator insists so that tests see what is sent.
+            return _error(400, "TXT values must be quoted character-strings", "Bad Request", "HTTPBadRequest")
+        return None
+
+    def _put_zone(self, state, body) -> Response:
+        items = body.get("items") if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            return _error(400, "items: a list of rrsets is required", "Bad Request", "HTTPBadRequest")
+        new = {}
+        for item in items:
+            if not isinstance(item, dict) or not isinstance(item.get("rrset_name"), str):
+                return _error(400, "items: every rrset needs rrset_name", "Bad Request", "HTTPBadRequest")
+            bad = self._check_rrset(item.get("rrset_type"), item)
+            if bad:
+                return bad
+            key = (item["rrset_name"], item["rrset_type"])
+            if key in new:
+                return _error(409, "duplicate rrset %s/%s" % key, "Conflict", "HTTPConflict")
+            new[key] = {"ttl": item.get("rrset_ttl", 10800), "values": list(item["rrset_values"])}
+        state["rrsets"] = new   # all or nothing: validated before anything changes
+        state["serial"] += 1
+        return Response(201, {"message": "Domain Updated"})
+
     def handle(self, request: Request) -> Response:
         path = self.api_path(request)
         if path is None:
@@ -81,6 +119,8 @@ class GandiEmulator(ApiEmulator):
                                       "domain_records_href": f"{self.base_url}/domains/{zone}/records"})
             return _error(405, "The method is not allowed for the requested URL.", "Method Not Allowed",
                           "HTTPMethodNotAllowed")
+        if name is None and request.method == "PUT":
+            return self._put_zone(state, request.json)
         if name is None:
             if request.method != "GET":
                 return _error(405, "The method is not allowed for the requested URL.", "Method Not Allowed",
@@ -107,20 +147,11 @@ class GandiEmulator(ApiEmulator):
             state["serial"] += 1
             return Response(204, None)
         if request.method == "PUT":
+            bad = self._check_rrset(rtype, request.json)
+            if bad:
+                return bad
             body = request.json
-            if rtype not in TYPES:
-                return _error(400, f"Unsupported record type {rtype}", "Bad Request", "HTTPBadRequest")
-            if not isinstance(body, dict) or not isinstance(body.get("rrset_values"), list) \
-                    or not body["rrset_values"] or not all(isinstance(v, str) and v for v in body["rrset_values"]):
-                return _error(400, "rrset_values: a non-empty list of strings is required", "Bad Request",
-                              "HTTPBadRequest")
-            ttl = body.get("rrset_ttl", 10800)
-            if not isinstance(ttl, int) or not MIN_TTL <= ttl <= MAX_TTL:
-                return _error(400, f"rrset_ttl: must be between {MIN_TTL} and {MAX_TTL}", "Bad Request",
-                              "HTTPBadRequest")
-            if rtype == "TXT" and not all(v.startswith('"') for v in body["rrset_values"]):
-                return _error(400, "TXT values must be quoted character-strings", "Bad Request", "HTTPBadRequest")
-            state["rrsets"][key] = {"ttl": ttl, "values": list(body["rrset_values"])}
+            state["rrsets"][key] = {"ttl": body.get("rrset_ttl", 10800), "values": list(body["rrset_values"])}
             state["serial"] += 1
             return Response(201, {"message": "DNS Record Created"})
         return _error(405, "The method is not allowed for the requested URL.", "Method Not Allowed",

@@ -34,16 +34,15 @@ def test_read_zone_matches_emulator(gandi_emulator):
     assert req.headers["authorization"] == "Bearer emu-gandi-pat"
 
 
-def test_replace_and_delete_are_rrset_puts_and_deletes(gandi_emulator):
+def test_single_changes_are_rrset_puts_and_deletes(gandi_emulator):
     dkim = RRset.from_values("dkim._domainkey.example.test.", "TXT", 3600, ["v=DKIM1; k=rsa; p=" + "Z" * 300])
     with make(gandi_emulator) as provider:
         zone = provider.read_zone()
-        provider.apply_changes([
-            Change("replace", new=RRset.from_values(ZONE, "MX", 300, ["10 mail.new.test", "20 mail2.new.test."]),
-                   old=zone.get(ZONE, "MX")),
-            Change("replace", new=dkim),
-            Change("delete", old=zone.get("www.example.test.", "A")),
-        ])
+        provider.apply_changes([Change("replace", new=RRset.from_values(ZONE, "MX", 300, ["10 mail.new.test",
+                                                                                          "20 mail2.new.test."]),
+                                       old=zone.get(ZONE, "MX"))])
+        provider.apply_changes([Change("replace", new=dkim)])
+        provider.apply_changes([Change("delete", old=zone.get("www.example.test.", "A"))])
     writes = [(r.method, r.path, r.json) for r in gandi_emulator.writes()]
     assert writes == [
         ("PUT", "/v5/livedns/domains/example.test/records/@/MX",
@@ -55,7 +54,30 @@ def test_replace_and_delete_are_rrset_puts_and_deletes(gandi_emulator):
     assert dkim.values[0].count('"') == 4  # two quoted strings: 255 + rest
     state = gandi_emulator.rrsets("example.test")
     assert state[(ZONE, "MX")] == (300, ["10 mail.new.test.", "20 mail2.new.test."])
+    assert state[("dkim._domainkey.example.test.", "TXT")] == (3600, list(dkim.values))
     assert ("www.example.test.", "A") not in state
+
+
+def test_several_changes_are_one_zone_put(gandi_emulator):
+    before = gandi_emulator.rrsets("example.test")
+    with make(gandi_emulator) as provider:
+        zone = provider.read_zone()
+        gandi_emulator.clear_requests()
+        provider.apply_changes([
+            Change("replace", new=RRset.from_values(ZONE, "MX", 300, ["10 mail.new.test"]), old=zone.get(ZONE, "MX")),
+            Change("delete", old=zone.get("www.example.test.", "A")),
+        ])
+    assert [(r.method, r.path) for r in gandi_emulator.requests] == [
+        ("GET", "/v5/livedns/domains/example.test/records"),     # fresh read just before the write
+        ("PUT", "/v5/livedns/domains/example.test/records")]
+    items = gandi_emulator.writes()[0].json["items"]
+    assert {"rrset_name": "@", "rrset_type": "MX", "rrset_ttl": 300, "rrset_values": ["10 mail.new.test."]} in items
+    assert not any(i["rrset_name"] == "www" for i in items)
+    after = gandi_emulator.rrsets("example.test")
+    expected = dict(before)
+    expected[(ZONE, "MX")] = (300, ["10 mail.new.test."])
+    del expected[("www.example.test.", "A")]
+    assert after == expected
 
 
 def test_export_uses_text_plain(gandi_emulator):
