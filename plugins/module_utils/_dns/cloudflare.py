@@ -15,8 +15,11 @@ PATCH of ``ttl`` on each kept record. Cloudflare's TTL ``1`` ("automatic") is re
 
 from __future__ import annotations
 
-from ansible_collections.mailwave.migrate.plugins.module_utils._dns.gandi import token_from
-from ansible_collections.mailwave.migrate.plugins.module_utils._dns.http_client import HttpClient
+from ansible_collections.mailwave.migrate.plugins.module_utils._dns.http_client import (
+    HttpClient,
+    own_api_url,
+    token_from,
+)
 from ansible_collections.mailwave.migrate.plugins.module_utils._dns.provider import (
     Capabilities,
     Change,
@@ -112,7 +115,7 @@ class Provider(DNSProvider):
         self._bare = self.zone[:-1]
         self._zone_id = None
         self._records = None   # (name, type) -> [(id, rdata key, ttl)] from the last read
-        self.http = HttpClient(params.get("api_url") or DEFAULT_API_URL,
+        self.http = HttpClient(own_api_url(params) or DEFAULT_API_URL,
                                validate_certs=params.get("validate_certs", True),
                                timeout=params.get("request_timeout") or 10.0)
 

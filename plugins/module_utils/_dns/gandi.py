@@ -17,9 +17,11 @@ The zone file comes from ``GET /domains/{fqdn}/records`` with ``Accept: text/pla
 
 from __future__ import annotations
 
-import os
-
-from ansible_collections.mailwave.migrate.plugins.module_utils._dns.http_client import HttpClient
+from ansible_collections.mailwave.migrate.plugins.module_utils._dns.http_client import (
+    HttpClient,
+    own_api_url,
+    token_from,
+)
 from ansible_collections.mailwave.migrate.plugins.module_utils._dns.provider import (
     Capabilities,
     Change,
@@ -51,16 +53,6 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def token_from(params, env_names):
-    """api_token, else the first of env_names set in the environment; DNSError when none."""
-    token = params.get("api_token")
-    if not token:
-        for env in env_names:
-            if os.environ.get(env):
-                return os.environ[env]
-    return token
-
-
 class Provider(DNSProvider):
     NAME = "gandi"
     CAPABILITIES = Capabilities(atomic_batch=True, ttl_per_rrset=True, zone_serial=False,
@@ -75,7 +67,7 @@ class Provider(DNSProvider):
                            "permission), or the environment variable GANDI_API_TOKEN")
         self._token = token
         self._bare = self.zone[:-1]
-        self.http = HttpClient(params.get("api_url") or DEFAULT_API_URL,
+        self.http = HttpClient(own_api_url(params) or DEFAULT_API_URL,
                                validate_certs=params.get("validate_certs", True),
                                timeout=params.get("request_timeout") or 10.0)
 

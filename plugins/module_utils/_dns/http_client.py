@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import os
 import time
 
 try:
@@ -156,3 +157,21 @@ class HttpClient:
 
     def close(self):
         self.session.close()
+
+
+def own_api_url(params):
+    """api_url, unless it only came from PowerDNS's environment variable (the option is shared)."""
+    url = params.get("api_url")
+    if url and url == os.environ.get("PDNS_API_URL"):
+        return None
+    return url
+
+
+def token_from(params, env_names):
+    """api_token, else the first of env_names set in the environment (None when none)."""
+    token = params.get("api_token")
+    if not token:
+        for env in env_names:
+            if os.environ.get(env):
+                return os.environ[env]
+    return token
