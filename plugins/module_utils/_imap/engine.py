@@ -133,6 +133,7 @@ class PairWork:
         self.dst_extra = []         # destination Msgs matched by no source message
         self.dst_duplicates = []    # destination Msgs that duplicate another destination message
         self.flag_updates = []      # (destination uid, flags tuple)
+        self.flag_differences = 0   # matched messages whose flags differ (even when not re-synced)
         self.recheck = False
         self.pstate = None
         self.src_uidvalidity = None
@@ -569,20 +570,21 @@ class SyncEngine:
             else:
                 seen.add(msg.key)
         work.dst_duplicates = dups
-        if self.opts.get("resync_flags", True):
-            updates = []
-            for uid, dmsg in matched.items():
-                want = work.flag_filter(selected[uid].flags)
-                if _flagset(want) != _flagset(dmsg.flags):
-                    updates.append((dmsg.uid, want))
-            work.flag_updates = updates
+        updates = []
+        for uid, dmsg in matched.items():
+            want = work.flag_filter(selected[uid].flags)
+            if _flagset(want) != _flagset(dmsg.flags):
+                updates.append((dmsg.uid, want))
+        work.flag_updates = updates if self.opts.get("resync_flags", True) else []
+        work.flag_differences = len(updates)
 
     def _cross_duplicates(self, works):
         """skip_cross_duplicates: drop from the copy what an earlier folder pair (plan order) already holds."""
         if not self._opt("skip_cross_duplicates", False):
             return
         seen = set()
-        for work in works:
+        # INBOX first, then by name (imapsync goes through folders sorted): deterministic from run to run
+        for work in sorted(works, key=lambda w: (w.src.upper() != "INBOX", w.src)):
             kept = []
             for msg in work.to_copy:
                 if msg.key in seen:
@@ -814,7 +816,8 @@ class SyncEngine:
                 stats["deleted_source"] = len(present)
         dst_status = self._status(dst, work.dst)
         stats["destination_messages_after"] = dst_status.get("MESSAGES", 0)
-        if work.pstate is not None and not missing and not stats["errors"] and not self.opts.get("delete1"):
+        if (work.pstate is not None and not missing and not stats["errors"] and not self.opts.get("delete1")
+                and (self.opts.get("resync_flags", True) or not work.flag_differences)):
             self.state.set_status(work.pstate, work.src_status, dst_status)
 
     @staticmethod

@@ -1,0 +1,135 @@
+"""imap_sync options with imapsync semantics, each against a real Dovecot."""
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+
+from tests.integration.imap.test_imap_sync import args, msg, snapshot
+
+
+def folder(result, name):
+    return [f for f in result["folders"] if f["source"] == name][0]
+
+
+def test_include_exclude_map_subfolder(dovecot, mail_account, run_module):
+    src, dst = mail_account(dovecot), mail_account(dovecot)
+    for i, name in enumerate(["Alpha", "Beta", "Gamma/Delta", "Gamma/Keep"]):
+        dovecot.append(*src, name, msg(i))
+    result = run_module("imap_sync", args(dovecot, src, dovecot, dst, folders_include=["^Alpha$", "^Gamma"],
+                                          folders_exclude=["Delta$"], folder_map={"Alpha": "Renamed/A2"},
+                                          subfolder="Old", connections=1))
+    assert not result.failed, result.get("msg")
+    pairs = {f["source"]: f["destination"] for f in result["folders"]}
+    assert pairs == {"Alpha": "Renamed/A2", "Gamma/Keep": "Old/Gamma/Keep"}
+    assert {"Beta", "Gamma/Delta"} <= set(result["excluded_folders"])
+    after = snapshot(dovecot, *dst)
+    assert sum(after["Renamed/A2"].values()) == 1 and sum(after["Old/Gamma/Keep"].values()) == 1
+    assert "Beta" not in after and "Old/Beta" not in after
+
+
+def test_automap_localised_sent(dovecot, dovecot_dot, mail_account, run_module):
+    src, dst = mail_account(dovecot_dot), mail_account(dovecot)
+    dovecot_dot.append(*src, "Éléments envoyés", msg(1), ("\\Seen",))
+    result = run_module("imap_sync", args(dovecot_dot, src, dovecot, dst, automap=True))
+    assert not result.failed, result.get("msg")
+    assert folder(result, "Éléments envoyés")["destination"] == "Sent"
+    assert sum(snapshot(dovecot, *dst)["Sent"].values()) == 1
+
+
+def test_max_size_max_age_min_age(dovecot, mail_account, run_module):
+    src = mail_account(dovecot)
+    today = email.utils.format_datetime(dt.datetime.now(dt.timezone.utc))
+    dovecot.append_many(*src, "INBOX", [(msg(1, date="Mon, 02 Mar 2015 10:00:00 +0100"), (), None),
+                                        (msg(2, date=today), (), None),
+                                        (msg(3, size=30_000, date=today), (), None)])
+    dst = mail_account(dovecot)
+    res = run_module("imap_sync", args(dovecot, src, dovecot, dst, max_size=20_000))
+    assert not res.failed and (res["totals"]["copied"], res["totals"]["filtered"]) == (2, 1), res.get("msg")
+    assert res["verdict"] == "all 2 messages of the source are on the destination"
+    dst = mail_account(dovecot)
+    res = run_module("imap_sync", args(dovecot, src, dovecot, dst, max_age=30))
+    assert not res.failed and res["totals"]["copied"] == 2, res.get("msg")
+    assert b"body 1" not in b"".join(b for b, _f, _d in snapshot(dovecot, *dst)["INBOX"])
+    dst = mail_account(dovecot)
+    res = run_module("imap_sync", args(dovecot, src, dovecot, dst, min_age=30))
+    assert not res.failed and res["totals"]["copied"] == 1, res.get("msg")
+
+
+def test_delete2_mirror_and_delete2duplicates(dovecot, mail_account, run_module):
+    src, dst = mail_account(dovecot), mail_account(dovecot)
+    dovecot.append_many(*src, "INBOX", [(msg(1), (), None), (msg(2), (), None)])
+    dovecot.append_many(*dst, "INBOX", [(msg(1), (), None), (msg(1), (), None), (msg(7), (), None)])
+    res = run_module("imap_sync", args(dovecot, src, dovecot, dst, delete2duplicates=True))
+    assert not res.failed, res.get("msg")
+    inbox = folder(res, "INBOX")
+    assert (inbox["copied"], inbox["deleted_destination"], inbox["destination_messages_after"]) == (1, 1, 3)
+    res = run_module("imap_sync", args(dovecot, src, dovecot, dst, delete2=True))
+    assert not res.failed and folder(res, "INBOX")["deleted_destination"] == 1, res.get("msg")
+    assert snapshot(dovecot, *dst)["INBOX"] == snapshot(dovecot, *src)["INBOX"]
+    again = run_module("imap_sync", args(dovecot, src, dovecot, dst, delete2=True))
+    assert not again.failed and not again.changed
+
+
+def test_delete1_needs_confirmation_and_removes_only_verified(dovecot, mail_account, run_module):
+    src, dst = mail_account(dovecot), mail_account(dovecot)
+    dovecot.append_many(*src, "INBOX", [(msg(i), ("\\Seen",), None) for i in range(4)])
+    res = run_module("imap_sync", args(dovecot, src, dovecot, dst, delete1=True))
+    assert res.failed and "delete1_confirm" in res["msg"] and not res.get("crashed")
+    res = run_module("imap_sync", args(dovecot, src, dovecot, dst, delete1=True, delete2=True))
+    assert res.failed and not res.get("crashed")
+    assert sum(snapshot(dovecot, *src)["INBOX"].values()) == 4  # nothing touched so far
+    before = snapshot(dovecot, *src)["INBOX"]
+    res = run_module("imap_sync", args(dovecot, src, dovecot, dst, delete1=True), check_mode=True)
+    assert not res.failed and res["totals"]["deleted_source"] == 0 and res["totals"]["copied"] == 4
+    res = run_module("imap_sync", args(dovecot, src, dovecot, dst, delete1=True, delete1_confirm=True))
+    assert not res.failed and res["totals"]["deleted_source"] == 4, res.get("msg")
+    assert sum(snapshot(dovecot, *src)["INBOX"].values()) == 0
+    assert snapshot(dovecot, *dst)["INBOX"] == before
+
+
+def test_skip_cross_duplicates_and_subscribe_all(dovecot, mail_account, run_module):
+    src, dst = mail_account(dovecot), mail_account(dovecot)
+    dovecot.append(*src, "INBOX", msg(1))
+    dovecot.append_many(*src, "Labels/Work", [(msg(1), (), None), (msg(2), (), None)])
+    src_client = dovecot.client(*src)
+    src_client.unsubscribe_folder("Labels/Work")
+    src_client.logout()
+    res = run_module("imap_sync", args(dovecot, src, dovecot, dst, skip_cross_duplicates=True, subscribe_all=True))
+    assert not res.failed, res.get("msg")
+    work = folder(res, "Labels/Work")
+    assert (work["copied"], work["cross_duplicates"]) == (1, 1)
+    assert res["verdict"] == "all 2 messages of the source are on the destination"
+    client = dovecot.client(*dst)
+    try:
+        subscribed = {name for _f, _d, name in client.list_sub_folders()}
+    finally:
+        client.logout()
+    assert "Labels/Work" in subscribed
+    again = run_module("imap_sync", args(dovecot, src, dovecot, dst, skip_cross_duplicates=True, subscribe_all=True))
+    assert not again.failed and not again.changed
+
+
+def test_flag_resync(dovecot, mail_account, run_module, tmp_path):
+    src, dst = mail_account(dovecot), mail_account(dovecot)
+    dovecot.append_many(*src, "INBOX", [(msg(1), ("\\Seen",), None), (msg(2), ("$Custom",), None)])
+    state = str(tmp_path / "st")
+    assert not run_module("imap_sync", args(dovecot, src, dovecot, dst, state_dir=state)).failed
+    client = dovecot.client(*src)
+    client.select_folder("INBOX")
+    uids = client.search("ALL")
+    client.add_flags(uids[:1], [b"\\Flagged", b"Important"])
+    client.logout()
+    res = run_module("imap_sync", args(dovecot, src, dovecot, dst, state_dir=state, resync_flags=False))
+    assert not res.failed and res["totals"]["flags_updated"] == 0 and not res.changed
+    res = run_module("imap_sync", args(dovecot, src, dovecot, dst, state_dir=state))
+    assert not res.failed and res["totals"]["flags_updated"] == 1 and res.changed
+    assert snapshot(dovecot, *dst)["INBOX"] == snapshot(dovecot, *src)["INBOX"]
+
+
+def test_throttle_messages_per_second(dovecot, mail_account, run_module):
+    src, dst = mail_account(dovecot), mail_account(dovecot)
+    dovecot.append_many(*src, "INBOX", [(msg(i), (), None) for i in range(30)])
+    res = run_module("imap_sync", args(dovecot, src, dovecot, dst, max_messages_per_second=30, connections=2))
+    assert not res.failed and res["totals"]["copied"] == 30, res.get("msg")
+    # 30 messages at 30/s: the last batch may not start before about 1 s (first batch is free)
+    assert res["elapsed"] >= 0.5
