@@ -20,13 +20,16 @@ description:
   - 'Cost: per folder one read-only SELECT and one FETCH of C(RFC822.SIZE INTERNALDATE FLAGS), plus one
     FETCH of C(ENVELOPE) for the largest messages only.'
 author:
-  - Mailwave engineers
+  - Mailwave engineers (@mailwave)
 requirements:
   - imapclient >= 3.0
 extends_documentation_fragment:
   - mailwave.migrate._attributes
   - mailwave.migrate._attributes.INFO_MODULE
   - mailwave.migrate._attributes.ACTIONGROUP_IMAP
+attributes:
+  idempotent:
+    support: full
 options:
   server:
     description:

@@ -180,8 +180,8 @@ def abandonment(now, inbox, sent, abandoned_days, sent_folder):
     if inbox is None or inbox.newest is None:
         facts.append("INBOX is empty")
     elif no_new_mail:
-        facts.append("no new mail in INBOX for %d days (newest: %s)" % (_days(now, inbox.newest),
-                                                                      inbox.newest.date().isoformat()))
+        facts.append("no new mail in INBOX for %d days (newest: %s)"
+                     % (_days(now, inbox.newest), inbox.newest.date().isoformat()))
     elif unread:
         facts.append("none of the %d INBOX messages of the last %d days has been read"
                      % (inbox.recent, abandoned_days))

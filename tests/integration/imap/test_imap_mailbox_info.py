@@ -133,8 +133,8 @@ def test_abandoned_no_mail_nothing_sent(dovecot, mail_account, run_module):
 
 def test_abandoned_mail_arrives_but_nobody_reads(dovecot, mail_account, run_module):
     user, password = mail_account(dovecot)
-    fill(dovecot, user, password, "INBOX", [(message("newsletter %d" % i), [], NOW - dt.timedelta(days=i * 7))
-                                           for i in range(1, 6)])
+    newsletters = [(message("newsletter %d" % i), [], NOW - dt.timedelta(days=i * 7)) for i in range(1, 6)]
+    fill(dovecot, user, password, "INBOX", newsletters)
     fill(dovecot, user, password, "Sent", [(message("long ago"), ["\\Seen"], NOW - dt.timedelta(days=900))])
     result = run_module("imap_mailbox_info", args(dovecot, user, password))
     assert result["looks_abandoned"] is True, result

@@ -72,14 +72,14 @@ def test_guess_role_localised_names():
 def test_include_exclude_are_unanchored_regexes_include_first():
     src = dovecot(["Work", "Work/2019", "Private", "Spam", "Archive/Work"])
     plan = F.plan(src, dovecot(), include=["Work"], exclude=["2019$"])
-    assert [s for s, _ in plan.pairs] == ["Work", "Archive/Work"]
+    assert [src for src, _dst in plan.pairs] == ["Work", "Archive/Work"]
     assert set(plan.excluded) == {"INBOX", "Work/2019", "Private", "Spam"}
 
 
 def test_exclude_only_and_bad_regex():
     src = dovecot(["Spam", "Junk", "Keep"])
     plan = F.plan(src, dovecot(), exclude=["(?i)spam|junk"])
-    assert [s for s, _ in plan.pairs] == ["INBOX", "Keep"]
+    assert [src for src, _dst in plan.pairs] == ["INBOX", "Keep"]
     with pytest.raises(F.FolderPlanError, match="folders_exclude.*not a valid regular expression"):
         F.plan(src, dovecot(), exclude=["("])
 
