@@ -9,6 +9,7 @@ APT_PACKAGES=(
   dovecot-imapd dovecot-core        # IMAP source and destination in tests
   bind9 bind9-utils knot knot-dnsutils pdns-server pdns-backend-sqlite3 sqlite3  # DNS servers in tests
   isync                             # mbsync, a peer in the benchmark
+  time                              # GNU time: exact peak RSS of each copier in the benchmark
   openssl shellcheck rsync make
 )
 VENV=${VENV:-.venv}
