@@ -101,12 +101,11 @@ def mailbox_entry(box, info, sync, quota):
     if sync:
         totals = _first(sync, "totals", "total", default={}) or {}
         entry["copy"] = {
-            "source_messages": _first(totals, "source_messages", "found_source", "messages_source", "source"),
-            "destination_messages": _first(totals, "destination_messages", "found_destination",
-                                           "messages_destination", "destination"),
-            "copied": _first(totals, "copied", "transferred", "messages_copied"),
+            "source_messages": _first(totals, "source_messages"),
+            "copied": _first(totals, "copied"),
             "skipped": _first(totals, "skipped"),
-            "bytes": _first(totals, "bytes_copied", "bytes", "copied_bytes"),
+            "missing": _first(totals, "missing"),
+            "bytes": _first(totals, "bytes"),
             "changed": bool(sync.get("changed")),
             "verdict": _first(sync, "verdict"),
             "seconds": _first(sync, "elapsed", "seconds", "duration", "delta"),
@@ -223,14 +222,14 @@ def render_markdown(report):
             out.append("")
         boxes = dom.get("mailboxes") or []
         if boxes:
-            out += ["| mailbox | source messages | source size | quota MiB | copied | on destination | verified | errors |",
+            out += ["| mailbox | source messages | source size | quota MiB | copied in this run | missing on destination | verified | errors |",
                     "| --- | --- | --- | --- | --- | --- | --- | --- |"]
             for box in boxes:
                 src = box.get("source") or {}
                 cop = box.get("copy") or {}
                 out.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
                     _cell(box.get("address")), _cell(src.get("messages")), _size(src.get("bytes")),
-                    _cell(box.get("quota_mib")), _cell(cop.get("copied")), _cell(cop.get("destination_messages")),
+                    _cell(box.get("quota_mib")), _cell(cop.get("copied")), _cell(cop.get("missing")),
                     "yes" if box.get("verified") else ("-" if "verified" not in box else "NO"),
                     _cell("; ".join(box.get("errors") or []) or src.get("error"))))
             out.append("")

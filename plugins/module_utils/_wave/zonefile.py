@@ -33,6 +33,13 @@ def _relative(name, origin):
     return "@" if rel in ("@", "") else rel
 
 
+def _value(rdata, rtype):
+    """Presentation format, except TXT: one logical string (its character-strings joined, decoded)."""
+    if rtype in ("TXT", "SPF"):
+        return b"".join(rdata.strings).decode("utf-8", errors="replace")
+    return rdata.to_text()
+
+
 def read_rrsets(path, zone, types=None, names=None):
     """[{record, type, ttl, value}] for the RRsets of the backup that match types and names (None = all)."""
     origin = dns.name.from_text(zone)
@@ -54,6 +61,6 @@ def read_rrsets(path, zone, types=None, names=None):
             if wanted_types is not None and rtype not in wanted_types:
                 continue
             out.append({"record": rel, "type": rtype, "ttl": rdataset.ttl,
-                        "value": sorted(rd.to_text() for rd in rdataset)})
+                        "value": sorted(_value(rd, rtype) for rd in rdataset)})
     out.sort(key=lambda r: (r["record"] != "@", r["record"], r["type"]))
     return out

@@ -22,7 +22,7 @@ def test_fragments_merge_and_failure_is_explained(tmp_path):
         "a.test",
         source_info=[{"item": {"address": "anna@a.test"}, "total": {"messages": 3, "bytes": 3000}}],
         sync_results=[{"item": {"address": "anna@a.test", "source_password": "SECRET"},
-                       "totals": {"copied": 3, "destination_messages": 3}, "verdict": "all 3 messages",
+                       "totals": {"source_messages": 3, "copied": 3, "missing": 0}, "verdict": "all 3 messages",
                        "invocation": {"module_args": {"source": {"password": "SECRET"}}}},
                       {"item": {"address": "bob@a.test"}, "totals": {"copied": 0}, "changed": False}],
         quotas={"anna@a.test": 100},

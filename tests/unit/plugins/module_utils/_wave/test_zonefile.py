@@ -23,6 +23,7 @@ def test_mail_records_only(tmp_path):
     path.write_text(ZONE)
     recs = read_rrsets(str(path), "a.test", ["MX", "TXT", "SRV", "CNAME"], ["@", "_dmarc"])
     assert recs[0] == {"record": "@", "type": "MX", "ttl": 1800, "value": ["10 mx1.old.test.", "20 mx2.old.test."]}
+    assert {"record": "@", "type": "TXT", "ttl": 300, "value": ["v=spf1 include:old.test ~all"]} in recs
     names = {(x["record"], x["type"]) for x in recs}
     assert names == {("@", "MX"), ("@", "TXT"), ("_dmarc", "TXT"), ("dkim._domainkey", "TXT")}
     assert len(read_rrsets(str(path), "a.test")) == 7
