@@ -1,0 +1,6 @@
+"""Entry point: ``python -m bench --help``."""
+import sys
+
+from bench.run import main
+
+sys.exit(main())

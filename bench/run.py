@@ -1,0 +1,434 @@
+"""The benchmark: imap_sync vs mbsync vs doveadm backup, loopback and through a latency proxy.
+
+For each tool and each network (loopback, then a TcpProxy adding --latency-ms each way in front of
+both servers' TLS ports), on a FRESH destination account: a first copy (timed, then loss-checked
+against what the source serves), then a no-change re-run (timed, message count checked).
+
+What is timed: the wall-clock time of the copier's process, from spawn to exit. Peak RSS: the
+``ru_maxrss`` of that one process (and of any child it waited for), reported by GNU time (see
+``timed()``). CPU: user + system seconds of the copier only. The servers' CPU and memory are not
+counted.
+MB/s and messages/s are the source's total (sum of RFC822.SIZE, message count) over that time.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import pathlib
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+from bench import corpus, verify
+from tests.lib.modrun import module_env
+from tests.servers.dovecot import DOVEADM, DovecotServer, TestCA
+from tests.servers.tcp_proxy import TcpProxy
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+TOOLS = ("mbsync", "imap_sync", "doveadm")
+MBSYNC = shutil.which("mbsync") or "/usr/bin/mbsync"
+SRC_USER, SRC_PASSWORD = "source@src.test", "src-bench-password-1"
+DST_PASSWORD = "dst-bench-password-2"
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+
+
+def _hwm_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def timed(cmd: list[str], *, stdin: bytes = b"", env: dict | None = None, cwd: str | None = None,
+          timeout: float = 7200) -> dict:
+    """Run cmd; return seconds (wall clock, spawn to exit), peak RSS in KiB, CPU seconds, rc, stdout, stderr.
+
+    Peak RSS is measured by GNU time (``%M``: ru_maxrss of its one child, which it forks from its own
+    small process). A child forked straight from this big Python process would inherit our resident
+    size as its high-water mark (Linux keeps ru_maxrss across exec), so wait4() here would over-count.
+    Without /usr/bin/time, the child's VmHWM is sampled every 5 ms instead (may miss a last-moment peak).
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        stats = os.path.join(tmp, "time")
+        full = ([GNU_TIME, "-q", "-f", "%M %U %S", "-o", stats] if GNU_TIME else []) + cmd
+        with open(os.path.join(tmp, "out"), "w+b") as out, open(os.path.join(tmp, "err"), "w+b") as err:
+            start = time.monotonic()
+            proc = subprocess.Popen(full, stdin=subprocess.PIPE, stdout=out, stderr=err, env=env, cwd=cwd)
+            try:
+                proc.stdin.write(stdin)
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass
+            deadline = start + timeout
+            hwm = 0
+            killer = threading.Timer(timeout, proc.kill)
+            killer.daemon = True
+            killer.start()
+            while GNU_TIME:  # block: nothing to sample
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            while not GNU_TIME:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.monotonic() > deadline:
+                    proc.kill()
+                    pid, status, usage = os.wait4(proc.pid, 0)
+                    break
+                if not GNU_TIME:
+                    hwm = max(hwm, _hwm_kb(proc.pid))
+                time.sleep(0.005)
+            seconds = time.monotonic() - start
+            killer.cancel()
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            out.seek(0)
+            err.seek(0)
+            result = {"seconds": seconds, "rc": proc.returncode, "maxrss_kb": hwm,
+                      "cpu": usage.ru_utime + usage.ru_stime,
+                      "stdout": out.read().decode("utf-8", "replace"), "stderr": err.read().decode("utf-8", "replace")}
+        if GNU_TIME:
+            try:
+                maxrss, utime, stime = open(stats, encoding="ascii").read().split()[-3:]
+                result.update(maxrss_kb=int(maxrss), cpu=float(utime) + float(stime))
+            except (OSError, ValueError):
+                result["maxrss_kb"] = 0
+        return result
+
+
+def _secret_file(path: pathlib.Path, text: str) -> str:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return str(path)
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        self.out = pathlib.Path(args.out).resolve()
+        self.out.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        self.work = self.out / f"run-{stamp}-{os.getpid()}"
+        self.work.mkdir(parents=True)
+        self.tools = [t for t in TOOLS if t in args.only]
+        self.nets = ["loopback"] + (["latency"] if args.latency_ms > 0 else [])
+        self.results: list[dict] = []
+        self.src: DovecotServer | None = None
+        self.dst: DovecotServer | None = None
+        self.proxies: dict[str, TcpProxy] = {}
+        self.source_snapshot: dict | None = None
+        self.source_totals: dict = {}
+
+    # ----------------------------------------------------------------- set-up
+    def setup(self) -> None:
+        cache = self.out / "cache"
+        cache.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        corpus_dir = corpus.build(cache, self.args.messages, self.args.big_mb, log=log)
+        manifest = corpus.manifest(corpus_dir)
+        log(f"corpus ready in {time.monotonic() - started:.1f}s: {manifest['messages']} messages, "
+            f"{manifest['bytes'] / 1e6:.1f} MB, {len(manifest['folders'])} folders")
+        ca = TestCA(self.work / "ca")
+        self.src = DovecotServer(self.work / "src", ca=ca, quota=False).start()
+        self.dst = DovecotServer(self.work / "dst", ca=ca, quota=False).start()
+        self.src.add_user(SRC_USER, SRC_PASSWORD)
+        corpus.install(corpus_dir, self.src, SRC_USER)
+        started = time.monotonic()
+        self.source_snapshot = verify.snapshot(self.src.host, self.src.port_tls, self.src.ca_file,
+                                               SRC_USER, SRC_PASSWORD)
+        usage = self.src.usage(SRC_USER)
+        self.source_totals = {"messages": usage["messages"], "bytes": usage["bytes"],
+                              "folders": len([f for f, msgs in self.source_snapshot.items() if msgs])}
+        log(f"source served {usage['messages']} messages, {usage['bytes'] / 1e6:.1f} MB "
+            f"(read for the loss check in {time.monotonic() - started:.1f}s)")
+        if self.source_totals["messages"] != manifest["messages"]:
+            raise RuntimeError(f"source has {usage['messages']} messages, corpus {manifest['messages']}")
+        if "latency" in self.nets:
+            for name, server in (("src", self.src), ("dst", self.dst)):
+                self.proxies[name] = TcpProxy(server.host, server.port_tls, latency_ms=self.args.latency_ms).start()
+
+    def teardown(self) -> None:
+        for proxy in self.proxies.values():
+            proxy.stop()
+        for server in (self.src, self.dst):
+            if server is not None:
+                server.stop()
+        if not self.args.keep:
+            shutil.rmtree(self.work, ignore_errors=True)
+
+    def endpoint(self, server: DovecotServer, net: str) -> tuple[str, int]:
+        if net == "latency":
+            proxy = self.proxies["src" if server is self.src else "dst"]
+            return proxy.host, proxy.port
+        return server.host, server.port_tls
+
+    # ----------------------------------------------------------------- tools
+    def run_imap_sync(self, net: str, dst_user: str, legdir: pathlib.Path) -> dict:
+        src_host, src_port = self.endpoint(self.src, net)
+        dst_host, dst_port = self.endpoint(self.dst, net)
+        args = {
+            "source": {**self.src.settings(SRC_USER, SRC_PASSWORD), "host": src_host, "port": src_port},
+            "destination": {**self.dst.settings(dst_user, DST_PASSWORD), "host": dst_host, "port": dst_port},
+            "state_dir": str(legdir / "state"),
+            "_ansible_check_mode": False, "_ansible_diff": False,
+        }
+        if self.args.connections:
+            args["connections"] = self.args.connections
+        cmd = [sys.executable, "-m", "ansible_collections.mailwave.migrate.plugins.modules.imap_sync"]
+        run = timed(cmd, stdin=json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode(), env=module_env())
+        try:
+            out = run["stdout"]
+            result = json.loads(out[out.index("{"):])
+        except ValueError:
+            result = {"failed": True, "msg": "no JSON from the module"}
+        run["ok"] = run["rc"] == 0 and not result.get("failed")
+        run["detail"] = result.get("verdict") or result.get("msg", "")
+        run["changed"] = result.get("changed")
+        if not run["ok"]:
+            run["detail"] = (result.get("msg") or "") + " " + run["stderr"][-500:]
+        return run
+
+    def run_mbsync(self, net: str, dst_user: str, legdir: pathlib.Path) -> dict:
+        src_host, src_port = self.endpoint(self.src, net)
+        dst_host, dst_port = self.endpoint(self.dst, net)
+        del src_host, dst_host  # mbsync verifies names, not IP SANs: connect to localhost (in the SAN)
+        src_pw = _secret_file(legdir / "src.pw", SRC_PASSWORD)
+        dst_pw = _secret_file(legdir / "dst.pw", DST_PASSWORD)
+        (legdir / "state").mkdir(exist_ok=True)
+        config = f"""# mbsync config written by bench/run.py
+IMAPAccount src
+Host localhost
+Port {src_port}
+User {SRC_USER}
+PassCmd "cat {src_pw}"
+SSLType IMAPS
+CertificateFile {self.src.ca_file}
+
+IMAPStore src
+Account src
+
+IMAPAccount dst
+Host localhost
+Port {dst_port}
+User {dst_user}
+PassCmd "cat {dst_pw}"
+SSLType IMAPS
+CertificateFile {self.dst.ca_file}
+
+IMAPStore dst
+Account dst
+
+Channel bench
+Far :src:
+Near :dst:
+Patterns *
+Create Near
+Sync Pull
+Expunge None
+CopyArrivalDate yes
+SyncState {legdir / "state"}/
+"""
+        conf = legdir / "mbsyncrc"
+        _secret_file(conf, config)
+        run = timed([MBSYNC, "-q", "-c", str(conf), "-a"])
+        run["ok"] = run["rc"] == 0
+        run["detail"] = run["stderr"][-500:].strip()
+        return run
+
+    def run_doveadm(self, net: str, dst_user: str, legdir: pathlib.Path) -> dict:
+        src_host, src_port = self.endpoint(self.src, net)
+        # The password goes in a 0600 config file that includes the destination's config, never on argv.
+        conf = legdir / "doveadm.conf"
+        _secret_file(conf, f"""!include {self.dst.config_file}
+imapc_host = {src_host}
+imapc_port = {src_port}
+imapc_ssl = imaps
+imapc_ssl_verify = yes
+ssl_client_ca_file = {self.src.ca_file}
+imapc_user = {SRC_USER}
+imapc_password = {SRC_PASSWORD}
+imapc_features = rfc822.size fetch-headers
+mail_prefetch_count = 20
+""")
+        run = timed([DOVEADM, "-c", str(conf), "backup", "-R", "-u", dst_user, "imapc:"])
+        run["ok"] = run["rc"] == 0
+        run["detail"] = run["stderr"][-500:].strip()
+        return run
+
+    # ----------------------------------------------------------------- legs
+    def leg(self, tool: str, net: str) -> None:
+        dst_user = f"{tool.replace('_', '-')}-{net}@dst.test"
+        legdir = self.work / "legs" / f"{tool}-{net}"
+        legdir.mkdir(parents=True)
+        os.chmod(legdir, 0o700)
+        self.dst.add_user(dst_user, DST_PASSWORD)
+        runner = getattr(self, f"run_{tool}")
+        try:
+            for phase in ("first", "rerun"):
+                log(f"{tool} {net} {phase} ...")
+                run = runner(net, dst_user, legdir)
+                row = {"tool": tool, "net": net, "phase": phase, "seconds": round(run["seconds"], 3),
+                       "cpu_seconds": round(run["cpu"], 3), "peak_rss_mb": round(run["maxrss_kb"] / 1024, 1),
+                       "ok": run["ok"], "detail": run["detail"][:600]}
+                row["mb_per_s"] = round(self.source_totals["bytes"] / 1e6 / run["seconds"], 2)
+                row["msgs_per_s"] = round(self.source_totals["messages"] / run["seconds"], 1)
+                if phase == "first":
+                    snap = verify.snapshot(self.dst.host, self.dst.port_tls, self.dst.ca_file, dst_user, DST_PASSWORD)
+                    diff = verify.compare(self.source_snapshot, snap)
+                    row["loss_check"] = verify.summary(diff)
+                    row["loss_clean"] = diff["clean"]
+                    row["loss_detail"] = diff
+                else:
+                    usage = self.dst.usage(dst_user)
+                    same = usage["messages"] == self.source_totals["messages"]
+                    row["loss_check"] = (f"{usage['messages']} messages after the re-run"
+                                         + ("" if same else f" (source {self.source_totals['messages']})"))
+                    row["loss_clean"] = same
+                    if tool == "imap_sync":
+                        row["changed"] = run.get("changed")
+                self.results.append(row)
+                log(f"  {row['seconds']}s, {row['mb_per_s']} MB/s, {row['peak_rss_mb']} MB RSS, ok={row['ok']}; "
+                    f"{row['loss_check']}" + ("" if row["ok"] else f"; {row['detail'][:300]}"))
+        finally:
+            self.dst.remove_user(dst_user)
+
+    def run(self) -> dict:
+        try:
+            self.setup()
+            for net in self.nets:
+                for tool in self.tools:
+                    if tool == "imap_sync" and not (REPO / "plugins" / "modules" / "imap_sync.py").exists():
+                        log("imap_sync: module plugins/modules/imap_sync.py does not exist yet; leg skipped")
+                        continue
+                    self.leg(tool, net)
+        finally:
+            self.teardown()
+        return self.report()
+
+    # ----------------------------------------------------------------- report
+    def _row(self, tool: str, net: str, phase: str) -> dict | None:
+        for row in self.results:
+            if (row["tool"], row["net"], row["phase"]) == (tool, net, phase):
+                return row
+        return None
+
+    def targets(self) -> list[str]:
+        lines = []
+
+        def ratio(net: str) -> tuple[float | None, dict | None]:
+            ours, theirs = self._row("imap_sync", net, "first"), self._row("mbsync", net, "first")
+            if not ours or not theirs or not ours["ok"] or not theirs["ok"]:
+                return None, ours
+            return ours["mb_per_s"] / theirs["mb_per_s"], ours
+
+        r, ours = ratio("loopback")
+        if r is None:
+            lines.append("n/a   first copy on loopback >= 1.5x mbsync, byte-identical (imap_sync or mbsync leg missing)")
+        else:
+            ok = r >= 1.5 and ours["loss_clean"]
+            lines.append(f"{'PASS' if ok else 'MISS'}  first copy on loopback >= 1.5x mbsync, byte-identical: "
+                         f"{r:.2f}x, {ours['loss_check']}")
+        r, ours = ratio("latency")
+        if r is None:
+            lines.append("n/a   with 20 ms latency each way >= mbsync (no latency leg in this run)")
+        else:
+            lines.append(f"{'PASS' if r >= 1.0 else 'MISS'}  with {self.args.latency_ms:g} ms each way >= mbsync: "
+                         f"{r:.2f}x")
+        rerun = self._row("imap_sync", "loopback", "rerun")
+        if rerun is None:
+            lines.append("n/a   no-change re-run of 20,000 messages under 1 s (leg missing)")
+        elif self.source_totals["messages"] >= 20000:
+            lines.append(f"{'PASS' if rerun['seconds'] < 1 else 'MISS'}  no-change re-run of "
+                         f"{self.source_totals['messages']} messages under 1 s: {rerun['seconds']:.2f}s")
+        else:
+            lines.append(f"n/a   no-change re-run of 20,000 messages under 1 s (run at "
+                         f"{self.source_totals['messages']}: {rerun['seconds']:.2f}s)")
+        rss = [r["peak_rss_mb"] for r in self.results if r["tool"] == "imap_sync"]
+        conditions = []
+        if self.source_totals["messages"] >= 20000:
+            conditions.append(f"{self.source_totals['messages']} messages")
+        if self.args.big_mb >= 50:
+            conditions.append(f"a {self.args.big_mb} MB message")
+        if not rss:
+            lines.append("n/a   peak memory < 100 MB (leg missing)")
+        elif conditions:
+            lines.append(f"{'PASS' if max(rss) < 100 else 'MISS'}  peak memory < 100 MB with "
+                         f"{' and '.join(conditions)}: {max(rss):.1f} MB")
+        else:
+            lines.append(f"n/a   peak memory < 100 MB at 20,000 messages and with a 50 MB message (this run: "
+                         f"{max(rss):.1f} MB at {self.source_totals['messages']} messages; use --messages 20000 "
+                         "--big-mb 50)")
+        return lines
+
+    def table(self) -> str:
+        head = ("| tool | network | run | seconds | MB/s | msg/s | peak RSS MB | CPU s | vs mbsync | ok | loss check |\n"
+                "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |\n")
+        rows = []
+        for row in self.results:
+            ref = self._row("mbsync", row["net"], row["phase"])
+            vs = f"{row['mb_per_s'] / ref['mb_per_s']:.2f}x" if ref and ref["ok"] and row["ok"] else "-"
+            net = row["net"] if row["net"] == "loopback" else f"+{self.args.latency_ms:g} ms each way"
+            rows.append(f"| {row['tool']} | {net} | {row['phase']} | {row['seconds']:.2f} | {row['mb_per_s']:.1f} | "
+                        f"{row['msgs_per_s']:.0f} | {row['peak_rss_mb']:.1f} | {row['cpu_seconds']:.2f} | {vs} | "
+                        f"{'yes' if row['ok'] else 'NO'} | {row['loss_check']} |")
+        return head + "\n".join(rows) + "\n"
+
+    def report(self) -> dict:
+        machine = (f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, "
+                   f"load average {os.getloadavg()[0]:.2f} at the end")
+        header = (f"Mailwave IMAP benchmark, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, {machine}\n"
+                  f"source: {self.source_totals.get('messages')} messages, "
+                  f"{self.source_totals.get('bytes', 0) / 1e6:.1f} MB, {self.source_totals.get('folders')} non-empty "
+                  f"folders; TLS on every connection; latency leg: TcpProxy +{self.args.latency_ms:g} ms each way\n")
+        text = header + "\n" + self.table() + "\nTargets (issue 2):\n" + "\n".join(self.targets()) + "\n"
+        print("\n" + text, flush=True)
+        result = {"date": dt.datetime.now(dt.timezone.utc).isoformat(), "machine": machine,
+                  "args": vars(self.args), "source": self.source_totals, "results": self.results,
+                  "targets": self.targets(), "text": text}
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        (self.out / f"results-{self.args.messages}-{stamp}.json").write_text(json.dumps(result, indent=1, default=str))
+        (self.out / f"results-{self.args.messages}-{stamp}.md").write_text(text)
+        (self.out / "latest.json").write_text(json.dumps(result, indent=1, default=str))
+        return result
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=2000, help="corpus size (2000 ~150 MB, 20000 ~1.5 GB)")
+    parser.add_argument("--latency-ms", type=float, default=20, help="latency added each way (0: no latency leg)")
+    parser.add_argument("--only", default=",".join(TOOLS), help="comma-separated tools: " + ",".join(TOOLS))
+    parser.add_argument("--out", default=str(REPO / "bench" / "output"), help="results, corpus cache, work dirs")
+    parser.add_argument("--big-mb", type=int, default=0, help="add one message of this many MB (memory target: 50)")
+    parser.add_argument("--connections", type=int, default=0, help="imap_sync connections (0: module default)")
+    parser.add_argument("--keep", action="store_true", help="keep the servers' work dir after the run")
+    args = parser.parse_args(argv)
+    args.only = [t.strip() for t in args.only.split(",") if t.strip()]
+    unknown = set(args.only) - set(TOOLS)
+    if unknown:
+        parser.error(f"unknown tool(s) in --only: {', '.join(sorted(unknown))}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    if os.geteuid() != 0:
+        print("the benchmark starts private Dovecot servers and must run as root", file=sys.stderr)
+        return 2
+    args = parse_args(argv)
+    result = Bench(args).run()
+    return 0 if all(row["ok"] for row in result["results"]) else 1
