@@ -1,0 +1,188 @@
+"""The DNS modules on the emulated cloud providers (OVH, Gandi LiveDNS, Cloudflare), run as Ansible runs them:
+the exact requests each provider receives (OVH signatures and the one refresh after writes, one Cloudflare batch,
+one Gandi zone PUT), no write on a re-run or in check mode, credentials from the environment, clean failures."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ansible_collections.mailwave.migrate.plugins.filter.mail_dns_records import mail_dns_records
+from ansible_collections.mailwave.migrate.plugins.module_utils._dns.ovh import signature
+from ansible_collections.mailwave.migrate.plugins.module_utils._dns.records import RRset
+from tests.lib.ports import free_port
+
+APEX = "example.test."
+KEY = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA" + "q83vEjWb" * 40
+MAIL_SETS = mail_dns_records("example.test", mailcow_host="mail.example.net", zone="example.test",
+                             dkim={"dkim_selector": "dkim", "dkim_txt": "v=DKIM1;k=rsa;t=s;s=email;p=" + KEY},
+                             dmarc_policy="quarantine", dmarc_rua=["dmarc@example.test"],
+                             srv=["autodiscover", "imaps", "submission"], ttl=3600)
+
+
+def ovh_args(emu, **extra):
+    args = {"provider": "ovh", "zone": "example.test", "endpoint": emu.base_url,
+            "application_key": emu.application_key, "application_secret": emu.application_secret,
+            "consumer_key": emu.consumer_key}
+    args.update(extra)
+    return args
+
+
+def token_args(provider, emu, **extra):
+    args = {"provider": provider, "zone": "example.test", "api_url": emu.base_url, "api_token": emu.token}
+    args.update(extra)
+    return args
+
+
+def no_secret(result, *secrets):
+    assert not result.get("crashed"), result.stderr or result
+    for secret in secrets:
+        assert secret not in result.stdout and secret not in result.stderr
+
+
+def test_ovh_mx_switch_signed_then_one_refresh_then_nothing(ovh_emulator, run_module):
+    args = ovh_args(ovh_emulator, record="@", type="MX", ttl=300, value=["10 mail.example.net"])
+    first = run_module("dns_record_set", args, diff=True)
+    no_secret(first, "emu-as", "emu-ck")
+    assert first.changed and not first.failed, first
+    writes = ovh_emulator.writes()
+    assert [(w.method, w.path.rsplit("/", 1)[-1] if w.method == "DELETE" else w.path) for w in writes][0] == \
+        ("POST", "/1.0/domain/zone/example.test/record")
+    assert writes[0].json == {"fieldType": "MX", "subDomain": "", "target": "10 mail.example.net.", "ttl": 300}
+    assert [w.method for w in writes[1:3]] == ["DELETE", "DELETE"]
+    assert (writes[-1].method, writes[-1].path) == ("POST", "/1.0/domain/zone/example.test/refresh")
+    assert len(writes) == 4
+    # every request (but /auth/time) carries a valid signature; the secret itself never travels
+    for req in ovh_emulator.requests:
+        assert b"emu-as" not in req.body and all("emu-as" not in v for v in req.headers.values())
+        if req.path != "/1.0/auth/time":
+            url = "http://127.0.0.1:%d%s" % (ovh_emulator.port, req.raw_path)
+            assert req.headers["x-ovh-signature"] == signature("emu-as", "emu-ck", req.method, url,
+                                                               req.body.decode(), req.headers["x-ovh-timestamp"])
+    assert ovh_emulator.rrsets("example.test")[(APEX, "MX")] == (300, ["10 mail.example.net."])
+    ovh_emulator.clear_requests()
+    second = run_module("dns_record_set", args)
+    assert not second.changed and not second.failed, second
+    assert ovh_emulator.writes() == [] and ovh_emulator.requests  # it did read
+
+
+def test_ovh_check_mode_writes_nothing(ovh_emulator, run_module):
+    before = ovh_emulator.rrsets("example.test", live=False)
+    result = run_module("dns_record_sets", ovh_args(ovh_emulator, record_sets=MAIL_SETS), check_mode=True)
+    no_secret(result, "emu-as")
+    assert result.changed and not result.failed, result
+    assert ovh_emulator.writes() == []
+    assert ovh_emulator.rrsets("example.test", live=False) == before
+
+
+def test_ovh_mail_set_published_by_one_refresh(ovh_emulator, run_module):
+    result = run_module("dns_record_sets", ovh_args(ovh_emulator, record_sets=MAIL_SETS))
+    no_secret(result, "emu-as")
+    assert result.changed and not result.failed, result
+    assert len(ovh_emulator.refreshes("example.test")) == 1
+    assert ovh_emulator.writes()[-1].path.endswith("/refresh")
+    live = ovh_emulator.rrsets("example.test")
+    dkim = RRset.from_values("dkim._domainkey.example.test.", "TXT", 3600, [MAIL_SETS[2]["value"][0]])
+    assert RRset.from_values("dkim._domainkey.example.test.", "TXT", *live[("dkim._domainkey.example.test.",
+                                                                             "TXT")]) == dkim
+    assert live[("_imaps._tcp.example.test.", "SRV")] == (3600, ["0 1 993 mail.example.net."])
+    ovh_emulator.clear_requests()
+    again = run_module("dns_record_sets", ovh_args(ovh_emulator, record_sets=MAIL_SETS))
+    assert not again.changed and ovh_emulator.writes() == []
+
+
+def test_ovh_credentials_from_environment(ovh_emulator, run_module):
+    env = {"OVH_APPLICATION_KEY": "emu-ak", "OVH_APPLICATION_SECRET": "emu-as", "OVH_CONSUMER_KEY": "emu-ck",
+           "OVH_ENDPOINT": ovh_emulator.base_url}
+    result = run_module("dns_record_set", {"provider": "ovh", "zone": "example.test", "record": "www", "type": "A",
+                                           "value": ["192.0.2.10"]}, env=env)
+    no_secret(result, "emu-as", "emu-ck")
+    assert not result.failed and not result.changed, result
+
+
+def test_ovh_bad_signature_is_a_clean_failure(ovh_emulator, run_module):
+    result = run_module("dns_record_set", ovh_args(ovh_emulator, application_secret="wrong-secret-42",
+                                                   record="@", type="MX", value=["10 mail.example.net"]))
+    no_secret(result, "wrong-secret-42", "emu-ck")
+    assert result.failed and "INVALID_SIGNATURE" in result["msg"] and "application_secret" in result["msg"]
+    assert ovh_emulator.writes() == []
+
+
+def test_cloudflare_mail_set_is_one_batch(cloudflare_emulator, run_module):
+    result = run_module("dns_record_sets", token_args("cloudflare", cloudflare_emulator, record_sets=MAIL_SETS),
+                        diff=True)
+    no_secret(result, "emu-cf-token")
+    assert result.changed and not result.failed, result
+    writes = cloudflare_emulator.writes()
+    assert [w.path.rsplit("/", 1)[-1] for w in writes] == ["batch"]
+    body = writes[0].json
+    # the old MX pair, the old SPF, the old DMARC and the old autodiscover CNAME
+    assert len(body["deletes"]) == 5
+    assert {"type": "SRV", "name": "_imaps._tcp.example.test", "ttl": 3600,
+            "data": {"priority": 0, "weight": 1, "port": 993, "target": "mail.example.net"}} in body["posts"]
+    assert {"type": "MX", "name": "example.test", "ttl": 3600, "priority": 10,
+            "content": "mail.example.net"} in body["posts"]
+    state = cloudflare_emulator.rrsets("example.test")
+    assert state[("autoconfig.example.test.", "CNAME")] == (3600, ["mail.example.net."])
+    cloudflare_emulator.clear_requests()
+    again = run_module("dns_record_sets", token_args("cloudflare", cloudflare_emulator, record_sets=MAIL_SETS))
+    assert not again.changed and cloudflare_emulator.writes() == []
+
+
+def test_cloudflare_token_from_environment_and_wrong_token(cloudflare_emulator, run_module):
+    args = token_args("cloudflare", cloudflare_emulator, record="www", type="A", value=["192.0.2.10"])
+    del args["api_token"]
+    ok = run_module("dns_record_set", args, env={"CLOUDFLARE_API_TOKEN": "emu-cf-token"})
+    no_secret(ok, "emu-cf-token")
+    assert not ok.failed and not ok.changed, ok
+    bad = run_module("dns_record_set", dict(args, api_token="not-the-token-9"))
+    no_secret(bad, "not-the-token-9")
+    assert bad.failed and "Cloudflare refused the API token" in bad["msg"]
+
+
+def test_gandi_mail_set_is_one_zone_put(gandi_emulator, run_module):
+    result = run_module("dns_record_sets", token_args("gandi", gandi_emulator, record_sets=MAIL_SETS))
+    no_secret(result, "emu-gandi-pat")
+    assert result.changed and not result.failed, result
+    writes = gandi_emulator.writes()
+    assert [(w.method, w.path) for w in writes] == [("PUT", "/v5/livedns/domains/example.test/records")]
+    items = {(i["rrset_name"], i["rrset_type"]): i for i in writes[0].json["items"]}
+    assert items[("@", "MX")]["rrset_values"] == ["10 mail.example.net."]
+    assert items[("www", "A")]["rrset_values"] == ["192.0.2.10"]   # untouched RRsets are kept
+    gandi_emulator.clear_requests()
+    again = run_module("dns_record_sets", token_args("gandi", gandi_emulator, record_sets=MAIL_SETS))
+    assert not again.changed and gandi_emulator.writes() == []
+
+
+def test_gandi_unknown_zone_and_env_token(gandi_emulator, run_module):
+    args = {"provider": "gandi", "zone": "nowhere.test", "api_url": gandi_emulator.base_url, "record": "@",
+            "type": "MX", "value": ["10 mail.example.net"]}
+    result = run_module("dns_record_set", args, env={"GANDI_API_TOKEN": "emu-gandi-pat"})
+    no_secret(result, "emu-gandi-pat")
+    assert result.failed and "no domain nowhere.test" in result["msg"]
+
+
+@pytest.mark.parametrize("provider", ["gandi", "cloudflare"])
+def test_unreachable_api(provider, run_module):
+    port = free_port()
+    result = run_module("dns_record_set", {"provider": provider, "zone": "example.test",
+                                           "api_url": "http://127.0.0.1:%d/api" % port, "api_token": "t0k3n-x",
+                                           "record": "www", "type": "A", "value": ["192.0.2.1"],
+                                           "request_timeout": 2})
+    no_secret(result, "t0k3n-x")
+    assert result.failed and "cannot reach 127.0.0.1:%d" % port in result["msg"]
+
+
+@pytest.mark.parametrize("name", ["ovh", "gandi", "cloudflare"])
+def test_backup_is_written_once(name, request, run_module, tmp_path):
+    backend = request.getfixturevalue("dns_backend_%s" % name)
+    args = dict(backend.module_args(), dest=str(tmp_path / "backups"))
+    first = run_module("dns_zone_backup", args)
+    no_secret(first, "emu-as", "emu-gandi-pat", "emu-cf-token")
+    assert first.changed and not first.failed, first
+    assert oct(os.stat(first["path"]).st_mode & 0o777) == "0o600"
+    text = open(first["path"], encoding="utf-8").read()
+    assert "mx1.oldprovider.test." in text
+    second = run_module("dns_zone_backup", args)
+    assert not second.changed and second["path"] == first["path"]
+    assert backend.write_count() == 0
