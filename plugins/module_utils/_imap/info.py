@@ -103,10 +103,11 @@ def scan_folder(client, name, *, now, big_message_size, old_before, recent_after
     exists = int(status.get(b"EXISTS", 0) or 0)
     if not exists:
         return stats
-    uids = client.search(["ALL"])
+    uids = sorted(client.search(["ALL"]))
     for start in range(0, len(uids), FETCH_BATCH):
         batch = uids[start:start + FETCH_BATCH]
-        data = client.fetch(batch, [b"RFC822.SIZE", b"INTERNALDATE", b"FLAGS"])
+        # SEARCH ALL gave every UID, so "first:last" names exactly this batch, in a short command line.
+        data = client.fetch("%d:%d" % (batch[0], batch[-1]), [b"RFC822.SIZE", b"INTERNALDATE", b"FLAGS"])
         for uid, item in data.items():
             size = int(item.get(b"RFC822.SIZE", 0) or 0)
             date = _utc(item.get(b"INTERNALDATE"))

@@ -56,7 +56,7 @@ def test_counts_bytes_dates_largest(dovecot, busy_box, run_module):
     assert not result.failed and not result.get("crashed"), result
     assert result.changed is False
     folders = result["folders"]
-    # "Projets" exists only as a parent (listed \NonExistent): not a folder to inventory.
+    # "Projets" exists only as a parent (listed \Noselect): not a folder to inventory.
     assert set(folders) == {"INBOX", "Sent", "Drafts", "Trash", "Junk", "Archive", "Projets/Été 2019"}
     for name, items in content.items():
         info = folders[name]
@@ -226,3 +226,57 @@ def test_twenty_thousand_messages_quickly(dovecot, mail_account, run_module):
     assert result["folders"]["Archive"]["unseen"] == 10000
     assert len(result["largest_messages"]) == 5
     assert elapsed < 20, elapsed
+
+
+# --- the folder layer on the real servers (what imap_sync and this module build on) -----------------------
+
+STRANGE = ["Éléments envoyés", "R&D & co", "Projets/2019/Été", "日本語", "a.b", "Gesendete Elemente"]
+
+
+def test_list_folders_and_plan_between_real_servers(dovecot, dovecot_dot, mail_account):
+    from ansible_collections.mailwave.migrate.plugins.module_utils._imap import folders as F
+
+    src_user, src_pw = mail_account(dovecot)
+    for name in STRANGE:
+        fill(dovecot, src_user, src_pw, name, [(message(name), ["\\Seen"], NOW - dt.timedelta(days=1))])
+    dst_user, dst_pw = mail_account(dovecot_dot)
+    src_client = dovecot.client(src_user, src_pw)
+    dst_client = dovecot_dot.client(dst_user, dst_pw)
+    try:
+        src = F.list_folders(src_client)
+        dst = F.list_folders(dst_client)
+        # Raw wire check: the server really stores the modified UTF-7 form we compute.
+        src_client.folder_encode = False
+        wire = {n for _f, _d, n in src_client.list_folders()}
+    finally:
+        src_client.logout()
+        dst_client.logout()
+    assert F.encode("R&D & co") in wire and F.encode("Éléments envoyés") in wire
+    assert src.delimiter == "/" and dst.delimiter == "." and src.prefix == dst.prefix == ""
+    assert src.special_use_capability and src.get("Sent").special_use == "\\Sent"
+    assert set(STRANGE) <= set(src.names())
+    assert src.get("R&D & co").subscribed is True          # append_many subscribes what it creates
+    assert src.get("Projets").selectable is False           # a parent made implicitly: \Noselect
+    assert "Projets" not in dict(F.plan(src, dst).pairs)     # not copied itself; its child is
+    assert dst.get("Sent") is None                          # no SPECIAL-USE folders on the "." server
+
+    plan = F.plan(src, dst, automap=True)
+    pairs = dict(plan.pairs)
+    assert pairs["Projets/2019/Été"] == "Projets.2019.Été"
+    assert pairs["a.b"] == "a_b" and plan.renamed == [
+        {"source": "a.b", "destination": "a_b", "reason": "'a.b' contains the destination separator '.'"}]
+    assert pairs["R&D & co"] == "R&D & co" and pairs["日本語"] == "日本語"
+    assert pairs["Sent"] == "Sent"                          # flagged \Sent, standard name on the destination
+    assert pairs["Éléments envoyés"] == "Éléments envoyés"  # one source folder per role
+    assert len(set(pairs.values())) == len(pairs)
+
+    # Every destination name of the plan can really be created on the "." server, and lists back the same.
+    dst_client = dovecot_dot.client(dst_user, dst_pw)
+    try:
+        for name in pairs.values():
+            if not dst_client.folder_exists(name):
+                dst_client.create_folder(name)
+        created = F.list_folders(dst_client)
+    finally:
+        dst_client.logout()
+    assert set(pairs.values()) <= set(created.names())
