@@ -74,3 +74,29 @@ def test_every_preset_has_notes_and_valid_security():
     for name, preset in P.PRESETS.items():
         assert preset.get("notes"), name
         assert preset.get("security") in ("tls", "starttls", "plain"), name
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_gmail_preset_drives_the_folder_plan(lang):
+    """The Gmail preset's folder settings, fed to folders.plan() as imap_sync does, on a realistic listing."""
+    from ansible_collections.mailwave.migrate.plugins.module_utils._imap import folders as F
+
+    names = {"en": ["[Gmail]/All Mail", "[Gmail]/Important", "[Gmail]/Sent Mail", "[Gmail]/Drafts", "[Gmail]/Spam",
+                    "[Gmail]/Trash", "[Gmail]/Starred"],
+             "fr": ["[Gmail]/Tous les messages", "[Gmail]/Important", "[Gmail]/Messages envoyés",
+                    "[Gmail]/Brouillons", "[Gmail]/Spam", "[Gmail]/Corbeille", "[Gmail]/Suivis"]}[lang]
+    flags = ["\\All", "\\Important", "\\Sent", "\\Drafts", "\\Junk", "\\Trash", "\\Flagged"]
+    src = F.FolderListing.from_names(["INBOX", "[Gmail]", "Clients", "Clients/ACME"] + names, delimiter="/",
+                                     noselect=["[Gmail]"], special=dict(zip(names, flags)))
+    dst = F.FolderListing.from_names(["INBOX", "Sent", "Drafts", "Junk", "Trash", "Archive"], delimiter="/",
+                                     special={"Sent": "\\Sent", "Drafts": "\\Drafts", "Junk": "\\Junk",
+                                              "Trash": "\\Trash", "Archive": "\\Archive"})
+    g = P.apply_preset({"provider": "gmail"})
+    plan = F.plan(src, dst, exclude=g["folders_exclude"], automap=g["automap"],
+                  exclude_special_use=g["exclude_special_use"], strip_prefixes=g["strip_prefixes"])
+    pairs = dict(plan.pairs)
+    assert set(plan.excluded) == {names[0], names[1]}
+    assert pairs[names[2]] == "Sent" and pairs[names[3]] == "Drafts"
+    assert pairs[names[4]] == "Junk" and pairs[names[5]] == "Trash"
+    assert pairs[names[6]] == "Flagged"              # starred: own folder, standard name
+    assert pairs["Clients/ACME"] == "Clients/ACME" and pairs["INBOX"] == "INBOX"
