@@ -72,14 +72,14 @@ def test_check_mode_sends_nothing(dns_backend, run_module):
 
 
 def test_ttl_only_change(dns_backend, run_module):
-    args = args_with(dns_backend, record="@", type="MX", ttl=120,
+    args = args_with(dns_backend, record="@", type="MX", ttl=900,
                      value=["10 mx1.oldprovider.test", "20 mx2.oldprovider.test"])
     result = run_module("dns_record_set", args)
     assert_clean(result)
     assert result.changed
-    assert result["changes"][0]["before"]["ttl"] == 3600 and result["changes"][0]["after"]["ttl"] == 120
+    assert result["changes"][0]["before"]["ttl"] == 3600 and result["changes"][0]["after"]["ttl"] == 900
     rr = dns_backend.rrset("@", "MX")
-    assert rr.ttl == 120 and len(rr.values) == 2
+    assert rr.ttl == 900 and len(rr.values) == 2
     again = run_module("dns_record_set", args)
     assert not again.changed and dns_backend.write_count() == 1
 
