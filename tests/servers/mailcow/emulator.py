@@ -204,7 +204,7 @@ class MailcowState:
     def __init__(self, hostname=DEFAULT_HOSTNAME, backend=None, dkim_bits_override=None):
         self.hostname = hostname
         self.backend = backend
-        self.dkim_bits_override = dkim_bits_override
+        self.dkim_bits_override = dkim_bits_override  # bits of the automatic key of add/domain (tests)
         self.domains = {}
         self.mailboxes = {}
         self.usage = {}
@@ -366,7 +366,7 @@ class MailcowState:
             key_size = intval(data.get("key_size", 2048)) or 2048
             selector = str(data.get("dkim_selector") or "dkim")
             dkim_log = ["dkim", "add", {"key_size": key_size, "dkim_selector": selector, "domains": name}]
-            self._dkim_create(name, selector, key_size)
+            self._dkim_create(name, selector, key_size, automatic=True)
             result.append(self._entry("success", dkim_log, ["dkim_added", name]))
         for tag in tags[:TAGGING_LIMIT]:
             if tag not in self.domains[name]["tags"]:
@@ -987,8 +987,9 @@ class MailcowState:
         return ran
 
     # ---------------------------------------------------------------- DKIM
-    def _dkim_create(self, domain, selector, bits):
-        bits = self.dkim_bits_override or bits
+    def _dkim_create(self, domain, selector, bits, automatic=False):
+        if automatic and self.dkim_bits_override:
+            bits = self.dkim_bits_override  # tests: faster keys for the key every new domain gets
         pub, priv = make_dkim_key(bits if bits in (1024, 2048, 3072, 4096) else 2048)
         self.dkim[domain] = {"selector": selector, "pubkey": pub, "privkey": priv}
 
