@@ -22,7 +22,7 @@ description:
   - Takes the provider options of the C(mailwave.migrate.dns) group so that C(module_defaults) work, but only reads
     DNS; O(provider) is optional and unused.
 author:
-  - Mailwave engineers
+  - Mailwave engineers (@mailwave)
 extends_documentation_fragment:
   - mailwave.migrate._attributes
   - mailwave.migrate._attributes.ACTIONGROUP_DNS

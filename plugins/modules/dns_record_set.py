@@ -18,7 +18,7 @@ description:
   - MX, TXT (long DKIM keys are split into 255-byte strings and compared as the server stores them), SRV, CNAME, A,
     AAAA, TLSA, CAA and more.
 author:
-  - Mailwave engineers
+  - Mailwave engineers (@mailwave)
 extends_documentation_fragment:
   - mailwave.migrate._attributes
   - mailwave.migrate._attributes.ACTIONGROUP_DNS

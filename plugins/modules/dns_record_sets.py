@@ -18,7 +18,7 @@ description:
   - With O(prune=true), other RRsets at the names listed in O(record_sets) are deleted (never the SOA, never the apex
     NS); names not listed are never touched.
 author:
-  - Mailwave engineers
+  - Mailwave engineers (@mailwave)
 extends_documentation_fragment:
   - mailwave.migrate._attributes
   - mailwave.migrate._attributes.ACTIONGROUP_DNS

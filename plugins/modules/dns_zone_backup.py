@@ -20,7 +20,7 @@ description:
     C(path) is then that backup.
   - M(mailwave.migrate.dns_zone_restore) restores from these files.
 author:
-  - Mailwave engineers
+  - Mailwave engineers (@mailwave)
 extends_documentation_fragment:
   - mailwave.migrate._attributes
   - mailwave.migrate._attributes.ACTIONGROUP_DNS

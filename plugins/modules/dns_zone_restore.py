@@ -12,7 +12,7 @@ short_description: Put back DNS RRsets from a zone backup (the mail records by d
 version_added: 0.1.0
 description:
   - Reads a backup written by M(mailwave.migrate.dns_zone_backup) (or any BIND zone file of the zone), compares the
-    selected RRsets with the zone as served, and makes them equal in one change: RRsets that differ are replaced,
+    selected RRsets with the zone as served, and makes them equal in one change. RRsets that differ are replaced,
     RRsets missing from the zone are created, RRsets absent from the backup are deleted. The SOA is never written.
   - "Default selection, the mail records: MX and SPF anywhere; TXT at the apex, C(_dmarc), C(_mta-sts),
     C(_smtp._tls), under C(_domainkey) and at the mail SRV names; SRV C(_autodiscover), C(_imap), C(_imaps),
@@ -23,7 +23,7 @@ description:
     result still lists the changes.
   - A backup whose header checksum does not match its content (edited, truncated) is refused.
 author:
-  - Mailwave engineers
+  - Mailwave engineers (@mailwave)
 extends_documentation_fragment:
   - mailwave.migrate._attributes
   - mailwave.migrate._attributes.ACTIONGROUP_DNS

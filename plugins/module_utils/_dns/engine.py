@@ -230,7 +230,15 @@ def newest_backup(dest, zone):
         return None
     if not names:
         return None
-    return os.path.join(dest, sorted(names, key=lambda n: n[len(prefix):])[-1])
+
+    def key(name):
+        try:
+            mtime = os.stat(os.path.join(dest, name)).st_mtime_ns
+        except OSError:
+            mtime = 0
+        return (name[len(prefix):len(prefix) + 16], mtime, name)
+
+    return os.path.join(dest, sorted(names, key=key)[-1])
 
 
 def run_backup(provider, dest, check_mode=False, now=None):
@@ -245,6 +253,10 @@ def run_backup(provider, dest, check_mode=False, now=None):
         return result
     now = now or datetime.datetime.now(datetime.timezone.utc)
     path = os.path.join(dest, backup_file_name(current.name, current.serial, now))
+    count = 1
+    while os.path.exists(path):  # same second and serial, other content (a provider without serial)
+        path = os.path.join(dest, backup_file_name(current.name, current.serial, now)[:-5] + "-%d.zone" % count)
+        count += 1
     result.update(changed=True, path=path, previous=latest)
     if check_mode:
         return result
