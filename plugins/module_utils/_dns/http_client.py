@@ -141,10 +141,9 @@ class HttpClient:
                 if attempt <= self.retries:
                     self.sleep(min(self.max_delay, self.backoff * (2 ** (attempt - 1))))
                     continue
+                where = (self.base_url.split("/")[2], method, _path_of(url), attempt, type(exc).__name__)
                 raise DNSConnectionError("cannot reach %s (%s %s) after %d attempts: %s. Check the API URL/"
-                                         "endpoint and the network" % (self.base_url.split("/")[2], method,
-                                                                        _path_of(url), attempt,
-                                                                        type(exc).__name__))
+                                         "endpoint and the network" % where)
             status = resp.status_code
             retryable = status in RETRY_ALWAYS or (status == 500 and method in IDEMPOTENT)
             if retryable and attempt <= self.retries:

@@ -83,8 +83,8 @@ def test_ovh_mail_set_published_by_one_refresh(ovh_emulator, run_module):
     assert ovh_emulator.writes()[-1].path.endswith("/refresh")
     live = ovh_emulator.rrsets("example.test")
     dkim = RRset.from_values("dkim._domainkey.example.test.", "TXT", 3600, [MAIL_SETS[2]["value"][0]])
-    assert RRset.from_values("dkim._domainkey.example.test.", "TXT", *live[("dkim._domainkey.example.test.",
-                                                                             "TXT")]) == dkim
+    ttl, values = live[("dkim._domainkey.example.test.", "TXT")]
+    assert RRset.from_values("dkim._domainkey.example.test.", "TXT", ttl, values) == dkim
     assert live[("_imaps._tcp.example.test.", "SRV")] == (3600, ["0 1 993 mail.example.net."])
     ovh_emulator.clear_requests()
     again = run_module("dns_record_sets", ovh_args(ovh_emulator, record_sets=MAIL_SETS))

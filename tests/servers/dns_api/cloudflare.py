@@ -166,15 +166,15 @@ class CloudflareEmulator(ApiEmulator):
         if "ttl" in rec or not partial:
             ttl = rec.get("ttl", 1)
             if not isinstance(ttl, int) or not (ttl == 1 or 30 <= ttl <= 86400):
-                raise BatchError(cf_error(400, 9021, "Invalid TTL. Must be between 30 and 86400 seconds, or 1 "
-                                                      "for Automatic."))
+                raise BatchError(cf_error(400, 9021, "Invalid TTL. Must be between 30 and 86400 seconds, or 1 for "
+                                          "Automatic."))
         if partial:
             return
         if rtype in DATA_TYPES:
             data = rec.get("data")
             if not isinstance(data, dict) or set(DATA_TYPES[rtype]) - set(data):
-                raise BatchError(cf_error(400, 9101, f"{rtype} record requires data: "
-                                                      + ", ".join(DATA_TYPES[rtype])))
+                needed = ", ".join(DATA_TYPES[rtype])
+                raise BatchError(cf_error(400, 9101, f"{rtype} record requires data: {needed}"))
         else:
             if not isinstance(rec.get("content"), str) or not rec["content"]:
                 raise BatchError(cf_error(400, 9005, "Content for record is invalid."))

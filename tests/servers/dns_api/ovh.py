@@ -131,7 +131,7 @@ class OvhEmulator(ApiEmulator):
             return _error(404, "Not Found", "Got an invalid (or empty) URL")
         zone, rest = m.group(1).lower(), m.group(2) or ""
         if zone not in self.zones:
-            return _error(404, "Not Found", f"This service does not exist", klass="Client::NotFound")
+            return _error(404, "Not Found", "This service does not exist", klass="Client::NotFound")
         state = self.zones[zone]
         if rest == "" and request.method == "GET":
             return Response(200, {"name": zone, "hasDnsAnycast": False, "dnssecSupported": True,
@@ -176,7 +176,7 @@ class OvhEmulator(ApiEmulator):
                                      body.get("target", rec["target"]), body.get("ttl", rec["ttl"]))
                 if bad:
                     return bad
-                rec.update({k: v for k, v in body.items()})
+                rec.update(body)
                 rec["subDomain"] = rec["subDomain"].lower()
                 return Response(200, None)
         return _error(404, "Not Found", "Got an invalid (or empty) URL", klass="Client::NotFound")

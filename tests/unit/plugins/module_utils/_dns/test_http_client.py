@@ -49,7 +49,7 @@ def test_429_honours_retry_after_then_succeeds(echo):
 
 def test_retries_are_bounded(echo):
     sleeps = []
-    echo.fail_next += [Response(503, {}) for _ in range(10)]
+    echo.fail_next += [Response(503, {})] * 10
     resp = client(echo.base_url, sleeps).request("GET", "/x")
     assert resp.status == 503 and len(echo.requests) == 4 and len(sleeps) == 3
 
