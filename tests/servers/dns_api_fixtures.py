@@ -81,6 +81,7 @@ def _reset(emulator, text=None):
     with emulator.lock:
         emulator.zones.clear()
         emulator.fail_next.clear()
+        emulator.fail_when.clear()
         emulator.seed(ZONE.rstrip("."), zone_seed(text or pristine_zone_text()))
         emulator.clear_requests()
     return emulator

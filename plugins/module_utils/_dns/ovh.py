@@ -100,7 +100,8 @@ class Provider(DNSProvider):
         self._ck = params["consumer_key"]
         self._delta = None
         self._bare = self.zone[:-1]
-        self._records = None  # (name, type) -> [(id, rdata key, ttl, fieldType)] from the last read
+        self._records = None  # (name, type) -> [(id, rdata key, ttl)] from the last read
+        self._staged = 0      # record writes accepted since the last refresh
 
     # -- transport -------------------------------------------------------------------------
     def _time_delta(self):
@@ -130,6 +131,8 @@ class Provider(DNSProvider):
         self._time_delta()
         resp = self.http.request(method, path, query=query, json_body=body, sign=self._sign)
         if resp.ok:
+            if method != "GET" and "/record" in path:
+                self._staged += 1
             return resp.json()
         try:
             err = resp.json() or {}
@@ -205,50 +208,45 @@ class Provider(DNSProvider):
             if change.action == Change.REPLACE and change.new.ttl and change.new.ttl < 60:
                 raise DNSUnsupported("OVH accepts a TTL of 60 seconds or more (or 0, the zone default), not %d "
                                      "(%s %s)" % (change.new.ttl, change.name, change.type))
-        wrote = False
+        self._staged = 0
         try:
             for change in changes:
-                wrote = self._apply_one(change) or wrote
+                self._apply_one(change)
         finally:
-            if wrote:
+            if self._staged:
                 # Publish what was staged, even after a failure half way, so that what the API shows
                 # and what the name servers serve do not drift apart.
                 self._call("POST", self._zone_path("/refresh"))
-                self._records = None
+            self._records = None
 
     def _apply_one(self, change):
-        key = change.key
-        current = self._current(key)
-        sub = relative_name(change.name, self.zone)
-        sub = "" if sub == "@" else sub
-        wrote = False
+        """POST the new values, PUT the TTL of kept ones, DELETE the old ones (staged until refresh)."""
+        current = self._current(change.key)
         if change.action == Change.DELETE:
             for rid, _k, _ttl in current:
                 self._call("DELETE", self._zone_path("/record/%d" % rid))
-                wrote = True
-            return wrote
+            return
         new = change.new
+        sub = relative_name(change.name, self.zone)
+        sub = "" if sub == "@" else sub
         wanted = dict(zip((rdata_key(rd) for rd in new.rdatas), new.values))
-        have = set()
-        stale = []
+        kept, stale, ttl_fixes = set(), [], []
         for rid, rkey, ttl in current:
-            if rkey in wanted and rkey not in have:
-                have.add(rkey)
+            if rkey in wanted and rkey not in kept:
+                kept.add(rkey)
                 if ttl != new.ttl:
-                    self._call("PUT", self._zone_path("/record/%d" % rid), body={"ttl": new.ttl})
-                    wrote = True
+                    ttl_fixes.append(rid)
             else:
                 stale.append(rid)
         for rkey, value in wanted.items():
-            if rkey not in have:
-                # OVH sometimes answers id=0 to a POST; the id is not needed here (refresh re-reads).
+            if rkey not in kept:
+                # OVH sometimes answers id=0 to a POST; the id is not needed here (the next read re-lists).
                 self._call("POST", self._zone_path("/record"),
                            body={"fieldType": new.type, "subDomain": sub, "target": value, "ttl": new.ttl})
-                wrote = True
+        for rid in ttl_fixes:
+            self._call("PUT", self._zone_path("/record/%d" % rid), body={"ttl": new.ttl})
         for rid in stale:
             self._call("DELETE", self._zone_path("/record/%d" % rid))
-            wrote = True
-        return wrote
 
     def close(self):
         self.http.close()

@@ -68,8 +68,10 @@ class ApiEmulator:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
-        # Test knobs: answer the next N requests with this status (to exercise retries).
+        # Test knobs: answer the next N requests with these responses (to exercise retries), and
+        # fail_when: [(predicate(request) -> bool, Response)], each rule used once, on its first match.
         self.fail_next: list[Response] = []
+        self.fail_when: list[tuple[Any, Response]] = []
 
     # -- life cycle ---------------------------------------------------------------------------
     @property
@@ -93,7 +95,11 @@ class ApiEmulator:
                     headers={k.lower(): v for k, v in self.headers.items()}, body=body)
                 with emulator.lock:
                     emulator.requests.append(request)
-                    if emulator.fail_next:
+                    rule = next((r for r in emulator.fail_when if r[0](request)), None)
+                    if rule is not None:
+                        emulator.fail_when.remove(rule)
+                        response = rule[1]
+                    elif emulator.fail_next:
                         response = emulator.fail_next.pop(0)
                     else:
                         try:

@@ -187,3 +187,19 @@ def test_export_is_the_zone_file(ovh_emulator):
     parsed = zone_from_text(text, ZONE)
     assert {rr.key: rr for rr in parsed.rrsets if rr.type != "SOA"} == \
         {rr.key: rr for rr in zone.rrsets if rr.type != "SOA"}
+
+
+def test_failure_half_way_still_publishes_what_was_staged(ovh_emulator):
+    """A DELETE refused after the POST went through: the provider refreshes anyway (API and name servers agree)
+    and reports the error."""
+    ovh_emulator.fail_when.append((lambda r: r.method == "DELETE",
+                                   Response(400, {"class": "Client::BadRequest", "message": "record locked"})))
+    with make(ovh_emulator) as provider:
+        zone = provider.read_zone()
+        with pytest.raises(DNSError, match="record locked"):
+            provider.apply_changes([Change("replace", new=RRset.from_values(ZONE, "MX", 300, ["10 mail.new.test"]),
+                                           old=zone.get(ZONE, "MX"))])
+    assert [r.method for r in ovh_emulator.writes()] == ["POST", "DELETE", "POST"]
+    assert ovh_emulator.writes()[-1].path.endswith("/refresh")
+    live = ovh_emulator.rrsets("example.test")[(ZONE, "MX")][1]
+    assert "10 mail.new.test." in live and len(live) == 3   # the new MX is live, the old ones still there
