@@ -53,3 +53,5 @@ def mailcow_dovecot(request):
         yield emulator
     finally:
         emulator.stop()
+        for user in list(emulator.state.mailboxes):  # the session Dovecot outlives this test
+            dovecot.remove_user(user)

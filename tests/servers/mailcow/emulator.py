@@ -26,9 +26,10 @@ Command line (the demo sandbox starts it as a process; stops on SIGTERM/SIGINT):
         [--dovecot-config JSON_FILE] [--tls-cert CERT --tls-key KEY]
 
 ``--dovecot-config`` names a JSON file ``{"module": "tests.servers.dovecot", "class": "DovecotServer",
-"kwargs": {...}}`` used to attach to an already running test Dovecot (the class must offer a way to
-attach: a classmethod ``attach(**kwargs)`` is used when present, the constructor otherwise).
-The process prints ``READY <url>`` on stdout once it listens.
+"kwargs": {"workdir": "/tmp/sandbox/dovecot"}, "start": true}``: the emulator constructs that backend and
+starts it (and stops it on exit), or uses ``cls.attach(**kwargs)`` when the class has one (attach to a
+running server). ``--info-file F`` writes ``{"url", "dovecot": {"host", "port", "port_tls", "ca_file"}}``
+as JSON once everything listens. The process then prints ``READY <url>`` on stdout.
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ import base64
 import datetime
 import importlib
 import json
+import os
 import re
 import signal
 import ssl
@@ -564,7 +566,7 @@ class MailcowState:
         tags = data.get("tags") if isinstance(data.get("tags"), list) else split_list(data.get("tags"))
         active = intval(data.get("active", 1))
         if self.backend is not None:
-            self.backend.add_user(user, str(data.get("password")), quota)
+            self.backend.add_user(user, str(data.get("password")), quota or None)  # 0 = unlimited
         rl_value, rl_frame = data.get("rl_value", ""), data.get("rl_frame", "s")
         self._ratelimit_set("mailbox", user, rl_value, rl_frame)
         self.mailboxes[user] = {
@@ -637,13 +639,16 @@ class MailcowState:
             if new_quota != box["quota"]:
                 box["quota"] = new_quota
                 if self.backend is not None:
-                    self.backend.set_quota(user, new_quota // MIB)
+                    self.backend.set_quota(user, (new_quota // MIB) or None)
             if password is not None:
                 box["password"] = password
                 box["attributes"]["passwd_update"] = now()
-                setter = getattr(self.backend, "set_password", None)
-                if setter is not None:
-                    setter(user, password)
+                if self.backend is not None:
+                    setter = getattr(self.backend, "set_password", None)
+                    if setter is not None:
+                        setter(user, password)
+                    else:  # add_user of the test Dovecot replaces the password of a known user
+                        self.backend.add_user(user, password, (box["quota"] // MIB) or None)
             box["modified"] = now()
             result.append(self._entry("success", log, ["mailbox_modified", user]))
         return result
@@ -1422,12 +1427,19 @@ def _read_key(path):
 
 
 def _load_backend(path):
+    """(backend, started_here) from the --dovecot-config JSON file."""
     with open(path, encoding="utf-8") as handle:
         conf = json.load(handle)
     cls = getattr(importlib.import_module(conf.get("module", "tests.servers.dovecot")),
                   conf.get("class", "DovecotServer"))
     kwargs = conf.get("kwargs", {})
-    return cls.attach(**kwargs) if hasattr(cls, "attach") else cls(**kwargs)
+    if hasattr(cls, "attach"):
+        return cls.attach(**kwargs), False
+    backend = cls(**kwargs)
+    if conf.get("start", True):
+        backend.start()
+        return backend, True
+    return backend, False
 
 
 def main(argv=None):
@@ -1440,8 +1452,9 @@ def main(argv=None):
     parser.add_argument("--dovecot-config", help="JSON file describing the Dovecot backend to attach to")
     parser.add_argument("--tls-cert")
     parser.add_argument("--tls-key")
+    parser.add_argument("--info-file", help="write {url, dovecot: {host, port, port_tls, ca_file}} there (JSON)")
     args = parser.parse_args(argv)
-    backend = _load_backend(args.dovecot_config) if args.dovecot_config else None
+    backend, owned = _load_backend(args.dovecot_config) if args.dovecot_config else (None, False)
     emulator = MailcowEmulator(port=args.port, rw_keys=[_read_key(args.api_key_file)],
                                ro_keys=[_read_key(args.read_only_key_file)] if args.read_only_key_file else [],
                                hostname=args.hostname, backend=backend, host=args.host,
@@ -1450,9 +1463,22 @@ def main(argv=None):
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    if args.info_file:
+        info = {"url": emulator.url}
+        if backend is not None:
+            info["dovecot"] = {key: getattr(backend, key, None) for key in ("host", "port", "port_tls")}
+            info["dovecot"]["ca_file"] = str(getattr(backend, "ca_file", "") or "") or None
+        tmp = args.info_file + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(info, handle)
+        os.replace(tmp, args.info_file)
     print("READY " + emulator.url, flush=True)
-    stop.wait()
-    emulator.stop()
+    try:
+        stop.wait()
+    finally:
+        emulator.stop()
+        if owned:
+            backend.stop()
     return 0
 
 
