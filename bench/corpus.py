@@ -65,8 +65,8 @@ def _plan_sizes(rng: random.Random, count: int) -> list[int]:
     n_big = max(1, count // 500)
     big = [int(10_000_000 * (n_big - i) / n_big) for i in range(n_big)]
     n_mid = int(count * 0.15)
-    sizes = big + [rng.randint(100_000, 600_000) for _ in range(n_mid)]
-    sizes += [rng.randint(2_000, 20_000) for _ in range(count - len(sizes))]
+    sizes = big + [rng.randint(100_000, 600_000) for _unused in range(n_mid)]
+    sizes += [rng.randint(2_000, 20_000) for _unused in range(count - len(sizes))]
     rng.shuffle(sizes)
     return sizes
 
@@ -74,7 +74,7 @@ def _plan_sizes(rng: random.Random, count: int) -> list[int]:
 def _text(rng: random.Random, size: int) -> bytes:
     lines, total = [], 0
     while total < size:
-        line = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(6, 12))).encode("utf-8")
+        line = " ".join(rng.choice(_WORDS) for _unused in range(rng.randint(6, 12))).encode("utf-8")
         lines.append(line)
         total += len(line) + 2
     return b"\r\n".join(lines) + b"\r\n"
@@ -83,7 +83,7 @@ def _text(rng: random.Random, size: int) -> bytes:
 def _message(rng: random.Random, index: int, size: int, date: dt.datetime, with_id: bool) -> bytes:
     sender = f"sender{index % 97}@example.org"
     when = date.strftime("%a, %d %b %Y %H:%M:%S %z")
-    subject = " ".join(rng.choice(_WORDS) for _ in range(4))
+    subject = " ".join(rng.choice(_WORDS) for _unused in range(4))
     headers = [
         f"Received: from mx{index % 7}.example.org (mx{index % 7}.example.org [192.0.2.{index % 250 + 1}])"
         f"\r\n\tby mail.example.net with ESMTPS id bench{index:07d}; {when}",

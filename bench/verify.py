@@ -102,7 +102,10 @@ def compare(source: dict[str, list[tuple]], copy: dict[str, list[tuple]]) -> dic
                 if not candidates:
                     still_src.append(key)
                     continue
-                got = candidates.pop()
+                # several copies of one body (duplicates): pair with the closest (same date, then same flags)
+                best = max(range(len(candidates)),
+                           key=lambda i, k=key: (candidates[i][2] == k[2], candidates[i][1] == k[1]))
+                got = candidates.pop(best)
                 rest_dst.remove(got)
                 if use_stripped:
                     stats["body_altered_xtuid"] += 1

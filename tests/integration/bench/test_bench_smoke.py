@@ -75,3 +75,11 @@ def test_compare_classifies_differences():
     assert t["identical"] == 1 and t["missing"] == 2 and t["extra"] == 1  # one duplicate of a lost, folder Old lost
     assert t["body_altered_xtuid"] == 1 and t["flags_differ"] == 1 and t["date_differs"] == 1
     assert t["folder_missing"] == 1 and diff["lost_flags"] == {"Work": 1}
+
+
+def test_compare_pairs_duplicates_by_date():
+    a = b"Subject: a\r\n\r\nA\r\n"
+    source = {"INBOX": [_rec(a, (), 1_600_000_000), _rec(a, (), 1_600_000_060)]}
+    copy = {"INBOX": [_rec(a, ("\\Seen",), 1_600_000_000), _rec(a, ("\\Seen",), 1_600_000_060)]}
+    diff = verify.compare(source, copy)
+    assert diff["totals"]["flags_differ"] == 2 and not diff["totals"].get("date_differs")

@@ -184,7 +184,7 @@ def test_two_servers_side_by_side(tmp_path, test_ca):
 
 def test_many_parallel_connections(dovecot, mail_account):
     user, password = mail_account(dovecot)
-    clients = [dovecot.client(user, password) for _ in range(12)]
+    clients = [dovecot.client(user, password) for _unused in range(12)]
     try:
         for client in clients:
             client.select_folder("INBOX")

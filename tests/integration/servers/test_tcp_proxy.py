@@ -103,7 +103,7 @@ def test_latency_each_way_without_serialising(blob_server, tcp_proxy):
         sock.sendall(b"echo\n")
         time.sleep(0.2)
         rtts = []
-        for _ in range(3):
+        for _attempt in range(3):
             start = time.monotonic()
             sock.sendall(b"x")
             assert sock.recv(10) == b"x"
@@ -123,7 +123,7 @@ def test_drop_all(blob_server, tcp_proxy):
     assert sock.recv(10) == b"abc"
     assert proxy.drop_all() == 1
     with pytest.raises(OSError):
-        for _ in range(3):
+        for _attempt in range(3):
             sock.sendall(b"more")
             if not sock.recv(10):
                 raise ConnectionResetError("closed")
