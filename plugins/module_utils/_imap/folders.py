@@ -316,6 +316,7 @@ def list_folders(client):
         if delim:
             delimiters.append(delim)
         folders.append(Folder(name, delim, flags, None if subscribed is None else name in subscribed))
+    _add_special_use(client, caps, folders)
     delimiter = ns_delim or (delimiters[0] if delimiters else None)
     if not prefix and delimiter and folders:
         # Courier-like servers without NAMESPACE: every folder but INBOX lives under "INBOX."
@@ -324,6 +325,33 @@ def list_folders(client):
             prefix = "INBOX" + delimiter
     return FolderListing(folders, delimiter=delimiter, prefix=prefix,
                          special_use_capability=b"SPECIAL-USE" in caps or b"XLIST" in caps)
+
+
+def _add_special_use(client, caps, folders):
+    """Servers that give RFC 6154 flags only on request: ask with LIST RETURN (SPECIAL-USE), or XLIST."""
+    if any(f.special_use for f in folders) or not (b"SPECIAL-USE" in caps or b"XLIST" in caps):
+        return
+    try:
+        if b"SPECIAL-USE" in caps:
+            # imapclient has no public call for LIST-EXTENDED's RETURN option.
+            imap = client._imap  # pylint: disable=protected-access
+            typ, data = imap._simple_command("LIST", '""', '"*" RETURN (SPECIAL-USE)')  # pylint: disable=protected-access
+            client._checkok("list", typ, data)  # pylint: disable=protected-access
+            typ, data = imap._untagged_response(typ, data, "LIST")  # pylint: disable=protected-access
+            extra = client._proc_folder_list(data)  # pylint: disable=protected-access
+        else:
+            extra = client.xlist_folders("", "*")
+    except Exception:  # noqa: BLE001 - the flags are a bonus; automap falls back to names
+        return
+    by_name = {f.name: f for f in folders}
+    for flags, _delim, name in extra:
+        name = decode(name)
+        folder = by_name.get(name)
+        if folder is None:
+            continue
+        added = [_text(f) for f in flags if _text(f).lower() in {r.lower() for r in SPECIAL_USE_FLAGS}]
+        if added:
+            folder.flags = folder.flags + tuple(a for a in added if a not in folder.flags)
 
 
 class FolderPlan:

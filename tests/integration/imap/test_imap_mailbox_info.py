@@ -280,3 +280,19 @@ def test_list_folders_and_plan_between_real_servers(dovecot, dovecot_dot, mail_a
     finally:
         dst_client.logout()
     assert set(pairs.values()) <= set(created.names())
+
+
+def test_special_use_on_request_works_on_real_dovecot(dovecot, mail_account):
+    """The LIST ... RETURN (SPECIAL-USE) fallback (for servers that hide the flags in a plain LIST)."""
+    from ansible_collections.mailwave.migrate.plugins.module_utils._imap import folders as F
+
+    user, password = mail_account(dovecot)
+    client = dovecot.client(user, password)
+    try:
+        bare = [F.Folder(n, "/", ()) for n in ("INBOX", "Sent", "Trash", "Drafts", "Junk", "Archive")]
+        F._add_special_use(client, set(client.capabilities()), bare)
+        client.noop()   # the connection is still in a sane state afterwards
+    finally:
+        client.logout()
+    assert {f.name: f.special_use for f in bare} == {"INBOX": None, "Sent": "\\Sent", "Trash": "\\Trash",
+                                                      "Drafts": "\\Drafts", "Junk": "\\Junk", "Archive": "\\Archive"}

@@ -319,3 +319,44 @@ def test_list_folders_namespace_wins():
     listing = F.list_folders(client)
     assert (listing.delimiter, listing.prefix, listing.special_use_capability) == ("/", "", True)
     assert listing.names() == ["INBOX", "Été"]
+
+
+class _LazySpecialUseClient(_Client):
+    """A server that gives RFC 6154 flags only with LIST ... RETURN (SPECIAL-USE)."""
+
+    def __init__(self):
+        super().__init__((b"IMAP4REV1", b"SPECIAL-USE"), [((), b"/", "INBOX"), ((), b"/", "Envoyés")], [])
+        self.sent = []
+        outer = self
+
+        class Imap:
+            def _simple_command(self, *args):
+                outer.sent.append(args)
+                return "OK", [b""]
+
+            def _untagged_response(self, typ, data, name):
+                return typ, [b'(\\HasNoChildren) "/" INBOX', b'(\\HasNoChildren \\Sent) "/" "Envoy&AOk-s"']
+
+        self._imap = Imap()
+
+    def _checkok(self, command, typ, data):
+        assert typ == "OK"
+
+    def _proc_folder_list(self, data):
+        import imapclient
+        return imapclient.IMAPClient._proc_folder_list(self, data)
+
+
+def test_list_folders_asks_for_special_use_when_plain_list_has_none():
+    client = _LazySpecialUseClient()
+    listing = F.list_folders(client)
+    assert client.sent == [("LIST", '""', '"*" RETURN (SPECIAL-USE)')]
+    assert listing.get("Envoyés").special_use == "\\Sent"
+    assert listing.special_use_map() == {"\\Sent": "Envoyés"}
+
+
+def test_list_folders_no_extra_command_when_flags_present():
+    client = _LazySpecialUseClient()
+    client._listing = [((b"\\Sent",), b"/", "Envoyés"), ((), b"/", "INBOX")]
+    F.list_folders(client)
+    assert client.sent == []
