@@ -15,7 +15,7 @@ description:
     domain's catch-all.
   - Reads the aliases first and sends only what differs, so a second run reports no change and sends no write.
 author:
-  - Mailwave engineers
+  - Mailwave engineers (@mailwave)
 extends_documentation_fragment:
   - mailwave.migrate._mailcow
   - mailwave.migrate._attributes

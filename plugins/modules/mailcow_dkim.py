@@ -17,7 +17,7 @@ description:
     differs from O(selector) the module warns and returns the existing key.
   - With O(state=absent) the key is removed.
 author:
-  - Mailwave engineers
+  - Mailwave engineers (@mailwave)
 extends_documentation_fragment:
   - mailwave.migrate._mailcow
   - mailwave.migrate._attributes

@@ -19,7 +19,7 @@ description:
   - Creating a domain makes Mailcow generate a 2048-bit DKIM key with selector C(dkim); use
     M(mailwave.migrate.mailcow_dkim) to read it.
 author:
-  - Mailwave engineers
+  - Mailwave engineers (@mailwave)
 extends_documentation_fragment:
   - mailwave.migrate._mailcow
   - mailwave.migrate._attributes

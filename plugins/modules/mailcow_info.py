@@ -15,12 +15,15 @@ description:
     message counts, and each domain's DKIM public key. Never changes anything; use
     M(mailwave.migrate.mailcow_dkim) to create a missing DKIM key.
 author:
-  - Mailwave engineers
+  - Mailwave engineers (@mailwave)
 extends_documentation_fragment:
   - mailwave.migrate._mailcow
   - mailwave.migrate._attributes
   - mailwave.migrate._attributes.INFO_MODULE
   - mailwave.migrate._attributes.ACTIONGROUP_MAILCOW
+attributes:
+  idempotent:
+    support: full
 options:
   domains:
     description: Only these domains. All domains when omitted. Unknown domains are listed in RV(missing_domains).

@@ -18,7 +18,7 @@ description:
   - On creation without O(quota), the domain's default quota is used (Mailcow itself would create an unlimited
     mailbox).
 author:
-  - Mailwave engineers
+  - Mailwave engineers (@mailwave)
 extends_documentation_fragment:
   - mailwave.migrate._mailcow
   - mailwave.migrate._attributes

@@ -21,7 +21,7 @@ description:
     expression, and numbers Mailcow would silently replace.
   - Mailcow runs sync jobs one at a time, every minute for the jobs whose interval has passed.
 author:
-  - Mailwave engineers
+  - Mailwave engineers (@mailwave)
 extends_documentation_fragment:
   - mailwave.migrate._mailcow
   - mailwave.migrate._attributes

@@ -15,12 +15,15 @@ description:
     success and exit status, and the statistics of imapsync's last report parsed out of the job's log into
     numbers (messages transferred and skipped, errors, bytes, the final verdict).
 author:
-  - Mailwave engineers
+  - Mailwave engineers (@mailwave)
 extends_documentation_fragment:
   - mailwave.migrate._mailcow
   - mailwave.migrate._attributes
   - mailwave.migrate._attributes.INFO_MODULE
   - mailwave.migrate._attributes.ACTIONGROUP_MAILCOW
+attributes:
+  idempotent:
+    support: full
 options:
   mailbox:
     description: Only the jobs of this Mailcow mailbox. All jobs when omitted.

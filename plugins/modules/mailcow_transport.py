@@ -18,7 +18,7 @@ description:
     the (new) MX records.
   - Reads the transports first and sends only what differs, so a second run reports no change and sends no write.
 author:
-  - Mailwave engineers
+  - Mailwave engineers (@mailwave)
 extends_documentation_fragment:
   - mailwave.migrate._mailcow
   - mailwave.migrate._attributes

@@ -186,8 +186,8 @@ class SyncJobResource(Resource):
 
     def create(self, desired):
         if not self.params.get("password"):
-            raise ResourceFailure("password is required to create the sync job of %s from %s" % (self.mailbox,
-                                                                                                  self.host))
+            raise ResourceFailure("password is required to create the sync job of %s from %s"
+                                  % (self.mailbox, self.host))
         values = dict(CREATE_DEFAULTS)
         values.update(desired)
         if values.get("port") is None:

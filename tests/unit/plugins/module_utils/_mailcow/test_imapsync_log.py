@@ -10,8 +10,8 @@ Transfer started on                     : Sun Nov 22 15:06:00 2026
 Transfer ended on                       : Sun Nov 22 15:08:10 2026
 Transfer time                           : 130.2 sec
 Folders synced                          : 5/6 synced
-Messages transferred                    : 1234 
-Messages skipped                        : 56 
+Messages transferred                    : 1234
+Messages skipped                        : 56
 Messages found duplicate on host1       : 0
 Messages found duplicate on host2       : 1
 Messages deleted on host1               : 0
@@ -60,6 +60,6 @@ def test_transcript_log_and_empty_log():
 
 
 def test_last_run_wins_when_the_log_has_two():
-    stats = parse_imapsync_log(REPORT + "\n" + REPORT.replace("1234 ", "7 ").replace("111 (EXIT_WITH_ERRORS",
-                                                                                      "0 (EX_OK"))
+    second = REPORT.replace(": 1234\n", ": 7\n").replace("111 (EXIT_WITH_ERRORS", "0 (EX_OK")
+    stats = parse_imapsync_log(REPORT + "\n" + second)
     assert stats["messages_transferred"] == 7 and stats["exit_status"] == "EX_OK"
