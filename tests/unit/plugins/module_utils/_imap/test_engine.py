@@ -1,0 +1,38 @@
+"""engine.py pieces that need no server: dates, flag filtering, throttle."""
+from __future__ import annotations
+
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.engine import FlagFilter, internaldate_epoch
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.throttle import Throttle
+
+
+def test_internaldate_epoch():
+    assert internaldate_epoch("01-Jan-1970 01:00:00 +0100") == 0
+    assert internaldate_epoch(" 2-Mar-2015 10:00:00 -0500") == internaldate_epoch("02-Mar-2015 15:00:00 +0000")
+    assert internaldate_epoch("garbage") is None
+
+
+def test_flag_filter():
+    dovecot = FlagFilter((b"\\Answered", b"\\Flagged", b"\\Deleted", b"\\Seen", b"\\Draft", b"\\*"))
+    assert dovecot(("\\SEEN", "\\Recent", "$Custom", "Work")) == ("$Custom", "\\Seen", "Work")
+    strict = FlagFilter((b"\\Seen", b"$Forwarded"))
+    assert strict(("\\Seen", "\\Flagged", "$Forwarded", "Work")) == ("$Forwarded", "\\Seen")
+    unknown = FlagFilter(None)
+    assert unknown(("\\Recent", "\\Seen", "x")) == ("\\Seen", "x")
+
+
+def test_throttle_average_rate():
+    now = [0.0]
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        now[0] += seconds
+
+    t = Throttle(max_bytes_per_second=1000, clock=lambda: now[0], sleep=sleep)
+    assert t.account(500) == 0.0          # the first batch goes at once
+    assert t.account(500) == 0.5          # 500 bytes already sent: not before 0.5 s
+    assert t.account(1000) == 0.5         # 1000 sent: not before 1 s
+    m = Throttle(max_messages_per_second=4, clock=lambda: now[0], sleep=sleep)
+    m.account(0, 8)
+    assert m.account(0, 1) == 2.0
+    assert not Throttle().active and Throttle().account(10**9) == 0.0
