@@ -55,7 +55,7 @@ def new_tsig_secret() -> str:
 
 def free_port_on(addresses=("127.0.0.1",)) -> int:
     """A port free for TCP and UDP on every given loopback address (servers sharing a port number)."""
-    for _ in range(100):
+    for _attempt in range(100):
         port = free_port(udp_too=True)
         ok = True
         for addr in addresses:
@@ -146,7 +146,7 @@ def tsig_kwargs(secret, key_name=KEY_NAME):
 def axfr(address, port, zone, secret):
     """The zone as the server holds it: {(name, type): (ttl, frozenset(rdata texts))} via TSIG AXFR."""
     z = dns.zone.Zone(dns.name.from_text(zone), relativize=False)
-    query, _ = dns.xfr.make_query(z, **tsig_kwargs(secret))
+    query, _serial = dns.xfr.make_query(z, **tsig_kwargs(secret))
     dns.query.inbound_xfr(address, z, query, port=port, timeout=5)
     return zone_dict(z)
 
@@ -174,7 +174,7 @@ def reset_by_update(address, port, zone, secret, pristine_text):
     """Make the served zone equal to pristine_text (SOA aside) with ONE plain dnspython UPDATE."""
     want_zone = dns.zone.from_text(pristine_text, origin=zone, relativize=False)
     z = dns.zone.Zone(dns.name.from_text(zone), relativize=False)
-    query, _ = dns.xfr.make_query(z, **tsig_kwargs(secret))
+    query, _serial = dns.xfr.make_query(z, **tsig_kwargs(secret))
     dns.query.inbound_xfr(address, z, query, port=port, timeout=5)
     have = {(n, rds.rdtype): rds for n, node in z.nodes.items() for rds in node.rdatasets}
     want = {(n, rds.rdtype): rds for n, node in want_zone.nodes.items() for rds in node.rdatasets}

@@ -61,8 +61,8 @@ def test_mx_switch_then_idempotent(dns_backend, run_module):
 def test_check_mode_sends_nothing(dns_backend, run_module):
     before = dns_backend.records()
     serial = dns_backend.serial()
-    result = run_module("dns_record_set", args_with(dns_backend, record="@", type="MX", ttl=300,
-                                                     value=["10 mail.new.test"]), check_mode=True, diff=True)
+    args = args_with(dns_backend, record="@", type="MX", ttl=300, value=["10 mail.new.test"])
+    result = run_module("dns_record_set", args, check_mode=True, diff=True)
     assert_clean(result, dns_backend)
     assert result.changed and not result.failed
     assert result["record_set"]["value"] == ["10 mail.new.test."]

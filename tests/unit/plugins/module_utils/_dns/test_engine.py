@@ -84,8 +84,8 @@ def test_prune_keeps_apex_ns_and_soa_and_other_names():
 
 def test_duplicates_soa_and_missing_value_refused():
     with pytest.raises(e.EngineError, match="given twice"):
-        plan([{"record": "@", "type": "MX", "value": ["1 a.test"]}, {"record": "example.test.", "type": "mx",
-                                                                      "value": ["1 a.test"]}])
+        plan([{"record": "@", "type": "MX", "value": ["1 a.test"]},
+              {"record": "example.test.", "type": "mx", "value": ["1 a.test"]}])
     with pytest.raises(e.EngineError, match="SOA"):
         plan([{"record": "@", "type": "SOA", "value": ["x"]}])
     with pytest.raises(e.EngineError, match="at least one value"):
@@ -96,8 +96,8 @@ def test_cname_conflict_detected():
     with pytest.raises(e.EngineError, match="CNAME must be alone"):
         plan([{"record": "www", "type": "CNAME", "value": ["x.test"]}])
     # ...but fine when the other RRset goes in the same change.
-    changes = plan([{"record": "www", "type": "CNAME", "value": ["x.test"]}, {"record": "www", "type": "A",
-                                                                           "state": "absent"}])
+    changes = plan([{"record": "www", "type": "CNAME", "value": ["x.test"]},
+                    {"record": "www", "type": "A", "state": "absent"}])
     assert len(changes) == 2
 
 
