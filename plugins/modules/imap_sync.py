@@ -26,7 +26,7 @@ description:
     the counts and the list of errors, when a message could not be copied (rejected, over quota, oversize).
   - Running it again copies nothing that is already there and reports no change.
 author:
-  - Mailwave engineers
+  - Mailwave engineers (@mailwave)
 extends_documentation_fragment:
   - mailwave.migrate._imap.SOURCE
   - mailwave.migrate._imap.DESTINATION
