@@ -117,12 +117,18 @@ def _spf(spf, includes, existing, keep_includes):
 def _dkim_value(dkim, selector, public_key):
     if dkim:
         if not isinstance(dkim, dict):
-            _fail("dkim must be a dict like Mailcow's GET /api/v1/get/dkim/<domain> answer "
-                  "(dkim_selector, dkim_txt), not %r" % (type(dkim).__name__,))
-        selector = dkim.get("dkim_selector") or selector
-        public_key = dkim.get("dkim_txt") or dkim.get("pubkey") or public_key
-        if not public_key:
-            _fail("dkim has neither dkim_txt nor pubkey; fetch the key with mailwave.migrate.mailcow_dkim first")
+            _fail("dkim must be a dict: the dkim result of mailwave.migrate.mailcow_dkim (selector, txt_value) or "
+                  "Mailcow's GET /api/v1/get/dkim/<domain> answer (dkim_selector, dkim_txt), not %r"
+                  % (type(dkim).__name__,))
+        selector = dkim.get("dkim_selector") or dkim.get("selector") or selector
+        key = dkim.get("dkim_txt") or dkim.get("txt_value") or dkim.get("pubkey") or dkim.get("public_key")
+        if not key and not public_key:
+            if "txt_value" in dkim or "public_key" in dkim:
+                # mailcow_dkim in check mode: the key does not exist yet, so there is no record to compute.
+                return None, None
+            _fail("dkim has no key (dkim_txt, txt_value, pubkey or public_key); fetch it with "
+                  "mailwave.migrate.mailcow_dkim first")
+        public_key = key or public_key
     if not public_key:
         return None, None
     if not isinstance(selector, str) or not all(_LABEL.match(lab) for lab in selector.lower().split(".")):

@@ -72,6 +72,17 @@ def test_minimal_relative_to_zone_with_mailcow_dkim_answer():
     ]
 
 
+def test_mailcow_dkim_module_result():
+    """The dkim result of mailwave.migrate.mailcow_dkim, and its check-mode prediction (no key yet)."""
+    result = {"domain": "example.org", "selector": "mc1", "length": "2048", "public_key": KEY,
+              "txt_name": "mc1._domainkey.example.org", "txt_value": DKIM_TXT}
+    got = mail_dns_records("example.org", mailcow_host=HOST, dkim=result, srv=False, autodiscover=False)
+    assert got[2] == rr("mc1._domainkey.example.org.", "TXT", [DKIM_TXT])
+    predicted = dict(result, public_key=None, txt_value=None)
+    got = mail_dns_records("example.org", mailcow_host=HOST, dkim=predicted, srv=False, autodiscover=False)
+    assert [r["type"] for r in got] == ["MX", "TXT"]
+
+
 def test_bare_public_key_gets_mailcow_tags():
     got = mail_dns_records("example.org", mailcow_host=HOST, dkim_public_key=KEY, srv=False, autodiscover=False)
     assert got[2] == rr("dkim._domainkey.example.org.", "TXT", [DKIM_TXT])
@@ -130,7 +141,8 @@ def test_ports_not_provided_mta_sts_tlsrpt_tlsa():
     ({"dmarc_policy": "none", "dmarc_rua": "not-an-address"}, "is not an e-mail address"),
     ({"dmarc": "v=DMARC1; p=none", "dmarc_policy": "none"}, "either dmarc"),
     ({"dkim_public_key": "v=DKIM1;k=rsa;p=@@@"}, "not valid base64"),
-    ({"dkim": {"dkim_selector": "dkim"}}, "neither dkim_txt nor pubkey"),
+    ({"dkim": {"dkim_selector": "dkim"}}, "dkim has no key (dkim_txt, txt_value, pubkey or public_key)"),
+    ({"dkim": "v=DKIM1;p=x"}, "dkim must be a dict"),
     ({"dkim_public_key": KEY, "dkim_selector": "bad selector"}, "dkim_selector 'bad selector'"),
     ({"srv": ["imaps", "gopher"]}, "unknown service(s) gopher"),
     ({"srv_ports": {"imaps": 0}}, "srv_ports.imaps must be between 1 and 65535"),
