@@ -294,5 +294,6 @@ def test_special_use_on_request_works_on_real_dovecot(dovecot, mail_account):
         client.noop()   # the connection is still in a sane state afterwards
     finally:
         client.logout()
-    assert {f.name: f.special_use for f in bare} == {"INBOX": None, "Sent": "\\Sent", "Trash": "\\Trash",
-                                                      "Drafts": "\\Drafts", "Junk": "\\Junk", "Archive": "\\Archive"}
+    expected = {"INBOX": None, "Sent": "\\Sent", "Trash": "\\Trash", "Drafts": "\\Drafts", "Junk": "\\Junk",
+                "Archive": "\\Archive"}
+    assert {f.name: f.special_use for f in bare} == expected
