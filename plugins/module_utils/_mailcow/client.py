@@ -24,9 +24,9 @@ import json
 import socket
 import ssl
 import time
+from urllib.error import HTTPError, URLError
+from urllib.parse import quote
 
-from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
-from ansible.module_utils.six.moves.urllib.parse import quote
 from ansible.module_utils.urls import open_url
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.errors import MailcowError, describe
