@@ -11,7 +11,7 @@ import subprocess
 import sys
 from typing import Any
 
-from .collection import COLLECTIONS_PATH, ensure_collection_link
+from .collection import COLLECTIONS_PATH, REPO, ensure_collection_link
 
 
 class ModuleResult(dict):
@@ -33,7 +33,7 @@ class ModuleResult(dict):
 def module_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     ensure_collection_link()
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(COLLECTIONS_PATH), env.get("PYTHONPATH", "")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(COLLECTIONS_PATH), str(REPO), env.get("PYTHONPATH", "")]))
     env.update(extra or {})
     return env
 
@@ -45,7 +45,8 @@ def run_module(name: str, args: dict[str, Any], *, check_mode: bool = False, dif
     payload["_ansible_check_mode"] = check_mode
     payload["_ansible_diff"] = diff
     proc = subprocess.run(
-        [sys.executable, "-m", f"ansible_collections.mailwave.migrate.plugins.modules.{name}"],
+        # Through the guard: only the module_utils that AnsiballZ would package are importable.
+        [sys.executable, "-m", "tests.lib.ansiballz_guard", f"ansible_collections.mailwave.migrate.plugins.modules.{name}"],
         input=json.dumps({"ANSIBLE_MODULE_ARGS": payload}), capture_output=True, text=True,
         env=module_env(env), timeout=timeout, check=False,
     )
