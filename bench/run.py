@@ -396,7 +396,9 @@ mail_prefetch_count = 20
         header = (f"Mailwave IMAP benchmark, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, {machine}\n"
                   f"source: {self.source_totals.get('messages')} messages, "
                   f"{self.source_totals.get('bytes', 0) / 1e6:.1f} MB, {self.source_totals.get('folders')} non-empty "
-                  f"folders; TLS on every connection; latency leg: TcpProxy +{self.args.latency_ms:g} ms each way\n")
+                  "folders; TLS on every connection; "
+                  + (f"latency leg: TcpProxy +{self.args.latency_ms:g} ms each way\n" if "latency" in self.nets
+                     else "loopback only\n"))
         text = header + "\n" + self.table() + "\nTargets (issue 2):\n" + "\n".join(self.targets()) + "\n"
         print("\n" + text, flush=True)
         result = {"date": dt.datetime.now(dt.timezone.utc).isoformat(), "machine": machine,
