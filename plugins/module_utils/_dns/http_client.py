@@ -7,9 +7,11 @@
 
 """The small HTTP client of the DNS API providers (OVH, Gandi LiveDNS, Cloudflare).
 
-requests-based, TLS verified by default, bounded retries: on connection errors, on 429 (honouring
-Retry-After), and on 502/503/504 (plus 500 for idempotent methods). Error messages carry the method,
-the URL path and the status, never a header (headers hold the credentials).
+requests-based, TLS verified by default, bounded retries with back-off: on 429 (honouring Retry-After)
+and 503, and on connection errors that happened before the request left; for idempotent methods
+(GET/PUT/DELETE) also on 500/502/504 and read timeouts. A POST/PATCH that may have been applied is never
+sent twice. Error messages carry the method, the URL path and the status, never a header (headers hold
+the credentials).
 """
 
 from __future__ import annotations
@@ -33,7 +35,19 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._dns.provider imp
 )
 
 IDEMPOTENT = frozenset(("GET", "HEAD", "PUT", "DELETE", "OPTIONS"))
-RETRY_ALWAYS = frozenset((429, 502, 503, 504))
+# Answers that say the request was not processed: retried whatever the method.
+RETRY_ALWAYS = frozenset((429, 503))
+# Answers after which a POST/PATCH may have been applied: retried for idempotent methods only.
+RETRY_IDEMPOTENT = frozenset((500, 502, 504))
+NEVER_SENT = ("NewConnectionError", "ConnectTimeoutError", "NameResolutionError")
+
+
+def _never_sent(exc):
+    """True when a requests exception means the request did not leave (refused, DNS, connect timeout)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+    return type(reason).__name__ in NEVER_SENT
 
 
 class HttpResponse:
@@ -138,14 +152,15 @@ class HttpClient:
                                          "do not disable verification in production"
                                          % (self.base_url.split("/")[2], type(exc).__name__))
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-                if attempt <= self.retries:
+                # A POST that timed out after it was sent may have been applied: never sent twice.
+                if attempt <= self.retries and (method in IDEMPOTENT or _never_sent(exc)):
                     self.sleep(min(self.max_delay, self.backoff * (2 ** (attempt - 1))))
                     continue
                 where = (self.base_url.split("/")[2], method, _path_of(url), attempt, type(exc).__name__)
                 raise DNSConnectionError("cannot reach %s (%s %s) after %d attempts: %s. Check the API URL/"
                                          "endpoint and the network" % where)
             status = resp.status_code
-            retryable = status in RETRY_ALWAYS or (status == 500 and method in IDEMPOTENT)
+            retryable = status in RETRY_ALWAYS or (status in RETRY_IDEMPOTENT and method in IDEMPOTENT)
             if retryable and attempt <= self.retries:
                 delay = retry_after_seconds(resp.headers.get("Retry-After"))
                 if delay is None:

@@ -64,7 +64,8 @@ class ApiEmulator:
 
     def __init__(self) -> None:
         self.requests: list[Request] = []
-        self.lock = threading.RLock()
+        self.lock = threading.RLock()          # the emulated state (zones), held while a request is handled
+        self.log_lock = threading.Lock()       # the request log only, so slow handling does not delay it
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -93,8 +94,9 @@ class ApiEmulator:
                     method=self.command, path=urllib.parse.unquote(parsed.path),
                     query=urllib.parse.parse_qs(parsed.query, keep_blank_values=True), raw_path=self.path,
                     headers={k.lower(): v for k, v in self.headers.items()}, body=body)
+                with emulator.log_lock:
+                    emulator.requests.append(request)   # recorded at once, even if handling is slow
                 with emulator.lock:
-                    emulator.requests.append(request)
                     rule = next((r for r in emulator.fail_when if r[0](request)), None)
                     if rule is not None:
                         emulator.fail_when.remove(rule)
@@ -107,14 +109,19 @@ class ApiEmulator:
                         except Exception as exc:  # an emulator bug must show up as a 500, not a hang
                             response = Response(500, {"emulator_error": repr(exc)})
                 payload = response.payload() if self.command != "HEAD" else b""
-                self.send_response(response.status)
-                self.send_header("Content-Type", response.content_type)
-                self.send_header("Content-Length", str(len(payload)))
-                for key, value in response.headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                if payload and response.status not in (204, 304):
-                    self.wfile.write(payload)
+                if response.status in (204, 304):
+                    payload = b""
+                try:
+                    self.send_response(response.status)
+                    self.send_header("Content-Type", response.content_type)
+                    self.send_header("Content-Length", str(len(payload)))
+                    for key, value in response.headers.items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    if payload:
+                        self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
+                    self.close_connection = True
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
 
@@ -148,12 +155,12 @@ class ApiEmulator:
         raise NotImplementedError
 
     def clear_requests(self) -> None:
-        with self.lock:
+        with self.log_lock:
             self.requests.clear()
 
     def writes(self) -> list[Request]:
         """The requests that change something (POST/PUT/PATCH/DELETE), in order."""
-        with self.lock:
+        with self.log_lock:
             return [r for r in self.requests if r.method in WRITE_METHODS]
 
     def api_path(self, request: Request) -> str | None:

@@ -17,6 +17,8 @@ from tests.servers.dns_api.base import ApiEmulator, Response
 
 class Echo(ApiEmulator):
     def handle(self, request):
+        if request.path == "/slow":
+            time.sleep(1.0)
         return Response(200, {"path": request.path, "body": request.json})
 
 
@@ -54,11 +56,38 @@ def test_retries_are_bounded(echo):
     assert resp.status == 503 and len(echo.requests) == 4 and len(sleeps) == 3
 
 
-def test_post_is_not_retried_on_500(echo):
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_post_is_not_retried_when_it_may_have_been_applied(echo, status):
     sleeps = []
-    echo.fail_next.append(Response(500, {"error": "boom"}))
+    echo.fail_next.append(Response(status, {"error": "boom"}))
     resp = client(echo.base_url, sleeps).request("POST", "/x", json_body={})
-    assert resp.status == 500 and len(echo.requests) == 1 and sleeps == []
+    assert resp.status == status and len(echo.requests) == 1 and sleeps == []
+
+
+def test_put_is_retried_on_502(echo):
+    sleeps = []
+    echo.fail_next.append(Response(502, {"error": "gateway"}))
+    assert client(echo.base_url, sleeps).request("PUT", "/x", json_body={}).status == 200
+    assert len(echo.requests) == 2
+
+
+def test_post_read_timeout_is_not_resent_but_get_is(echo):
+    sleeps = []
+    quick = HttpClient(echo.base_url, timeout=0.3, retries=2, sleep=sleeps.append)
+    with pytest.raises(DNSConnectionError, match=r"\(POST /slow\) after 1 attempts: ReadTimeout"):
+        quick.request("POST", "/slow", json_body={})
+    assert len(echo.requests) == 1
+    with pytest.raises(DNSConnectionError, match=r"\(GET /slow\) after 3 attempts"):
+        quick.request("GET", "/slow")
+    assert len(echo.requests) == 4
+
+
+def test_refused_post_is_retried_because_it_never_left():
+    sleeps = []
+    port = free_port()
+    with pytest.raises(DNSConnectionError, match="after 4 attempts"):
+        client("http://127.0.0.1:%d" % port, sleeps).request("POST", "/x", json_body={"a": 1})
+    assert len(sleeps) == 3
 
 
 def test_connection_refused_is_a_clear_error():
