@@ -2,16 +2,26 @@
 
 Each ``DovecotServer`` is a private Dovecot instance: its own config (``dovecot -c``), its own
 ``base_dir``/``state_dir``, listeners only on 127.0.0.1 at free ports (plain with STARTTLS, and implicit
-TLS), a certificate signed by a throwaway CA (``TestCA``), passwd-file users in the work dir, Maildir
-storage, the quota plugin, and optional SPECIAL-USE folders. It runs in the foreground (``dovecot -F``)
-in its own process group, so ``stop()`` can kill the master and every child it forked.
+TLS), a certificate signed by a throwaway CA (``TestCA``), users in the work dir, Maildir storage,
+the quota plugin, and optional SPECIAL-USE folders. It runs in the foreground (``dovecot -F``) in its
+own process group, so ``stop()`` can kill the master and every child it forked.
 
-Everything runs as root (``first_valid_uid = 0``): the work dirs made by pytest are 0700 root-owned,
-and tools such as ``doveadm`` and the benchmark read and write the Maildirs directly.
+Users live in a passwd file in the work dir (``user:password:home:quota_mb``) that a checkpassword script
+reads at every login, so a change is visible at once. ``start()`` writes ``server.json`` (ports, CA file);
+``DovecotServer.attach(workdir)`` gives another process the same API on that running server (the
+Mailcow emulator can use it); changes to users are serialised with a file lock.
+
+The master runs as root; mail is accessed as the unprivileged ``mail`` user (Dovecot refuses mail
+access as root), so the homes live in the work dir when that user can reach it, else in a /tmp dir
+removed by ``stop()`` (pytest's tmp dirs are 0700 root). ``doveadm`` and the benchmark use the
+Maildirs directly (``maildir()``, ``doveadm()``).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import fcntl
+import json
 import os
 import pathlib
 import shutil
@@ -147,13 +157,19 @@ class DovecotServer:
         self.ca_file = self.ca.ca_file
         self.port = 0
         self.port_tls = 0
+        self._init_paths()
+        self.home_root = self.workdir / "home"  # replaced by a /tmp dir if the mail user cannot reach it
+        self._home_is_temp = False
+        self._live = False  # started (or attached): the passwd file is the truth about users
+        self._attached = False
+        self._users: dict[str, tuple[str, int | None]] = {}
+
+    def _init_paths(self) -> None:
         self.config_file = self.workdir / "dovecot.conf"
         self.passwd_file = self.workdir / "passwd"  # user:password:home:quota_mb, read at every login
         self.checkpassword = self.workdir / "checkpassword.sh"
         self.log_file = self.workdir / "dovecot.log"
-        self.home_root = self.workdir / "home"  # replaced by a /tmp dir if the mail user cannot reach it
-        self._home_is_temp = False
-        self._users: dict[str, tuple[str, int | None]] = {}
+        self.state_file = self.workdir / "server.json"  # ports etc. for attach()
         self._lock = threading.RLock()
         self._proc: subprocess.Popen | None = None
         self._base_dir: str | None = None
@@ -167,6 +183,8 @@ class DovecotServer:
 
     @property
     def running(self) -> bool:
+        if self._attached:
+            return True
         return self._proc is not None and self._proc.poll() is None
 
     def _write_config(self) -> None:
@@ -296,6 +314,11 @@ service anvil {{
                         except TimeoutError:
                             if time.monotonic() > deadline:
                                 raise
+                self._live = True
+                self.state_file.write_text(json.dumps({
+                    "host": self.host, "port": self.port, "port_tls": self.port_tls, "ca_file": self.ca_file,
+                    "separator": self.separator, "special_use": self.special_use, "quota": self.quota,
+                    "home_root": str(self.home_root), "pid": self._proc.pid}), encoding="utf-8")
                 return self
             except (RuntimeError, TimeoutError) as exc:
                 last_error = exc
@@ -329,7 +352,31 @@ service anvil {{
                 todo.append(child)
         return found
 
+    @classmethod
+    def attach(cls, workdir: pathlib.Path | str) -> "DovecotServer":
+        """An object for a server that another process started in workdir: same API (users, settings,
+        append...), but stop() leaves that server running (its owner stops it)."""
+        workdir = pathlib.Path(workdir)
+        state = json.loads((workdir / "server.json").read_text(encoding="utf-8"))
+        self = cls.__new__(cls)
+        self.workdir = workdir
+        self.separator, self.special_use, self.quota = state["separator"], state["special_use"], state["quota"]
+        self.ca = None
+        self.ca_file = state["ca_file"]
+        self.port, self.port_tls = state["port"], state["port_tls"]
+        self._init_paths()
+        self.home_root = pathlib.Path(state["home_root"])
+        self._home_is_temp = False  # not ours to remove
+        self._live = True
+        self._attached = True
+        self._users = self._read_passwd()
+        return self
+
     def stop(self) -> None:
+        if self._attached:
+            return
+        self._live = False
+        self.state_file.unlink(missing_ok=True)
         proc, self._proc = self._proc, None
         if proc is not None:
             pids = self._descendants(proc.pid)
@@ -394,12 +441,36 @@ service anvil {{
     def _home(self, user: str) -> pathlib.Path:
         return self.home_root / user.replace("/", "_")
 
+    @contextlib.contextmanager
+    def _user_db(self):
+        """Serialise changes to the users (threads and processes: another process may attach()), and
+        start from what the passwd file holds once the server is live."""
+        with self._lock:
+            with open(self.workdir / "passwd.lock", "a", encoding="ascii") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                try:
+                    if self._live:
+                        self._users = self._read_passwd()
+                    yield self._users
+                finally:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _read_passwd(self) -> dict[str, tuple[str, int | None]]:
+        users: dict[str, tuple[str, int | None]] = {}
+        try:
+            text = self.passwd_file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return users
+        for line in text.splitlines():
+            parts = line.split(":")
+            if len(parts) >= 4:
+                users[parts[0]] = (parts[1], int(parts[3]) if parts[3] else None)
+        return users
+
     def _write_passwd(self) -> None:
         with self._lock:
             lines = []
             for user, (password, quota_mb) in sorted(self._users.items()):
-                if any(c in password for c in ":\n") or any(c in user for c in ":\n/"):
-                    raise ValueError("user and password must not contain ':' or a newline")
                 quota = str(int(quota_mb)) if self.quota and quota_mb is not None else ""
                 lines.append(f"{user}:{password}:{self._home(user)}:{quota}\n")
             tmp = self.passwd_file.with_suffix(".tmp")
@@ -408,28 +479,36 @@ service anvil {{
             os.replace(tmp, self.passwd_file)
 
     def add_user(self, user: str, password: str, quota_mb: int | None = None) -> None:
-        with self._lock:
-            if self._users.get(user) == (password, quota_mb):
+        """Create user (a full address) or update its password/quota; idempotent."""
+        if any(c in password for c in ":\n") or any(c in user for c in ":\n/"):
+            raise ValueError("user and password must not contain ':', '/' (user) or a newline")
+        with self._user_db() as users:
+            if users.get(user) == (password, quota_mb):
                 return
-            self._users[user] = (password, quota_mb)
+            users[user] = (password, quota_mb)
             if self.home_root.is_dir():
                 self._make_home(user)
             self._write_passwd()
 
     def remove_user(self, user: str) -> None:
-        with self._lock:
-            if self._users.pop(user, None) is None:
+        """Delete user and its mail; no-op when absent."""
+        with self._user_db() as users:
+            if users.pop(user, None) is None:
                 return
             self._write_passwd()
             shutil.rmtree(self._home(user), ignore_errors=True)
 
     def set_quota(self, user: str, quota_mb: int | None) -> None:
-        with self._lock:
-            password, _old = self._users[user]
-            self._users[user] = (password, quota_mb)
+        """Storage quota in MB (None: unlimited); applies from the user's next login."""
+        with self._user_db() as users:
+            password, _old = users[user]
+            users[user] = (password, quota_mb)
             self._write_passwd()
 
     def users(self) -> list[str]:
+        if self._live:
+            with self._user_db():
+                pass
         return sorted(self._users)
 
     def maildir(self, user: str) -> pathlib.Path:

@@ -219,3 +219,25 @@ def test_plain_imaplib_sees_bye_on_stop(tmp_path, test_ca):
     with pytest.raises((imaplib.IMAP4.abort, OSError)):
         conn.noop()
         conn.noop()
+
+
+def test_attach_from_another_process_shares_users(tmp_path, test_ca):
+    import subprocess
+    import sys
+
+    from tests.lib.collection import REPO
+
+    with DovecotServer(tmp_path / "shared", ca=test_ca) as owner:
+        owner.add_user("first@example.test", "pw-first")
+        script = ("import sys; from tests.servers.dovecot import DovecotServer as D; "
+                  "s = D.attach(sys.argv[1]); s.add_user('second@example.test', 'pw-second', 5); "
+                  "print(s.port_tls, s.users()); s.stop()")
+        out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "shared")], cwd=REPO,
+                             capture_output=True, text=True, check=True, timeout=60).stdout
+        assert out.split()[0] == str(owner.port_tls) and "first@example.test" in out
+        owner.add_user("third@example.test", "pw-third")  # must not drop the user the other process added
+        assert owner.users() == ["first@example.test", "second@example.test", "third@example.test"]
+        owner.append("second@example.test", "pw-second", "INBOX", b"Subject: s\r\n\r\nx\r\n")
+        assert owner.usage("second@example.test")["messages"] == 1
+        assert owner.running  # the attached object's stop() left the server alone
+    assert not (tmp_path / "shared" / "server.json").exists()
