@@ -224,6 +224,21 @@ folders:
     INBOX: {messages: 1250, bytes: 80123456, unseen: 3, oldest: "2015-03-01T08:15:07+00:00",
             newest: "2026-11-20T10:02:00+00:00", newest_days: 2, big_messages: 2, big_bytes: 25000000,
             old_messages: 800, old_bytes: 40000000, special_use: null, subscribed: true}
+folder_errors:
+  description:
+    - Folders the server refused to open (it answered NO or BAD), with its words. They are left out of the
+      counts and the module warns; a dropped connection fails the module instead.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    folder:
+      description: Folder name.
+      type: str
+    error:
+      description: What the server said.
+      type: str
+  sample: [{folder: Calendar, error: "select failed: Mailbox doesn't exist: Calendar"}]
 excluded_folders:
   description: Selectable folders left out by O(folders_include), O(folders_exclude) or the provider preset.
   returned: success
@@ -413,6 +428,8 @@ def main():
     finally:
         if client is not None:
             close_quietly(client)
+    for item in result["folder_errors"]:
+        module.warn("folder %r could not be read and is not counted: %s" % (item["folder"], item["error"]))
     module.exit_json(changed=False, **result)
 
 

@@ -190,6 +190,20 @@ def abandonment(now, inbox, sent, abandoned_days, sent_folder):
     return looks, facts if looks else []
 
 
+def _folder_error(name, exc):
+    """A folder the server refuses to open (NO/BAD) is reported and skipped; a dropped connection is raised."""
+    try:
+        from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
+    except ImportError:  # pragma: no cover
+        raise exc
+    if isinstance(exc, IMAPClientAbortError) or not isinstance(exc, IMAPClientError):
+        raise exc
+    text = exc.args[0] if exc.args else str(exc)
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return {"folder": name, "error": str(text)}
+
+
 def inventory(client, *, include=None, exclude=None, exclude_special_use=None, big_message_size=10485760,
               old_message_days=730, largest=10, abandoned_days=180, now=None):
     """Read-only inventory of the account behind a logged-in imapclient client; returns a JSON-ready dict.
@@ -208,8 +222,12 @@ def inventory(client, *, include=None, exclude=None, exclude_special_use=None, b
     heap = []
     stats = {}
     kwargs = dict(now=now, big_message_size=big_message_size, old_before=old_before, recent_after=recent_after)
+    folder_errors = []
     for folder in selected:
-        stats[folder.name] = scan_folder(client, folder.name, largest=largest, heap=heap, **kwargs)
+        try:
+            stats[folder.name] = scan_folder(client, folder.name, largest=largest, heap=heap, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - sorted out by _folder_error()
+            folder_errors.append(_folder_error(folder.name, exc))
 
     special = {}
     for role in _folders.SPECIAL_USE_FLAGS:
@@ -252,6 +270,7 @@ def inventory(client, *, include=None, exclude=None, exclude_special_use=None, b
                                subscribed=listing.get(name).subscribed)
                     for name, item in stats.items()},
         "excluded_folders": excluded,
+        "folder_errors": folder_errors,
         "totals": totals,
         "special_use": special,
         "largest_messages": largest_list,

@@ -297,3 +297,24 @@ def test_special_use_on_request_works_on_real_dovecot(dovecot, mail_account):
     expected = {"INBOX": None, "Sent": "\\Sent", "Trash": "\\Trash", "Drafts": "\\Drafts", "Junk": "\\Junk",
                 "Archive": "\\Archive"}
     assert {f.name: f.special_use for f in bare} == expected
+
+
+def test_unreadable_folder_is_reported_not_fatal(dovecot, mail_account, run_module):
+    import os
+
+    user, password = mail_account(dovecot)
+    fill(dovecot, user, password, "INBOX", [(message("hi"), ["\\Seen"], NOW - dt.timedelta(days=1))])
+    fill(dovecot, user, password, "Broken", [(message("lost"), [], NOW - dt.timedelta(days=1))])
+    path = dovecot.maildir(user) / "Broken"
+    assert path.is_dir(), sorted(p.name for p in dovecot.maildir(user).iterdir())
+    os.chmod(path, 0)
+    try:
+        result = run_module("imap_mailbox_info", args(dovecot, user, password))
+    finally:
+        os.chmod(path, 0o700)
+    assert not result.failed and not result.get("crashed"), result
+    assert [e["folder"] for e in result["folder_errors"]] == ["Broken"]
+    assert "Broken" not in result["folders"] and result["folders"]["INBOX"]["messages"] == 1
+    assert "SERVERBUG" in result["folder_errors"][0]["error"]
+    # ansible-core 2.19 returns warnings as structured events, older ones as strings.
+    assert "folder 'Broken' could not be read" in json.dumps(result.get("warnings"))
