@@ -83,3 +83,17 @@ def test_compare_pairs_duplicates_by_date():
     copy = {"INBOX": [_rec(a, ("\\Seen",), 1_600_000_000), _rec(a, ("\\Seen",), 1_600_000_060)]}
     diff = verify.compare(source, copy)
     assert diff["totals"]["flags_differ"] == 2 and not diff["totals"].get("date_differs")
+
+
+def test_snapshot_reads_what_imapclient_reads(dovecot, mail_account):
+    """The loss check's fast FETCH reader agrees with imapclient on bytes, flags and dates."""
+    from tests.servers.dovecot_fixtures import load_corpus
+
+    user, password = mail_account(dovecot)
+    load_corpus(dovecot, user, password, folder="Clients/Été")
+    dovecot.append(user, password, "INBOX", b"Subject: x\r\n\r\n" + b"z" * 3_000_000 + b"\r\n", flags=("Work",))
+    expected = {name: [verify._record(body, flags, date) for body, flags, date in msgs]  # pylint: disable=protected-access
+                for name, msgs in dovecot.fetch_all(user, password).items()}
+    got = verify.snapshot(dovecot.host, dovecot.port_tls, dovecot.ca_file, user, password)
+    assert got == expected
+    assert len(got["Clients/Été"]) >= 100 and any(r[2] for r in got["Clients/Été"])
