@@ -203,3 +203,28 @@ def test_failure_half_way_still_publishes_what_was_staged(ovh_emulator):
     assert ovh_emulator.writes()[-1].path.endswith("/refresh")
     live = ovh_emulator.rrsets("example.test")[(ZONE, "MX")][1]
     assert "10 mail.new.test." in live and len(live) == 3   # the new MX is live, the old ones still there
+
+
+def test_emulator_signature_covers_url_body_and_method(ovh_emulator):
+    """A request signed for another body, URL or method is refused with OVH's error, and changes nothing."""
+    import requests
+
+    stamp = str(int(time.time()))
+    url = ovh_emulator.base_url + "/domain/zone/example.test/record"
+    body = '{"fieldType":"A","subDomain":"x","target":"192.0.2.1","ttl":300}'
+    good = ovh.signature("emu-as", "emu-ck", "POST", url, body, stamp)
+    headers = {"X-Ovh-Application": "emu-ak", "X-Ovh-Consumer": "emu-ck", "X-Ovh-Timestamp": stamp,
+               "Content-Type": "application/json"}
+    for method, target, data, sig in (
+            ("POST", url, body.replace("192.0.2.1", "192.0.2.66"), good),   # body tampered
+            ("POST", url + "?x=1", body, good),                             # URL differs
+            ("PUT", url, body, good)):                                      # method differs
+        resp = requests.request(method, target, data=data, headers=dict(headers, **{"X-Ovh-Signature": sig}),
+                                timeout=5)
+        assert resp.status_code == 400
+        assert resp.json() == {"errorCode": "INVALID_SIGNATURE", "httpCode": "400 Bad Request",
+                               "message": "Invalid signature"}
+    assert ovh_emulator.writes() and not [k for k in ovh_emulator.rrsets("example.test", live=False)
+                                          if k[0] == "x.example.test."]
+    resp = requests.post(url, data=body, headers=dict(headers, **{"X-Ovh-Signature": good}), timeout=5)
+    assert resp.status_code == 200 and resp.json()["subDomain"] == "x"
