@@ -390,6 +390,23 @@ mail_prefetch_count = 20
                         f"{'yes' if row['ok'] else 'NO'} | {row['loss_check']} |")
         return head + "\n".join(rows) + "\n"
 
+    def details(self) -> str:
+        """Per folder, what each first copy that is not identical got wrong."""
+        lines = []
+        for row in self.results:
+            diff = row.get("loss_detail")
+            if not diff or diff["clean"]:
+                continue
+            lines.append(f"- {row['tool']} ({row['net']}):")
+            for folder, stats in diff["folders"].items():
+                parts = [f"{stats.get('copy', 0)}/{stats['source']} messages", f"{stats.get('identical', 0)} identical"]
+                parts += [f"{stats[k]} {label}" for k, label in (
+                    ("missing", "missing"), ("extra", "extra"), ("body_altered_xtuid", "with X-TUID added"),
+                    ("flags_differ", "flags differ"), ("date_differs", "INTERNALDATE differs")) if stats.get(k)]
+                lines.append(f"    {folder}: " + ", ".join(parts))
+        return ("\nLoss check, per folder, of the copies that are not identical:\n" + "\n".join(lines) + "\n"
+                if lines else "")
+
     def report(self) -> dict:
         machine = (f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, "
                    f"load average {os.getloadavg()[0]:.2f} at the end")
@@ -399,7 +416,8 @@ mail_prefetch_count = 20
                   "folders; TLS on every connection; "
                   + (f"latency leg: TcpProxy +{self.args.latency_ms:g} ms each way\n" if "latency" in self.nets
                      else "loopback only\n"))
-        text = header + "\n" + self.table() + "\nTargets (issue 2):\n" + "\n".join(self.targets()) + "\n"
+        text = (header + "\n" + self.table() + "\nTargets (issue 2):\n" + "\n".join(self.targets()) + "\n"
+                + self.details())
         print("\n" + text, flush=True)
         result = {"date": dt.datetime.now(dt.timezone.utc).isoformat(), "machine": machine,
                   "args": vars(self.args), "source": self.source_totals, "results": self.results,
