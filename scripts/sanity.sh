@@ -14,10 +14,15 @@ fi
 # ansible-test downloads a pip bootstrap script for its venvs; give it ours (see the script).
 mkdir -p ~/.ansible/test/cache
 for v in 24_2 25_2 25_3; do cp scripts/get_pip_offline.py ~/.ansible/test/cache/get_pip_$v.py; done
-dest=.build/sanity/ansible_collections/mailwave/migrate
-rm -rf "$dest" && mkdir -p "$dest"
+# A private copy per run: two runs at once (developers, CI) must not delete each other's tree.
+mkdir -p .build
+work=$(mktemp -d "$PWD/.build/sanity.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+dest=$work/ansible_collections/mailwave/migrate
+mkdir -p "$dest"
 # Tracked files plus new ones not ignored: what would be committed.
 git ls-files -z --cached --others --exclude-standard | rsync -a --from0 --files-from=- ./ "$dest/"
+top=$PWD
 cd "$dest"
 git init -q . && git add -A >/dev/null  # ansible-test uses git to list the collection's files
-"../../../../../$venv/bin/ansible-test" sanity --local --requirements --python "$pyver" "$@"
+"$top/$venv/bin/ansible-test" sanity --local --requirements --python "$pyver" "$@"
