@@ -375,7 +375,7 @@ def main():
         result["diff"] = _diff(result)
     if not result["complete"]:
         totals = result["totals"]
-        module.fail_json(msg="%s (copied %d, already there %d, missing %d, errors %d)"
+        module.fail_json(msg="%s (copied %s, already there %s, missing %s, errors %s)"
                          % (result["verdict"], totals["copied"], totals["skipped"], totals["missing"],
                             totals["errors"]), **result)
     module.exit_json(**result)

@@ -173,10 +173,11 @@ def translate_error(exc, endpoint, doing="talking to"):
     where = "%s (%s)" % (endpoint.label, endpoint.role)
     words = endpoint.redact(exc)
     if isinstance(exc, ssl.SSLCertVerificationError):
+        reason = endpoint.redact(exc.verify_message or exc)
         return ImapError(
             "%s: the TLS certificate is not trusted (%s). Give the CA that signed it in %s.ca_file, or set "
-            "%s.validate_certs=false if you accept the risk" % (where, endpoint.redact(exc.verify_message or exc),
-                                                                 endpoint.role, endpoint.role), kind="tls")
+            "%s.validate_certs=false if you accept the risk" % (where, reason, endpoint.role, endpoint.role),
+            kind="tls")
     if isinstance(exc, ssl.SSLError):
         return ImapError("%s: TLS handshake failed (%s); check %s.security and %s.port (993 is implicit tls, "
                          "143 is starttls)" % (where, words, endpoint.role, endpoint.role), kind="tls")
@@ -215,8 +216,8 @@ def connect(endpoint):
                         "(pip install imapclient): %s" % IMAPCLIENT_IMPORT_ERROR, kind="config")
     if endpoint.security == "plain" and not endpoint.allow_plaintext:
         raise ImapError("%s (%s): security=plain sends the password in clear text; set %s.allow_plaintext=true "
-                        "to accept that, or use security=tls or starttls" % (endpoint.label, endpoint.role,
-                                                                            endpoint.role), kind="config")
+                        "to accept that, or use security=tls or starttls"
+                        % (endpoint.label, endpoint.role, endpoint.role), kind="config")
     client = None
     try:
         if endpoint.security == "tls":

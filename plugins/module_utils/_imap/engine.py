@@ -42,6 +42,7 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._imap.throttle im
 
 BATCH_MESSAGES = 50
 BATCH_BYTES = 8 * 1024 * 1024
+MEMORY_BUDGET = 24 * 1024 * 1024  # message bytes held by all workers at once (a bigger message runs alone)
 MAX_ROUNDS = 6
 MAX_ERRORS_LISTED = 500
 META_ITEMS = "UID RFC822.SIZE FLAGS INTERNALDATE"
@@ -71,6 +72,30 @@ def _b(text):
 
 def _s(data):
     return data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+
+
+class ByteBudget:
+    """Bounds the message bytes held in memory by all workers together (a batch waits for room).
+
+    A batch bigger than the whole budget (one huge message) waits until nothing else is held, then runs
+    alone, so peak memory stays about max(budget, biggest message).
+    """
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.used = 0
+        self._cond = threading.Condition()
+
+    def acquire(self, nbytes):
+        with self._cond:
+            while self.used and self.used + nbytes > self.limit:
+                self._cond.wait()
+            self.used += nbytes
+
+    def release(self, nbytes):
+        with self._cond:
+            self.used -= nbytes
+            self._cond.notify_all()
 
 
 class Msg:
@@ -203,6 +228,7 @@ class SyncEngine:
         self.subscribed_folders = []
         self._lock = threading.Lock()
         self.state = None
+        self.budget = ByteBudget(MEMORY_BUDGET)
         self.throttle = Throttle(self._opt("max_bytes_per_second"), self._opt("max_messages_per_second"))
 
     # ------------------------------------------------------------------ options
@@ -239,15 +265,14 @@ class SyncEngine:
         try:
             self._check_options()
             if self.opts.get("state_dir"):
-                self.state = SyncState(self.opts["state_dir"], "%s@%s:%s" % (self.source.user, self.source.host,
-                                                                             self.source.port),
-                                       "%s@%s:%s" % (self.destination.user, self.destination.host,
-                                                     self.destination.port)).load()
+                src_id = "%s@%s:%s" % (self.source.user, self.source.host, self.source.port)
+                dst_id = "%s@%s:%s" % (self.destination.user, self.destination.host, self.destination.port)
+                self.state = SyncState(self.opts["state_dir"], src_id, dst_id).load()
             main = Session(self)
             sessions.append(main)
             main.ensure()  # wrong password, untrusted certificate ...: fail here, once, clearly
             # the other workers log in while the folders are listed and planned
-            extra = [Session(self) for _ in range(self._workers() - 1)]
+            extra = [Session(self) for _index in range(self._workers() - 1)]
             sessions.extend(extra)
             opener = threading.Thread(target=self._open_sessions, args=(extra,), daemon=True)
             opener.start()
@@ -256,13 +281,11 @@ class SyncEngine:
             self._prepare_folders(main.dst, works, src_listing, dst_listing)
             opener.join()
             opener = None
-            self._parallel(sessions, works, lambda session, work: self._look(session.src, session.dst, work,
-                                                                              first=True))
+            self._parallel(sessions, works, self._look_first)
             self._cross_duplicates(works)
             if not self.check_mode:
                 self._copy_rounds(works, sessions)
-                self._parallel(sessions, works, lambda session, work: self._finish_pair(session.src, session.dst,
-                                                                                         work))
+                self._parallel(sessions, works, self._finish_in)
             else:
                 self._predict(works)
             result = self._result(works, plan, started)
@@ -278,6 +301,15 @@ class SyncEngine:
                 session.close()
             if gc_was_enabled:
                 gc.enable()
+
+    def _look_first(self, session, work):
+        self._look(session.src, session.dst, work, first=True)
+
+    def _look_again(self, session, work):
+        self._look(session.src, session.dst, work)
+
+    def _finish_in(self, session, work):
+        self._finish_pair(session.src, session.dst, work)
 
     def _open_sessions(self, sessions):
         threads = [threading.Thread(target=self._open_one, args=(session,), daemon=True) for session in sessions]
@@ -615,9 +647,15 @@ class SyncEngine:
 
     # ------------------------------------------------------------------ copy
     def _batches(self, work):
+        # under a rate limit, smaller batches keep the rate smooth (O365's 4 messages/s: 4 per batch)
+        max_msgs, max_bytes = BATCH_MESSAGES, BATCH_BYTES
+        if self.throttle.max_mps:
+            max_msgs = min(max_msgs, max(1, int(self.throttle.max_mps)))
+        if self.throttle.max_bps:
+            max_bytes = min(max_bytes, max(262144, int(self.throttle.max_bps)))
         batch, size = [], 0
         for msg in work.to_copy:
-            if batch and (len(batch) >= BATCH_MESSAGES or size + msg.size > BATCH_BYTES):
+            if batch and (len(batch) >= max_msgs or size + msg.size > max_bytes):
                 yield batch
                 batch, size = [], 0
             batch.append(msg)
@@ -656,7 +694,7 @@ class SyncEngine:
                 work.to_copy = []
             if not rework:
                 break
-            self._parallel(sessions, rework, lambda session, work: self._look(session.src, session.dst, work))
+            self._parallel(sessions, rework, self._look_again)
             if round_no == MAX_ROUNDS:
                 for work in rework:
                     for msg in work.to_copy:
@@ -671,11 +709,15 @@ class SyncEngine:
                 return
             if work.recheck:
                 continue  # this pair is looked at again after this round anyway
+            nbytes = sum(m.size for m in batch)
+            self.budget.acquire(nbytes)
             try:
                 session.ensure()
                 self._copy_batch(session, work, batch)
             except Exception as exc:  # noqa: BLE001 - dropped connection, SELECT refused ...: recheck later
                 self._connection_trouble(session, work, exc)
+            finally:
+                self.budget.release(nbytes)
 
     def _connection_trouble(self, session, work, exc):
         err = exc if isinstance(exc, conn.ImapError) else conn.translate_error(exc, self.destination)
@@ -848,7 +890,7 @@ class SyncEngine:
 
     def _result(self, works, plan, started):
         elapsed = max(time.monotonic() - started, 1e-6)
-        totals = dict.fromkeys(COUNTERS, 0)
+        totals = {key: 0 for key in COUNTERS}
         folders = []
         for work in works:
             for key in COUNTERS:

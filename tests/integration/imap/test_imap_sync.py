@@ -159,18 +159,19 @@ def test_over_quota_and_rejected_message(dovecot, mail_account, run_module):
 
 def test_no_password_in_process_list(dovecot, mail_account, run_module):
     src, dst = mail_account(dovecot), mail_account(dovecot)
-    dovecot.append_many(*src, "INBOX", [(msg(i, size=50_000), (), None) for i in range(40)])
+    dovecot.append_many(*src, "INBOX", [(msg(i, size=5_000), (), None) for i in range(60)])
     seen, done = [], threading.Event()
 
     def watch():
         while not done.is_set():
-            seen.append(subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=False).stdout)
+            seen.append(subprocess.run(["ps", "-eww", "-o", "args"], capture_output=True, text=True, check=False).stdout)
             time.sleep(0.05)
 
     watcher = threading.Thread(target=watch)
     watcher.start()
     try:
-        result = run_module("imap_sync", args(dovecot, src, dovecot, dst, max_messages_per_second=40))
+        result = run_module("imap_sync", args(dovecot, src, dovecot, dst, max_messages_per_second=40,
+                                                   connections=1))
     finally:
         done.set()
         watcher.join()
@@ -178,3 +179,28 @@ def test_no_password_in_process_list(dovecot, mail_account, run_module):
     assert any("imap_sync" in snap for snap in seen), "the module was never seen running"
     assert not any(src[1] in snap or dst[1] in snap for snap in seen)
     assert_clean(result, src[1], dst[1])
+
+
+@pytest.mark.slow
+def test_big_message_bounded_memory(dovecot, mail_account):
+    """A 50 MB message among others: the module's peak RSS (VmHWM of its own process) stays under 100 MB."""
+    import json
+    import re
+    import sys
+
+    from tests.lib.modrun import module_env
+
+    src, dst = mail_account(dovecot), mail_account(dovecot)
+    dovecot.append_many(*src, "INBOX", [(msg(1, size=50_000_000), ("\\Seen",), None)]
+                        + [(msg(i, size=2_000_000), (), None) for i in range(2, 12)])
+    runner = ("import atexit, runpy, sys\n"
+              "atexit.register(lambda: sys.stderr.write(open('/proc/self/status').read()))\n"
+              "runpy.run_module('ansible_collections.mailwave.migrate.plugins.modules.imap_sync', run_name='__main__')\n")
+    proc = subprocess.run([sys.executable, "-c", runner], input=json.dumps({"ANSIBLE_MODULE_ARGS": args(
+        dovecot, src, dovecot, dst)}), capture_output=True, text=True, env=module_env(), timeout=300, check=False)
+    result = json.loads(proc.stdout[proc.stdout.index("{"):])
+    assert not result.get("failed"), result.get("msg")
+    assert result["totals"]["copied"] == 11
+    peak_mb = int(re.search(r"VmHWM:\s+(\d+) kB", proc.stderr).group(1)) / 1024
+    assert peak_mb < 100, "module peak RSS %.0f MB" % peak_mb
+    assert snapshot(dovecot, *dst) == snapshot(dovecot, *src)

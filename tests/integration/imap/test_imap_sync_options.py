@@ -128,8 +128,9 @@ def test_flag_resync(dovecot, mail_account, run_module, tmp_path):
 
 def test_throttle_messages_per_second(dovecot, mail_account, run_module):
     src, dst = mail_account(dovecot), mail_account(dovecot)
-    dovecot.append_many(*src, "INBOX", [(msg(i), (), None) for i in range(30)])
+    dovecot.append_many(*src, "INBOX", [(msg(i), (), None) for i in range(60)])
     res = run_module("imap_sync", args(dovecot, src, dovecot, dst, max_messages_per_second=30, connections=2))
-    assert not res.failed and res["totals"]["copied"] == 30, res.get("msg")
-    # 30 messages at 30/s: the last batch may not start before about 1 s (first batch is free)
-    assert res["elapsed"] >= 0.5
+    assert not res.failed and res["totals"]["copied"] == 60, res.get("msg")
+    # 60 messages at 30/s, in batches of 30: the second batch may not start before 1 s
+    assert res["elapsed"] >= 0.95
+    assert res["messages_per_second"] <= 31
