@@ -1278,24 +1278,25 @@ class MailcowEmulator:
                 access = "ro"
             else:
                 return Reply.error(401, "authentication failed", content_type="text/html; charset=UTF-8")
+        if headers.get("Sec-Fetch-Dest") not in (None, "empty"):
+            return Reply(403, b"", "application/json")
         content_type = headers.get("Content-Type") or ""
         data = None
-        if action != "get" and body:
-            if "application/json" in content_type:
-                try:
-                    data = json.loads(body.decode("utf-8"))
-                except ValueError:
-                    return Reply.error(400, "Request body doesn't contain valid json!")
-                data = {"__json__": data}
-            else:
-                form = urllib.parse.parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
-                data = {}
-                for name in ("attr", "items"):
-                    if name in form:
-                        try:
-                            data[name] = json.loads(form[name][0])
-                        except ValueError:
-                            data[name] = form[name][0]
+        if action != "get" and "application/json" in content_type:
+            try:
+                data = json.loads(body.decode("utf-8"))
+            except ValueError:
+                return Reply.error(400, "Request body doesn't contain valid json!")
+            data = {"__json__": data}
+        elif action != "get" and body:  # legacy form encoding: attr=<json>&items=<json>
+            form = urllib.parse.parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+            data = {}
+            for name in ("attr", "items"):
+                if name in form:
+                    try:
+                        data[name] = json.loads(form[name][0])
+                    except ValueError:
+                        data[name] = form[name][0]
         with self.lock:
             if action == "get":
                 return self._get(method, access, category, obj, extra, query)
@@ -1316,13 +1317,11 @@ class MailcowEmulator:
         return Reply.json(value, pretty=True)
 
     def _write(self, method, access, action, category, data):
-        if access == "ro":
+        if access == "ro" or (access is None and action != "add"):
             return Reply.error(403, "API read/write access denied")
-        if action == "add":
-            if data is None:
-                return Reply.error(200, "Cannot find attributes in post data")
-        elif access is None:
-            return Reply.error(403, "Access denied")
+        if data is None or (action == "edit" and "__json__" not in data and "attr" not in data) or (
+                action == "delete" and "__json__" not in data and "items" not in data):
+            return Reply.error(200, "Cannot find attributes in post data")
         if method != "POST":
             return Reply.error(405, "only POST method is allowed")
         table = {"add": self.ADD, "edit": self.EDIT, "delete": self.DELETE}[action]
