@@ -98,7 +98,8 @@ def test_killed_run_resumes_from_state(dovecot, mail_account, run_module, tmp_pa
     result = run_module("imap_sync", params)
     assert not result.failed, result.get("msg")
     assert result["totals"]["copied"] == 150 - result["totals"]["skipped"]
-    assert result["totals"]["skipped"] == partial
+    # a batch fully sent before the kill may still be committed by the server after `partial` was read
+    assert partial <= result["totals"]["skipped"] <= partial + 50
     assert snapshot(dovecot, *dst) == snapshot(dovecot, *src)
     again = run_module("imap_sync", params)
     assert not again.failed and not again.changed
