@@ -8,20 +8,47 @@
 """Which providers exist, the options every DNS module shares, and how a provider is built.
 
 A provider ``<name>`` lives in ``_dns/<name>.py`` with ``class Provider`` and ``ARGUMENT_SPEC``
-(see provider.py); it is imported lazily, by name, only when a module uses it. Adding a provider
-means adding its file, its name to PROVIDERS, and its options to COMMON_ARGUMENT_SPEC and to
-doc_fragments/_dns.py.
+(see provider.py). The provider files are imported here with plain import statements, because
+Ansible's packager (AnsiballZ) ships only the module_utils that import statements reach; an import
+that fails (a missing library) is remembered and reported only when that provider is used. Adding a
+provider means adding its file, its import below, its name to PROVIDERS, and its options to
+COMMON_ARGUMENT_SPEC and to doc_fragments/_dns.py.
 """
 
 from __future__ import annotations
-
-import importlib
 
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._dns.provider import DNSError
 
-PACKAGE = "ansible_collections.mailwave.migrate.plugins.module_utils._dns"
+_LOADED = {}
+_IMPORT_ERRORS = {}
+
+try:
+    from ansible_collections.mailwave.migrate.plugins.module_utils._dns import rfc2136 as _rfc2136
+    _LOADED["rfc2136"] = _rfc2136
+except ImportError as _exc:  # pragma: no cover - reported when used
+    _IMPORT_ERRORS["rfc2136"] = _exc
+try:
+    from ansible_collections.mailwave.migrate.plugins.module_utils._dns import powerdns as _powerdns
+    _LOADED["powerdns"] = _powerdns
+except ImportError as _exc:  # pragma: no cover
+    _IMPORT_ERRORS["powerdns"] = _exc
+try:
+    from ansible_collections.mailwave.migrate.plugins.module_utils._dns import ovh as _ovh
+    _LOADED["ovh"] = _ovh
+except ImportError as _exc:  # pragma: no cover
+    _IMPORT_ERRORS["ovh"] = _exc
+try:
+    from ansible_collections.mailwave.migrate.plugins.module_utils._dns import gandi as _gandi
+    _LOADED["gandi"] = _gandi
+except ImportError as _exc:  # pragma: no cover
+    _IMPORT_ERRORS["gandi"] = _exc
+try:
+    from ansible_collections.mailwave.migrate.plugins.module_utils._dns import cloudflare as _cloudflare
+    _LOADED["cloudflare"] = _cloudflare
+except ImportError as _exc:  # pragma: no cover
+    _IMPORT_ERRORS["cloudflare"] = _exc
 
 PROVIDERS = ("rfc2136", "powerdns", "ovh", "gandi", "cloudflare")
 
@@ -69,11 +96,11 @@ def load_provider_module(name):
     """Import _dns/<name>.py. Raises DNSError when unknown or not importable."""
     if name not in PROVIDERS:
         raise DNSError("unknown DNS provider %r; choose one of: %s" % (name, ", ".join(PROVIDERS)))
-    try:
-        return importlib.import_module("%s.%s" % (PACKAGE, name))
-    except ImportError as exc:
+    if name not in _LOADED:
         raise DNSError("DNS provider %r cannot be loaded (%s); check that the collection is complete and "
-                       "that the Python libraries of requirements.txt are installed" % (name, exc))
+                       "that the Python libraries of requirements.txt are installed"
+                       % (name, _IMPORT_ERRORS.get(name, "not found")))
+    return _LOADED[name]
 
 
 def missing_options(name, params):
