@@ -69,6 +69,16 @@ def _by_address(results):
     return index
 
 
+def _all_by_address(results):
+    """Like _by_address, but every result of an address, in order (several copy runs per wave)."""
+    index = {}
+    for res in results or []:
+        one = _by_address([res])
+        for address, value in one.items():
+            index.setdefault(address, []).append(value)
+    return index
+
+
 def _errors_of(res):
     errors = []
     for err in _first(res, "errors", default=[]) or []:
@@ -81,8 +91,14 @@ def _errors_of(res):
     return errors
 
 
-def mailbox_entry(box, info, sync, quota):
-    """One mailbox's line of the report from the raw results of imap_mailbox_info and imap_sync."""
+def mailbox_entry(box, info, syncs, quota):
+    """One mailbox's line of the report from the raw results of imap_mailbox_info and imap_sync.
+
+    syncs are all the copy runs of this mailbox in the run (pre-copy, final delta, last delta): what was
+    copied is summed over them; the verdict, the errors and the verification come from the last one.
+    """
+    syncs = syncs or []
+    sync = syncs[-1] if syncs else None
     entry = {"address": box.get("address"), "name": box.get("name")}
     if info:
         entry["source"] = {
@@ -102,11 +118,12 @@ def mailbox_entry(box, info, sync, quota):
         totals = _first(sync, "totals", "total", default={}) or {}
         entry["copy"] = {
             "source_messages": _first(totals, "source_messages"),
-            "copied": _first(totals, "copied"),
+            "copied": sum(int(_first(s, "totals.copied", default=0) or 0) for s in syncs),
+            "runs": len(syncs),
             "skipped": _first(totals, "skipped"),
             "missing": _first(totals, "missing"),
-            "bytes": _first(totals, "bytes"),
-            "changed": bool(sync.get("changed")),
+            "bytes": sum(int(_first(s, "totals.bytes", default=0) or 0) for s in syncs),
+            "changed": any(bool(s.get("changed")) for s in syncs),
             "verdict": _first(sync, "verdict"),
             "seconds": _first(sync, "elapsed", "seconds", "duration", "delta"),
         }
@@ -120,7 +137,7 @@ def domain_fragment(params):
     """The report's record of one domain from the module's parameters."""
     boxes = params.get("mailboxes") or []
     infos = _by_address(params.get("source_info"))
-    syncs = _by_address(params.get("sync_results"))
+    syncs = _all_by_address(params.get("sync_results"))
     quotas = {str(k).lower(): v for k, v in (params.get("quotas") or {}).items()}
     failure = params.get("failure") or {}
     status = "failed" if failure else ("dry-run" if params.get("check_mode") else "ok")
@@ -222,14 +239,14 @@ def render_markdown(report):
             out.append("")
         boxes = dom.get("mailboxes") or []
         if boxes:
-            out += ["| mailbox | source messages | source size | quota MiB | copied in this run | missing on destination | verified | errors |",
+            out += ["| mailbox | source messages | source size | quota MiB | copied (runs) | missing on destination | verified | errors |",
                     "| --- | --- | --- | --- | --- | --- | --- | --- |"]
             for box in boxes:
                 src = box.get("source") or {}
                 cop = box.get("copy") or {}
                 out.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
                     _cell(box.get("address")), _cell(src.get("messages")), _size(src.get("bytes")),
-                    _cell(box.get("quota_mib")), _cell(cop.get("copied")), _cell(cop.get("missing")),
+                    _cell(box.get("quota_mib")), _cell(("%s (%s)" % (cop.get("copied"), cop.get("runs"))) if cop else None), _cell(cop.get("missing")),
                     "yes" if box.get("verified") else ("-" if "verified" not in box else "NO"),
                     _cell("; ".join(box.get("errors") or []) or src.get("error"))))
             out.append("")

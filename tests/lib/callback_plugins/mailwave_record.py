@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 from ansible.plugins.callback import CallbackBase
 
@@ -28,15 +29,21 @@ class CallbackModule(CallbackBase):
     def __init__(self):
         super().__init__()
         self.tasks = []
+        self._started = {}
+
+    def v2_runner_on_start(self, host, task):
+        self._started[(host.get_name(), task._uuid)] = time.monotonic()  # pylint: disable=protected-access
 
     def _add(self, result, status):
         res = dict(result._result)  # pylint: disable=protected-access
+        start = self._started.pop((result._host.get_name(), result._task._uuid), None)  # pylint: disable=protected-access
         self.tasks.append({
             "host": result._host.get_name(),  # pylint: disable=protected-access
             "task": result._task.get_name(),  # pylint: disable=protected-access
             "action": result._task.action,  # pylint: disable=protected-access
             "status": status,
             "changed": bool(res.get("changed")),
+            "seconds": round(time.monotonic() - start, 2) if start else None,
             "result": json.loads(json.dumps(res, default=str)),
         })
 

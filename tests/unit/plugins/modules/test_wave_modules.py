@@ -59,3 +59,20 @@ def test_wave_report_and_zone_records(run_module, tmp_path):
     assert res["failed_domains"] == ["a.test"]
     assert "sync failed: imap.a.test: connection refused" in res["summary"][1]
     assert "120 MX 10 mx.old.test." in (run_dir / "report.md").read_text()
+
+
+def test_private_files_write_only_what_differs(run_module, tmp_path):
+    files = [{"path": str(tmp_path / "n" / "a.txt"), "content": "pw: S3cret-pw\n"},
+             {"path": str(tmp_path / "n" / "b.txt"), "content": "hello é\n"}]
+    dry = run_module("private_files", {"files": files}, check_mode=True, diff=True)
+    assert dry.changed and not (tmp_path / "n").exists()
+    first = run_module("private_files", {"files": files})
+    assert first.changed and len(first["written"]) == 2 and "S3cret-pw" not in first.stdout
+    assert stat.S_IMODE(os.stat(tmp_path / "n").st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(tmp_path / "n" / "a.txt").st_mode) == 0o600
+    assert (tmp_path / "n" / "b.txt").read_text(encoding="utf-8") == "hello é\n"
+    again = run_module("private_files", {"files": files})
+    assert not again.changed and again["unchanged"] == 2
+    files[1]["content"] = "changed\n"
+    third = run_module("private_files", {"files": files})
+    assert third.changed and third["written"] == [files[1]["path"]]
