@@ -42,6 +42,7 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._imap.throttle im
 
 BATCH_MESSAGES = 50
 BATCH_BYTES = 8 * 1024 * 1024
+STREAM_THRESHOLD = 4 * 1024 * 1024  # bigger messages are piped through, never held whole in memory
 MEMORY_BUDGET = 24 * 1024 * 1024  # message bytes held by all workers at once (a bigger message runs alone)
 MAX_ROUNDS = 6
 MAX_ERRORS_LISTED = 500
@@ -271,21 +272,29 @@ class SyncEngine:
             main = Session(self)
             sessions.append(main)
             main.ensure()  # wrong password, untrusted certificate ...: fail here, once, clearly
-            # the other workers log in while the folders are listed and planned
             extra = [Session(self) for _index in range(self._workers() - 1)]
             sessions.extend(extra)
-            opener = threading.Thread(target=self._open_sessions, args=(extra,), daemon=True)
-            opener.start()
+            quick = self.state is not None and bool(self.state.pairs)
+            if not quick:
+                # a first copy: the other workers log in while the folders are listed and planned
+                opener = threading.Thread(target=self._open_sessions, args=(extra,), daemon=True)
+                opener.start()
             plan, src_listing, dst_listing = self._plan(main.src, main.dst)
             works = [PairWork(s, d) for s, d in plan.pairs]
             self._prepare_folders(main.dst, works, src_listing, dst_listing)
-            opener.join()
-            opener = None
-            self._parallel(sessions, works, self._look_first)
+            todo = works
+            if quick:
+                # with a state, most pairs of a re-run are unchanged: two STATUS each on one connection,
+                # and the other workers only log in when there is something to do
+                todo = [w for w in works if not self._look(main.src, main.dst, w, first=True, quick=True)]
+            if opener is not None:
+                opener.join()
+                opener = None
+            self._parallel(sessions, todo, self._look_first)
             self._cross_duplicates(works)
             if not self.check_mode:
                 self._copy_rounds(works, sessions)
-                self._parallel(sessions, works, self._finish_in)
+                self._parallel(sessions, [w for w in works if not w.stats["unchanged"]], self._finish_in)
             else:
                 self._predict(works)
             result = self._result(works, plan, started)
@@ -461,8 +470,11 @@ class SyncEngine:
             criteria += ["SENTBEFORE", today - datetime.timedelta(days=float(min_age))]
         return set(client.search(criteria))
 
-    def _look(self, src, dst, work, first=False):
-        """Status, match, plan the copy of one pair (see module docstring, step 1)."""
+    def _look(self, src, dst, work, first=False, quick=False):
+        """Status, match, plan the copy of one pair (see module docstring, step 1).
+
+        With quick=True only the statuses are read: returns True when the state says the pair is unchanged.
+        """
         stats = work.stats
         try:
             src_status = self._status(src, work.src)
@@ -489,7 +501,9 @@ class SyncEngine:
             stats["source_selected"] = len(pstate.map) if age_or_size else src_status.get("MESSAGES", 0)
             stats["skipped"] = stats["source_selected"]
             stats["destination_messages_after"] = dst_status.get("MESSAGES", 0)
-            return
+            return True
+        if quick:
+            return False
         mapped = dict(pstate.map) if pstate is not None else {}
 
         # source side (read-only)
@@ -655,6 +669,9 @@ class SyncEngine:
             max_bytes = min(max_bytes, max(262144, int(self.throttle.max_bps)))
         batch, size = [], 0
         for msg in work.to_copy:
+            if msg.size > STREAM_THRESHOLD:
+                yield [msg]  # alone: it may be streamed
+                continue
             if batch and (len(batch) >= max_msgs or size + msg.size > max_bytes):
                 yield batch
                 batch, size = [], 0
@@ -710,6 +727,8 @@ class SyncEngine:
             if work.recheck:
                 continue  # this pair is looked at again after this round anyway
             nbytes = sum(m.size for m in batch)
+            if len(batch) == 1 and nbytes > STREAM_THRESHOLD:
+                nbytes = 2 * 1048576  # streamed by chunks
             self.budget.acquire(nbytes)
             try:
                 session.ensure()
@@ -734,6 +753,9 @@ class SyncEngine:
         if session.src_selected != work.src:
             session.src.select_folder(work.src, readonly=True)
             session.src_selected = work.src
+        if len(batch) == 1 and batch[0].size > STREAM_THRESHOLD and session.dst_wire.literal_plus:
+            self._stream_one(session, work, batch[0])
+            return
         bodies = {}
 
         def keep(data):
@@ -775,7 +797,25 @@ class SyncEngine:
                 continue
             self._confirm(work, [msg], [item], uids)
 
-    def _confirm(self, work, msgs, items, uids):
+    def _stream_one(self, session, work, msg):
+        flags = work.flag_filter(msg.flags)
+        self.throttle.account(msg.size, 1)
+        try:
+            done = wire_mod.stream_copy(session.src_wire, session.dst_wire, msg.uid, work.dst, flags, msg.date)
+        except wire_mod.CommandFailed as exc:
+            with work.lock:
+                work.pending.discard(msg.uid)
+            self.error(work, "the destination refused the message: %s" % exc, uid=msg.uid, key=msg.key,
+                       size=msg.size)
+            return
+        if done is None:
+            with work.lock:
+                work.pending.discard(msg.uid)  # expunged on the source meanwhile
+            return
+        size, uids = done
+        self._confirm(work, [msg], [(b"", flags, msg.date)], uids, sizes=[size])
+
+    def _confirm(self, work, msgs, items, uids, sizes=None):
         pairs = []
         with work.lock:
             for i, msg in enumerate(msgs):
@@ -783,7 +823,7 @@ class SyncEngine:
                 work.copied[msg.uid] = duid
                 work.pending.discard(msg.uid)
                 work.stats["copied"] += 1
-                work.stats["bytes"] += len(items[i][0])
+                work.stats["bytes"] += sizes[i] if sizes else len(items[i][0])
                 if duid is not None:
                     pairs.append((msg.uid, duid))
         if work.pstate is not None and pairs:

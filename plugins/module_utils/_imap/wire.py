@@ -315,3 +315,48 @@ class Wire:
                 raise WireError("unexpected answer %r" % line[:200])
             if line.startswith(b"* "):
                 self.untagged.append(line.rstrip(b"\r\n"))
+
+
+def stream_copy(src, dst, uid, mailbox, flags, date, chunk=1048576):
+    """Copy one message from the selected source folder to mailbox without holding it in memory.
+
+    The body literal of ``UID FETCH uid (BODY.PEEK[])`` on ``src`` (a Wire) is piped, chunk by chunk,
+    into a non-synchronising APPEND literal on ``dst`` (needs LITERAL+). Returns (size, destination UIDs or
+    None) or None when the source no longer has the message. On any failure both connections must be
+    dropped (the destination then discards the incomplete APPEND).
+    """
+    if not dst.literal_plus:
+        raise ValueError("streaming needs LITERAL+ on the destination")
+    tag = src._tag()
+    src._send(tag + b" UID FETCH %d (UID BODY.PEEK[])\r\n" % int(uid))
+    size = None
+    while size is None:
+        line = src._readline()
+        if line.startswith(tag + b" "):
+            match = _TAGGED_RE.match(line.rstrip(b"\r\n"))
+            if match and match.group(2) == b"OK":
+                return None
+            raise CommandFailed(match.group(2).decode() if match else "BAD",
+                                (match.group(3) if match else line).decode("utf-8", "replace"))
+        literal = _LITERAL_RE.search(line)
+        if _FETCH_RE.match(line) and literal:
+            size = int(literal.group(1))
+        elif literal:  # an unrelated untagged response with a literal: skip it
+            src._read(int(literal.group(1)))
+    dtag = dst._tag()
+    head = dtag + b" APPEND " + mailbox_arg(mailbox) + b" ("
+    head += b" ".join(f if isinstance(f, bytes) else f.encode("utf-8") for f in flags) + b")"
+    if date:
+        head += b' "' + (date.encode("ascii") if isinstance(date, str) else date) + b'"'
+    dst._send(head + b" {%d+}\r\n" % size)
+    remaining = size
+    while remaining:
+        data = src._read(min(chunk, remaining))
+        dst._send(data)
+        remaining -= len(data)
+    dst._send(b"\r\n")
+    src._finish(tag)  # the rest of the FETCH line, then the tagged OK
+    text = dst._finish(dtag)
+    match = _APPENDUID_RE.search(text.encode("utf-8", "replace"))
+    uids = parse_uid_set(match.group(2).decode("ascii")) if match else None
+    return size, (uids if uids and len(uids) == 1 else None)

@@ -202,5 +202,6 @@ def test_big_message_bounded_memory(dovecot, mail_account):
     assert not result.get("failed"), result.get("msg")
     assert result["totals"]["copied"] == 11
     peak_mb = int(re.search(r"VmHWM:\s+(\d+) kB", proc.stderr).group(1)) / 1024
+    print("module peak RSS %.1f MB" % peak_mb)
     assert peak_mb < 100, "module peak RSS %.0f MB" % peak_mb
     assert snapshot(dovecot, *dst) == snapshot(dovecot, *src)
