@@ -59,9 +59,11 @@ options:
     choices: [tcp, udp]
   api_url:
     description:
-      - O(provider=powerdns) only. Base URL of the PowerDNS webserver, for example V(https://pdns.example.org:8081).
-        A trailing V(/api/v1) is accepted.
-      - Read from the environment variable E(PDNS_API_URL) when not set.
+      - O(provider=powerdns) (required). Base URL of the PowerDNS webserver, for example
+        V(https://pdns.example.org:8081). A trailing V(/api/v1) is accepted. Read from the environment variable
+        E(PDNS_API_URL) when not set.
+      - O(provider=gandi), O(provider=cloudflare), O(provider=ovh). Override of the API base URL (for a test or
+        emulated API); default is the provider's public API.
     type: str
   api_key:
     description:
@@ -75,8 +77,9 @@ options:
     default: localhost
   endpoint:
     description:
-      - O(provider=ovh) only. The OVH API endpoint, a name such as V(ovh-eu), V(ovh-ca), V(ovh-us), or a base URL.
-      - Read from the environment variable E(OVH_ENDPOINT) when not set.
+      - O(provider=ovh) only. The OVH API endpoint, a name (V(ovh-eu), V(ovh-ca), V(ovh-us), V(kimsufi-eu),
+        V(kimsufi-ca), V(soyoustart-eu), V(soyoustart-ca)) or an C(https://) base URL.
+      - Read from the environment variable E(OVH_ENDPOINT) when not set; V(ovh-eu) when neither is set.
     type: str
   application_key:
     description:
@@ -97,7 +100,8 @@ options:
     description:
       - O(provider=gandi) and O(provider=cloudflare). The API token (Gandi personal access token, Cloudflare API token
         with DNS edit rights), sent as a Bearer token.
-      - Read from the environment variable E(MAILWAVE_DNS_API_TOKEN) when not set.
+      - Read from the environment variable E(MAILWAVE_DNS_API_TOKEN) when not set, then E(GANDI_API_TOKEN)
+        (gandi) or E(CLOUDFLARE_API_TOKEN) (cloudflare).
     type: str
   validate_certs:
     description:
@@ -111,7 +115,8 @@ options:
     default: 10.0
 notes:
   - All changes of one task are sent in one request where the provider allows it (RFC 2136 UPDATE, PowerDNS PATCH,
-    Cloudflare batch); OVH stages the writes and applies them with one zone refresh.
+    Cloudflare batch, Gandi RRset PUT or one zone PUT); OVH stages the writes and publishes them with one zone
+    refresh.
   - The module reads the zone and compares before it writes, so a second run with the same arguments sends nothing.
   - "Names: O(zone)-relative unless they end with a dot or already end with the zone name; V(@) or an empty string is
     the apex. Domain names inside values (MX, CNAME, SRV, NS targets) are always absolute, with or without the final

@@ -10,6 +10,8 @@ GET /export for the native zone text. A PATCH is one transaction on the server (
 
 from __future__ import annotations
 
+import os
+
 from ansible_collections.mailwave.migrate.plugins.module_utils._dns.provider import (
     Capabilities,
     Change,
@@ -31,7 +33,7 @@ except ImportError:  # pragma: no cover - the modules report the missing library
     requests = None
 
 ARGUMENT_SPEC = dict(
-    api_url=dict(type="str", required=True),
+    api_url=dict(type="str"),  # or $PDNS_API_URL
     api_key=dict(type="str", required=True, no_log=True),
     server_id=dict(type="str", default="localhost"),
     validate_certs=dict(type="bool", default=True),
@@ -48,7 +50,10 @@ class Provider(DNSProvider):
         super(Provider, self).__init__(zone, params)
         if requests is None:
             raise DNSError("the powerdns provider needs the Python library requests (pip install requests)")
-        base = params["api_url"].rstrip("/")
+        base = (params.get("api_url") or os.environ.get("PDNS_API_URL") or "").rstrip("/")
+        if not base:
+            raise DNSError("provider powerdns needs api_url (or the environment variable PDNS_API_URL), the base URL "
+                           "of the PowerDNS webserver such as https://pdns.example.org:8081")
         if base.endswith("/api/v1"):
             base = base[:-len("/api/v1")]
         self.base = base

@@ -67,7 +67,7 @@ COMMON_ARGUMENT_SPEC = dict(
     key_algorithm=dict(type="str", default="hmac-sha256", choices=list(TSIG_ALGORITHMS), no_log=False),
     protocol=dict(type="str", default="tcp", choices=["tcp", "udp"]),
     # powerdns
-    api_url=dict(type="str", fallback=(env_fallback, ["PDNS_API_URL"])),
+    api_url=dict(type="str"),  # powerdns falls back to $PDNS_API_URL itself (not the other HTTP providers)
     api_key=dict(type="str", no_log=True, fallback=(env_fallback, ["PDNS_API_KEY"])),
     server_id=dict(type="str", default="localhost"),
     # ovh

@@ -33,7 +33,13 @@ def test_unknown_provider_and_missing_options():
         registry.load_provider_module("route53")
     params = dict((k, v.get("default")) for k, v in registry.COMMON_ARGUMENT_SPEC.items())
     params.update(provider="powerdns", zone="example.test")
-    with pytest.raises(DNSError, match="api_key, api_url"):
+    with pytest.raises(DNSError, match="needs the option.*api_key"):
+        registry.create_provider(params)
+    params["api_key"] = "k"
+    with pytest.raises(DNSError, match="needs api_url"):
+        registry.create_provider(params)
+    params.update(provider="rfc2136")
+    with pytest.raises(DNSError, match="needs the option.*server"):
         registry.create_provider(params)
 
 
