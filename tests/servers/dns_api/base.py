@@ -75,9 +75,13 @@ class ApiEmulator:
         self.fail_when: list[tuple[Any, Response]] = []
 
     # -- life cycle ---------------------------------------------------------------------------
+    #: (certfile, keyfile) to serve HTTPS instead of HTTP (set before start()).
+    tls: tuple[str, str] | None = None
+
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}{self.prefix}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.port}{self.prefix}"
 
     def start(self) -> "ApiEmulator":
         emulator = self
@@ -131,6 +135,12 @@ class ApiEmulator:
         self.port = free_port()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._httpd.daemon_threads = True
+        if self.tls:
+            import ssl
+
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name=type(self).__name__, daemon=True)
         self._thread.start()
         return self

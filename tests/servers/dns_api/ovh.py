@@ -110,7 +110,7 @@ class OvhEmulator(ApiEmulator):
         stamp = h.get("x-ovh-timestamp", "")
         if not stamp.isdigit() or abs(int(stamp) - (int(time.time()) + self.time_skew)) > 180:
             return _error(400, "Bad Request", "Query out of time", "QUERY_TIME_OUT")
-        url = f"http://127.0.0.1:{self.port}{request.raw_path}"
+        url = self.base_url[: -len(self.prefix)] + request.raw_path
         expected = ovh_signature(self.application_secret, self.consumer_key, request.method, url,
                                  request.body.decode("utf-8"), stamp)
         if h.get("x-ovh-signature") != expected:

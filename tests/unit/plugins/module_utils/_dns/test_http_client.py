@@ -113,3 +113,54 @@ def test_sign_callback_sees_exact_url_and_body(echo):
                                       json_body={"b": 2, "a": 1}, sign=sign)
     assert seen == [("POST", echo.base_url + "/a?q=x+y", '{"a":1,"b":2}')]
     assert echo.requests[0].headers["x-sig"] == "1"
+
+
+@pytest.fixture(scope="module")
+def https_echo(tmp_path_factory):
+    """The echo server over HTTPS with a self-signed certificate for 127.0.0.1 (a private test CA)."""
+    import subprocess
+
+    where = tmp_path_factory.mktemp("tls")
+    cert, key = str(where / "cert.pem"), str(where / "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    server = Echo()
+    server.tls = (cert, key)
+    with server:
+        yield server, cert
+
+
+def test_tls_unknown_ca_is_refused_by_default(https_echo, monkeypatch):
+    server, _cert = https_echo
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    with pytest.raises(DNSConnectionError, match=r"TLS error talking to 127\.0\.0\.1:\d+: SSLError"):
+        HttpClient(server.base_url, sleep=lambda s: None).request("GET", "/x")
+
+
+@pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
+def test_tls_with_the_test_ca_or_verification_off(https_echo, monkeypatch):
+    server, cert = https_echo
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", cert)   # how a private CA is trusted, verification stays on
+    assert HttpClient(server.base_url).request("GET", "/x").json()["path"] == "/x"
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    assert HttpClient(server.base_url, validate_certs=False).request("GET", "/y").status == 200
+
+
+def test_ovh_provider_over_https_with_test_ca(tmp_path, https_echo, monkeypatch):
+    """The OVH signature is computed over the https URL the emulator sees."""
+    from ansible_collections.mailwave.migrate.plugins.module_utils._dns import ovh
+    from tests.servers.dns_api.ovh import OvhEmulator
+    from tests.servers.dns_api_fixtures import pristine_zone_text, zone_seed
+
+    _server, cert = https_echo
+    emulator = OvhEmulator()
+    emulator.tls = _server.tls
+    with emulator:
+        emulator.seed("example.test", zone_seed(pristine_zone_text()))
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", cert)
+        with ovh.Provider("example.test", {"endpoint": emulator.base_url, "application_key": "emu-ak",
+                                           "application_secret": "emu-as", "consumer_key": "emu-ck"}) as p:
+            assert p.read_zone().get("example.test.", "MX") is not None
+    assert emulator.base_url.startswith("https://")
