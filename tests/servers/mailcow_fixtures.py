@@ -5,7 +5,8 @@
   Mail backend: none (quota usage comes from ``mailcow.set_usage``). For speed, the DKIM key that every
   new domain gets automatically is 1024 bits here (Mailcow: 2048); ``add/dkim`` honours ``key_size``.
 - ``mailcow_dovecot``: the same, wired to the session ``dovecot`` fixture (engineer A2's real test
-  Dovecot): mailboxes created through the API become real IMAP accounts, usage is read from Dovecot.
+  Dovecot): mailboxes created through the API become real IMAP accounts, usage is read from Dovecot, and
+  ``mailcow_dovecot.tick()`` runs the due sync jobs as real IMAP copies (sources trusted via the test CA).
 Both stop their server when the test ends, even on failure.
 """
 from __future__ import annotations
@@ -48,7 +49,7 @@ def mailcow():
 @pytest.fixture
 def mailcow_dovecot(request):
     dovecot = request.getfixturevalue("dovecot")
-    emulator = start_emulator(backend=dovecot)
+    emulator = start_emulator(backend=dovecot, source_ca_file=dovecot.ca_file)
     try:
         yield emulator
     finally:

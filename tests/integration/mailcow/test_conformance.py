@@ -190,8 +190,8 @@ def test_routing_rules_beyond_the_transcripts(mailcow):
     assert (answer.status_code, answer.json()["msg"]) == (403, "API read/write access denied")
     answer = requests.post(url + "delete/domain", json=["a.test"], timeout=10)
     assert (answer.status_code, answer.json()["msg"]) == (403, "API read/write access denied")
-    answer = requests.post(url + "add/domain", data=b"", headers={"X-API-Key": mailcow.rw_key,
-                                                                   "Content-Type": "application/json"}, timeout=10)
+    json_headers = {"X-API-Key": mailcow.rw_key, "Content-Type": "application/json"}
+    answer = requests.post(url + "add/domain", data=b"", headers=json_headers, timeout=10)
     assert (answer.status_code, answer.json()["msg"]) == (400, "Request body doesn't contain valid json!")
     answer = requests.get(url + "get/domain/all", headers={"X-API-Key": mailcow.rw_key, "Sec-Fetch-Dest": "document"},
                           timeout=10)

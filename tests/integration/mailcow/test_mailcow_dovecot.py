@@ -63,3 +63,43 @@ def test_cli_starts_and_stops(tmp_path):
             proc.kill()
         proc.wait()
     assert proc.returncode == 0
+
+
+def _msg(n):
+    return (b"From: a@old.test\r\nTo: alice@dove.test\r\nSubject: message %d\r\nMessage-ID: <m%d@old.test>\r\n"
+            b"Date: Sun, 22 Nov 2026 10:00:00 +0000\r\n\r\nbody %d\r\n" % (n, n, n))
+
+
+def test_syncjob_really_copies_and_reports_statistics(mailcow_dovecot, dovecot, mail_account, run_module):
+    mailcow = mailcow_dovecot
+    source_user, source_password = mail_account(dovecot)
+    dovecot.append_many(source_user, source_password, "INBOX", [(_msg(n), (), None) for n in (1, 2, 3)])
+    dovecot.append(source_user, source_password, "Archive", _msg(4))
+    dovecot.append(source_user, source_password, "Spam", _msg(5))
+    assert run_module("mailcow_domain", mailcow.api_args(domain="dove.test")).changed
+    assert run_module("mailcow_mailbox", mailcow.api_args(address="bob@dove.test", password="Dove-Pass-3",
+                                                          quota=100)).changed
+    job = dict(mailbox="bob@dove.test", host="127.0.0.1", port=dovecot.port_tls, encryption="ssl",
+               user=source_user, password=source_password, exclude="(?i)spam")
+    assert run_module("mailcow_syncjob", mailcow.api_args(**job)).changed
+    assert mailcow.tick() == [1]
+    res = run_module("mailcow_syncjob_info", mailcow.api_args(mailbox="bob@dove.test"))
+    stats = res["syncjobs"][0]["statistics"]
+    assert res["syncjobs"][0]["success"] is True, res["syncjobs"][0]
+    assert (stats["messages_transferred"], stats["messages_skipped"], stats["errors"]) == (4, 0, 0), stats
+    assert stats["bytes_transferred"] == sum(len(_msg(n)) for n in (1, 2, 3, 4))
+    assert dovecot.usage("bob@dove.test")["messages"] == 4
+    # run again now: everything is already there
+    assert run_module("mailcow_syncjob", mailcow.api_args(**dict(job, run_now=True))).changed
+    assert mailcow.tick() == [1]
+    res = run_module("mailcow_syncjob_info", mailcow.api_args(mailbox="bob@dove.test"))
+    stats = res["syncjobs"][0]["statistics"]
+    assert (stats["messages_transferred"], stats["messages_skipped"]) == (0, 4), stats
+    # a wrong source password: imapsync's authentication failure
+    wrong = dict(job, password="wrong", update_password="always", run_now=True)
+    assert run_module("mailcow_syncjob", mailcow.api_args(**wrong)).changed
+    mailcow.tick()
+    res = run_module("mailcow_syncjob_info", mailcow.api_args(mailbox="bob@dove.test"))
+    assert res["syncjobs"][0]["success"] is False
+    assert res["syncjobs"][0]["exit_status"] == "EXIT_AUTHENTICATION_FAILURE"
+    assert source_password not in res.stdout

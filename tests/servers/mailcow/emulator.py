@@ -14,16 +14,21 @@ Optional mail backend: an object with ``add_user(user, password, quota_mb)``, ``
 tests/servers/dovecot.py). When given, creating/deleting a mailbox creates/removes the account there
 and quota used / message counts are read from it. Without it, usage comes from ``set_usage()``.
 
+Sync jobs: ``tick()`` is one run of Mailcow's runner (selection logic of imapsync_runner.pl, one job at a
+time); with the Dovecot backend a job really copies mail from its source over IMAP (syncrunner.py) and
+stores an imapsync-style report as its log; ``runner_interval`` ticks automatically (the CLI: every 60 s).
+
 Test hooks (Python): ``requests`` (every request seen: method, path, action, category, status),
-``writes()`` (the add/edit/delete ones), ``set_usage()``, ``set_syncjob_result()``, ``tick()`` (one
-run of the sync-job runner's selection logic, with a fake imapsync output), ``fail_next_runs()``.
+``writes()`` (the add/edit/delete ones), ``set_usage()``, ``set_syncjob_result()``, ``tick()``,
+``fail_next_runs()`` (the next runs end with that imapsync status).
 Over HTTP (no key needed, only on 127.0.0.1): ``POST /_emulator/tick``, ``GET /_emulator/requests``.
 
 Command line (the demo sandbox starts it as a process; stops on SIGTERM/SIGINT)::
 
     python -m tests.servers.mailcow.emulator --port N --api-key-file RW_FILE \
         [--read-only-key-file RO_FILE] [--hostname mail.example.org] \
-        [--dovecot-config JSON_FILE] [--tls-cert CERT --tls-key KEY]
+        [--dovecot-config JSON_FILE] [--tls-cert CERT --tls-key KEY] [--info-file F]
+        [--source-ca-file CA] [--runner-interval SECONDS]
 
 ``--dovecot-config`` names a JSON file ``{"module": "tests.servers.dovecot", "class": "DovecotServer",
 "kwargs": {"workdir": "/tmp/sandbox/dovecot"}, "start": true}``: the emulator constructs that backend and
@@ -46,6 +51,8 @@ import sys
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.servers.mailcow import syncrunner
 
 MIB = 1048576
 TAGGING_LIMIT = 25
@@ -949,47 +956,41 @@ class MailcowState:
         job.update({"success": success, "exit_status": exit_status, "returned_text": log_text,
                     "last_run": stamp, "modified": modified or stamp, "is_running": 0})
 
-    def tick(self, when=None):
-        """One runner invocation: run every due active job, one after another, with a fake imapsync."""
-        when = when or datetime.datetime.now()
+    def due_jobs(self, when):
+        """imapsync_runner.pl's selection: reset is_running, then the active jobs whose interval passed (or that
+        never ran / were asked to run now: last_run NULL first), oldest last_run first."""
         due = []
         for job in self.syncjobs.values():
             job["is_running"] = 0
             if not job["active"]:
                 continue
             if job["last_run"] is None:
-                due.append((0, "", job))
+                due.append((0, "", job["id"]))
                 continue
             last = datetime.datetime.strptime(job["last_run"], "%Y-%m-%d %H:%M:%S")
             if (when - last).total_seconds() > job["mins_interval"] * 60:
-                due.append((1, job["last_run"], job))
-        ran = []
-        for _rank, _last, job in sorted(due, key=lambda d: (d[0], d[1])):
-            failure = self.failing_runs.pop(0) if self.failing_runs else None
-            used, messages = self._usage_of(job["user2"])
-            if failure:
-                text = ("Host1: connecting to {0}\nFailure: can not login on host1\n"
-                        "Exiting with return value 16 ({1}: {2}) 1/50 nb_errors/max_errors\n").format(
-                            job["host1"], failure, "authentication failure")
-                code, status = 16, failure
-            else:
-                text = ("Transfer started at {0}\nHost1: IMAP server [{1}] port [{2}] user [{3}]\n"
-                        "Host2: IMAP server [localhost] user [{4}]\n"
-                        "++++ Statistics\n"
-                        "Messages transferred                   : 0 \n"
-                        "Messages skipped                       : {5} \n"
-                        "Total bytes transferred                : 0 (0.000 KiB)\n"
-                        "Total bytes skipped                    : {6} \n"
-                        "Detected 0 errors\n"
-                        "Exiting with return value 0 (EX_OK: successful termination) 0/50 nb_errors/max_errors\n"
-                        ).format(when.strftime("%Y-%m-%d %H:%M:%S"), job["host1"], job["port1"], job["user1"],
-                                 job["user2"], messages, used)
-                code, status = 0, "EX_OK"
-            stamp = when.strftime("%Y-%m-%d %H:%M:%S")
-            job.update({"returned_text": text, "success": 1 if code == 0 else 0, "exit_status": status,
-                        "last_run": stamp, "modified": stamp, "is_running": 0})
-            ran.append(job["id"])
-        return ran
+                due.append((1, job["last_run"], job["id"]))
+        return [job_id for _rank, _last, job_id in sorted(due)]
+
+    def start_run(self, job_id):
+        """Mark the job running; a snapshot of it with the destination password (None if it vanished)."""
+        job = self.syncjobs.get(job_id)
+        if job is None or not job["active"]:
+            return None
+        job.update({"is_running": 1, "success": None, "exit_status": None})
+        snapshot = dict(job)
+        box = self.mailboxes.get(job["user2"])
+        snapshot["password2"] = box["password"] if box else None
+        snapshot["forced_failure"] = self.failing_runs.pop(0) if self.failing_runs else None
+        return snapshot
+
+    def finish_run(self, job_id, text, code, status, when):
+        job = self.syncjobs.get(job_id)
+        if job is None:
+            return
+        stamp = when.strftime("%Y-%m-%d %H:%M:%S")
+        job.update({"returned_text": text, "success": 1 if code == 0 else 0, "exit_status": status,
+                    "last_run": stamp, "modified": stamp, "is_running": 0})
 
     # ---------------------------------------------------------------- DKIM
     def _dkim_create(self, domain, selector, bits, automatic=False):
@@ -1202,13 +1203,18 @@ class MailcowEmulator:
 
     def __init__(self, port=0, rw_keys=("RW-KEY-1234567890",), ro_keys=("RO-KEY-1234567890",),
                  hostname=DEFAULT_HOSTNAME, backend=None, host="127.0.0.1", tls_cert=None, tls_key=None,
-                 dkim_bits=None):
+                 dkim_bits=None, source_ca_file=None, runner_interval=None):
         self.state = MailcowState(hostname=hostname, backend=backend, dkim_bits_override=dkim_bits)
         self.rw_keys, self.ro_keys = set(rw_keys), set(ro_keys or ())
         self.host, self.port = host, port
         self.tls_cert, self.tls_key = tls_cert, tls_key
         self.requests = []
         self.lock = threading.RLock()
+        self._tick_lock = threading.Lock()
+        self.source_ca_file = source_ca_file  # CA that sync jobs trust for the source server (None: system CAs)
+        self.runner_interval = runner_interval  # seconds between automatic runner ticks (None: only tick())
+        self._stop_runner = threading.Event()
+        self._runner = None
         self._server = None
         self._thread = None
 
@@ -1234,8 +1240,49 @@ class MailcowEmulator:
             self.state.failing_runs.extend(statuses)
 
     def tick(self, when=None):
-        with self.lock:
-            return self.state.tick(when)
+        """One run of Mailcow's sync-job runner: the due jobs, one after another. With a Dovecot backend that
+        has ``client(user, password)``, jobs really copy mail (syncrunner.py); otherwise an empty run is
+        reported. A tick while another runs returns [] at once ("imapsync is active, exiting")."""
+        if not self._tick_lock.acquire(blocking=False):
+            return []
+        try:
+            when = when or datetime.datetime.now()
+            with self.lock:
+                due = self.state.due_jobs(when)
+            ran = []
+            for job_id in due:
+                with self.lock:
+                    job = self.state.start_run(job_id)
+                if job is None:
+                    continue
+                text, code, status = self._run_one(job)
+                with self.lock:
+                    self.state.finish_run(job_id, text, code, status, when)
+                ran.append(job_id)
+            return ran
+        finally:
+            self._tick_lock.release()
+
+    def _run_one(self, job):
+        if job["forced_failure"]:
+            status = job["forced_failure"]
+            text = ("Host1: IMAP server [%s] port [%s] user [%s]\nHost1 failure: Error login on [%s] with user "
+                    "[%s]\nExiting with return value 16 (%s: authentication failure) 1/50 nb_errors/max_errors\n"
+                    % (job["host1"], job["port1"], job["user1"], job["host1"], job["user1"], status))
+            return text, 16, status
+        backend = self.state.backend
+        destination = None
+        if backend is not None and hasattr(backend, "client") and job["password2"]:
+            def destination():
+                return backend.client(job["user2"], job["password2"])
+        return syncrunner.run_job(job, destination, ca_file=self.source_ca_file)
+
+    def _runner_loop(self, interval):
+        while not self._stop_runner.wait(interval):
+            try:
+                self.tick()
+            except Exception:  # pylint: disable=broad-except
+                pass
 
     # -- request handling
     def handle(self, method, raw_path, headers, body: bytes) -> Reply:
@@ -1410,9 +1457,17 @@ class MailcowEmulator:
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name="mailcow-emulator", daemon=True)
         self._thread.start()
+        if self.runner_interval:
+            self._runner = threading.Thread(target=self._runner_loop, args=(self.runner_interval,),
+                                            name="mailcow-syncjob-runner", daemon=True)
+            self._runner.start()
         return self
 
     def stop(self):
+        self._stop_runner.set()
+        if self._runner is not None:
+            self._runner.join(timeout=60)
+            self._runner = None
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -1452,12 +1507,16 @@ def main(argv=None):
     parser.add_argument("--tls-cert")
     parser.add_argument("--tls-key")
     parser.add_argument("--info-file", help="write {url, dovecot: {host, port, port_tls, ca_file}} there (JSON)")
+    parser.add_argument("--source-ca-file", help="CA file sync jobs trust for source servers (default: system CAs)")
+    parser.add_argument("--runner-interval", type=float, default=60.0,
+                        help="seconds between sync-job runner ticks (Mailcow: 60); 0 = only POST /_emulator/tick")
     args = parser.parse_args(argv)
     backend, owned = _load_backend(args.dovecot_config) if args.dovecot_config else (None, False)
     emulator = MailcowEmulator(port=args.port, rw_keys=[_read_key(args.api_key_file)],
                                ro_keys=[_read_key(args.read_only_key_file)] if args.read_only_key_file else [],
                                hostname=args.hostname, backend=backend, host=args.host,
-                               tls_cert=args.tls_cert, tls_key=args.tls_key)
+                               tls_cert=args.tls_cert, tls_key=args.tls_key, source_ca_file=args.source_ca_file,
+                               runner_interval=args.runner_interval or None)
     emulator.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
