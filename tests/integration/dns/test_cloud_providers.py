@@ -189,9 +189,6 @@ def test_backup_is_written_once(name, request, run_module, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="registry.py imports providers with importlib, which AnsiballZ does not package "
-                          "(NOTES-D.md, NOTES-B2.md); remove this marker once registry.py imports them statically",
-                   strict=False)
 def test_through_ansible_playbook_with_module_defaults(ovh_emulator, tmp_path):
     """A real ansible-playbook run: AnsiballZ packages the provider, the credentials come once from
     module_defaults on the action group, the second task changes nothing, no secret in the output."""
