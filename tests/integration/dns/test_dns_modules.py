@@ -180,6 +180,7 @@ def test_tlsa_caa(dns_backend, run_module, rtype, record, value, canonical):
     assert dns_backend.write_count() == 1
 
 
+@pytest.mark.slow
 def test_backup_change_restore_gives_back_the_zone(dns_backend, run_module, tmp_path):
     dest = tmp_path / "backups"
     saved = dns_backend.records()

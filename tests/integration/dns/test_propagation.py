@@ -49,6 +49,7 @@ def test_wrong_ttl_is_not_converged(run_module, lab):
     assert "did not converge" in result["msg"]
 
 
+@pytest.mark.slow
 def test_frozen_secondary_is_reported_then_catches_up(run_module, lab):
     knot = lab["knot"]
     # Let the secondary have the pristine zone, then freeze its transfers.
@@ -76,6 +77,7 @@ def test_frozen_secondary_is_reported_then_catches_up(run_module, lab):
     assert caught_up["converged"], caught_up
 
 
+@pytest.mark.slow
 def test_stopped_secondary_times_out_with_table(run_module, lab):
     knot = lab["knot"]
     os.kill(knot.process.pid, signal.SIGSTOP)
