@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import time
+
+import pytest
 
 from tests.lib.ports import free_port
 
@@ -103,3 +106,58 @@ def test_syncjob_really_copies_and_reports_statistics(mailcow_dovecot, dovecot, 
     assert res["syncjobs"][0]["success"] is False
     assert res["syncjobs"][0]["exit_status"] == "EXIT_AUTHENTICATION_FAILURE"
     assert source_password not in res.stdout
+
+
+def _start_cli(tmp_path, *extra):
+    rw = tmp_path / "rw"
+    rw.write_text("RW-cli-key-2\n")
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "tests.servers.mailcow.emulator", "--port", str(port),
+                             "--api-key-file", str(rw), *extra], stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline().strip()
+    return proc, port, line
+
+
+def _stop(proc):
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    return proc.returncode
+
+
+def test_cli_attached_to_a_running_dovecot(tmp_path, dovecot, run_module):
+    conf = tmp_path / "dovecot.json"
+    conf.write_text(json.dumps({"kwargs": {"workdir": str(dovecot.workdir)}}))
+    proc, port, line = _start_cli(tmp_path, "--dovecot-config", str(conf), "--runner-interval", "0")
+    try:
+        assert line == "READY http://127.0.0.1:%d" % port
+        args = {"api_url": "http://127.0.0.1:%d" % port, "api_key": "RW-cli-key-2"}
+        assert run_module("mailcow_domain", dict(args, domain="cli.test")).changed
+        assert run_module("mailcow_mailbox", dict(args, address="carol@cli.test", password="Cli-Pass-1",
+                                                  quota=10)).changed
+        dovecot.client("carol@cli.test", "Cli-Pass-1").logout()
+        assert run_module("mailcow_mailbox", dict(args, address="carol@cli.test", state="absent")).changed
+        dovecot.remove_user("carol@cli.test")  # in case the attached object and this one disagree
+    finally:
+        assert _stop(proc) == 0
+    assert dovecot.running  # an attached emulator leaves the server to its owner
+
+
+@pytest.mark.slow
+def test_cli_owning_its_dovecot(tmp_path):
+    conf, info = tmp_path / "dovecot.json", tmp_path / "info.json"
+    conf.write_text(json.dumps({"kwargs": {"workdir": str(tmp_path / "dc")}, "start": True}))
+    proc, port, line = _start_cli(tmp_path, "--dovecot-config", str(conf), "--info-file", str(info))
+    try:
+        assert line == "READY http://127.0.0.1:%d" % port
+        dove = json.loads(info.read_text())["dovecot"]
+        assert dove["port_tls"] and dove["ca_file"]
+        with socket.create_connection(("127.0.0.1", dove["port"]), timeout=5):
+            pass
+    finally:
+        assert _stop(proc) == 0
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", dove["port"]), timeout=2).close()

@@ -31,9 +31,9 @@ Command line (the demo sandbox starts it as a process; stops on SIGTERM/SIGINT):
         [--source-ca-file CA] [--runner-interval SECONDS]
 
 ``--dovecot-config`` names a JSON file ``{"module": "tests.servers.dovecot", "class": "DovecotServer",
-"kwargs": {"workdir": "/tmp/sandbox/dovecot"}, "start": true}``: the emulator constructs that backend and
-starts it (and stops it on exit), or uses ``cls.attach(**kwargs)`` when the class has one (attach to a
-running server). ``--info-file F`` writes ``{"url", "dovecot": {"host", "port", "port_tls", "ca_file"}}``
+"kwargs": {"workdir": "/tmp/sandbox/dovecot"}, "start": false}``: with ``"start": false`` (the default) the
+emulator attaches to the Dovecot another process started in that workdir (``DovecotServer.attach``); with
+``"start": true`` it constructs and starts its own (and stops it on exit). ``--info-file F`` writes ``{"url", "dovecot": {"host", "port", "port_tls", "ca_file"}}``
 as JSON once everything listens. The process then prints ``READY <url>`` on stdout.
 """
 from __future__ import annotations
@@ -1487,13 +1487,13 @@ def _load_backend(path):
     cls = getattr(importlib.import_module(conf.get("module", "tests.servers.dovecot")),
                   conf.get("class", "DovecotServer"))
     kwargs = conf.get("kwargs", {})
-    if hasattr(cls, "attach"):
-        return cls.attach(**kwargs), False
-    backend = cls(**kwargs)
-    if conf.get("start", True):
+    if conf.get("start"):
+        backend = cls(**kwargs)
         backend.start()
         return backend, True
-    return backend, False
+    if hasattr(cls, "attach"):
+        return cls.attach(**kwargs), False
+    return cls(**kwargs), False
 
 
 def main(argv=None):
