@@ -76,6 +76,8 @@ def record_to_value(rec):
         return '%d %s "%s"' % (int(data["flags"]), data["tag"], data["value"])
     if rtype in ("CNAME", "NS", "PTR"):
         return _host(rec["content"]) + "."
+    if rtype == "URI" and rec.get("priority") is not None and data:
+        return '%d %d "%s"' % (int(rec["priority"]), int(data["weight"]), data["target"])
     return rec["content"]
 
 

@@ -146,3 +146,14 @@ def test_value_conversions_round_trip():
         body = cloudflare.value_to_record(rr.name, rtype, 300, rr.rdatas[0], rr.values[0])
         body.setdefault("content", None)
         assert cloudflare.record_to_value(body) == rr.values[0], rtype
+
+
+def test_read_of_records_written_outside_the_collection():
+    """Shapes Cloudflare returns for records made in its dashboard: SRV/URI priority apart, content forms."""
+    assert cloudflare.record_to_value({"type": "SRV", "priority": 5, "content": "1 443 sip.example.net",
+                                       "data": {}}) == "5 1 443 sip.example.net."
+    assert cloudflare.record_to_value({"type": "URI", "priority": 10, "content": '1 "https://x.example/"',
+                                       "data": {"weight": 1, "target": "https://x.example/"}}) == \
+        '10 1 "https://x.example/"'
+    assert cloudflare.record_to_value({"type": "SSHFP", "content": "4 2 " + "ab" * 32}) == "4 2 " + "ab" * 32
+    assert cloudflare.record_to_value({"type": "CNAME", "content": "target.example.net"}) == "target.example.net."
