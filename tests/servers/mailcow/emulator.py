@@ -33,8 +33,8 @@ Command line (the demo sandbox starts it as a process; stops on SIGTERM/SIGINT):
 ``--dovecot-config`` names a JSON file ``{"module": "tests.servers.dovecot", "class": "DovecotServer",
 "kwargs": {"workdir": "/tmp/sandbox/dovecot"}, "start": false}``: with ``"start": false`` (the default) the
 emulator attaches to the Dovecot another process started in that workdir (``DovecotServer.attach``); with
-``"start": true`` it constructs and starts its own (and stops it on exit). ``--info-file F`` writes ``{"url", "dovecot": {"host", "port", "port_tls", "ca_file"}}``
-as JSON once everything listens. The process then prints ``READY <url>`` on stdout.
+``"start": true`` it constructs and starts its own (and stops it on exit). ``--info-file F`` writes
+``{"url", "dovecot": {"host", "port", "port_tls", "ca_file"}}`` as JSON once everything listens. The process then prints ``READY <url>`` on stdout.
 """
 from __future__ import annotations
 
