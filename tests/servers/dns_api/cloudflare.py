@@ -9,8 +9,8 @@ Implemented, as the provider uses it (prefix /client/v4), all JSON answers in Cl
 - POST   /zones/{zone_id}/dns_records/batch   {deletes, patches, puts, posts}: one transaction, in the
                                               order deletes, patches, puts, posts; all or nothing
 - GET    /zones/{zone_id}/dns_records/export  -> BIND zone file (text/plain, no envelope)
-Auth: ``Authorization: Bearer <token>``: no/garbled header -> 400 code 6003/6111; unknown token -> 401
-code 10000 (Authentication error). Names are FQDNs without the trailing dot; MX keeps ``priority`` apart;
+Auth: ``Authorization: Bearer <token>``: no/garbled header or token -> 400 code 6003 with 6111 in its
+error_chain; a well-formed unknown token -> 403 code 10000 (Authentication error), as Cloudflare answers. Names are FQDNs without the trailing dot; MX keeps ``priority`` apart;
 SRV, TLSA and CAA use ``data``; TTL 1 means "automatic".
 """
 from __future__ import annotations
@@ -196,11 +196,11 @@ class CloudflareEmulator(ApiEmulator):
             return cf_error(404, 7003, "Could not route to " + request.path + ", perhaps your object identifier "
                                                                               "is invalid?")
         auth = request.headers.get("authorization", "")
-        if not auth.startswith("Bearer ") or not auth[7:].strip():
+        if not auth.startswith("Bearer ") or not re.fullmatch(r"[A-Za-z0-9_-]+", auth[7:]):
             return cf_error(400, 6003, "Invalid request headers",
                             [{"code": 6111, "message": "Invalid format for Authorization header"}])
         if auth[7:] != self.token:
-            return cf_error(401, 10000, "Authentication error")
+            return cf_error(403, 10000, "Authentication error")
         if path == "/zones" and request.method == "GET":
             name = (request.arg("name") or "").lower()
             zones = [{"id": zid, "name": z["name"], "status": "active", "paused": False, "type": "full",

@@ -157,3 +157,10 @@ def test_read_of_records_written_outside_the_collection():
         '10 1 "https://x.example/"'
     assert cloudflare.record_to_value({"type": "SSHFP", "content": "4 2 " + "ab" * 32}) == "4 2 " + "ab" * 32
     assert cloudflare.record_to_value({"type": "CNAME", "content": "target.example.net"}) == "target.example.net."
+
+
+def test_malformed_token_is_an_auth_error_too(cloudflare_emulator):
+    with pytest.raises(DNSAuthError, match=r"HTTP 400: 6003 Invalid request headers") as err:
+        with make(cloudflare_emulator, api_token="has space") as provider:
+            provider.read_zone()
+    assert "has space" not in str(err.value)
