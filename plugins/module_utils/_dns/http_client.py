@@ -159,6 +159,12 @@ class HttpClient:
                 where = (self.base_url.split("/")[2], method, _path_of(url), attempt, type(exc).__name__)
                 raise DNSConnectionError("cannot reach %s (%s %s) after %d attempts: %s. Check the API URL/"
                                          "endpoint and the network" % where)
+            except (requests.exceptions.RequestException, ValueError) as exc:
+                # A bad URL or a header value that cannot be sent (a token with a newline or non-ASCII
+                # characters): the message names the exception only, never the header's content.
+                raise DNSError("%s %s could not be sent: %s. Check api_url/endpoint and that the credentials "
+                               "are plain ASCII without spaces or line breaks"
+                               % (method, _path_of(url), type(exc).__name__))
             status = resp.status_code
             retryable = status in RETRY_ALWAYS or (status in RETRY_IDEMPOTENT and method in IDEMPOTENT)
             if retryable and attempt <= self.retries:

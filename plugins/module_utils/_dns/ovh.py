@@ -165,7 +165,7 @@ class Provider(DNSProvider):
         grouped = {}
         records = {}
         for rid in ids:
-            rec = self._call("GET", self._zone_path("/record/%d" % int(rid)), what="zone")
+            rec = self._call("GET", self._zone_path("/record/%d" % int(rid)))
             ftype = rec["fieldType"].upper()
             rtype = "TXT" if ftype in TXT_ALIASES else ftype
             try:

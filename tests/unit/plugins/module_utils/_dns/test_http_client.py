@@ -164,3 +164,12 @@ def test_ovh_provider_over_https_with_test_ca(tmp_path, https_echo, monkeypatch)
                                            "application_secret": "emu-as", "consumer_key": "emu-ck"}) as p:
             assert p.read_zone().get("example.test.", "MX") is not None
     assert emulator.base_url.startswith("https://")
+
+
+@pytest.mark.parametrize("token", ["line\nbreak-s3cr3t", "caf\u00e9-\u20ac-s3cr3t"])
+def test_unsendable_header_is_a_clean_error_without_the_token(echo, token):
+    from ansible_collections.mailwave.migrate.plugins.module_utils._dns.provider import DNSError
+
+    with pytest.raises(DNSError, match="could not be sent") as err:
+        HttpClient(echo.base_url).request("GET", "/x", headers={"Authorization": "Bearer " + token})
+    assert "s3cr3t" not in str(err.value)
