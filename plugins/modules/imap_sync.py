@@ -205,7 +205,8 @@ totals:
     - Counts over all folder pairs. C(source_messages) found on the source, C(source_selected) after
       O(max_age)/O(min_age)/O(max_size) (C(filtered) left out), C(destination_messages_before) /
       C(destination_messages_after), C(copied) (would be copied in check mode), C(skipped) (already there),
-      C(source_duplicates) (messages sharing a key with another of the same folder; all copied),
+      C(source_duplicates) (messages sharing a key with another of the same folder, all copied; counted only
+      when identity keys were read, i.e. not on a first copy into an empty folder),
       C(cross_duplicates) (skipped by O(skip_cross_duplicates)), C(flags_updated), C(deleted_source),
       C(deleted_destination), C(missing) (still not on the destination), C(errors), C(bytes) copied.
   returned: always

@@ -165,6 +165,8 @@ class PairWork:
         self.src_uidvalidity = None
         self.dst_uidvalidity = None
         self.src_status = None
+        self.pre_status = None      # (source status, destination status) read ahead for the first look
+        self.pre_dst_status = None
         self.dst_exists = True
         self.lock = threading.Lock()
 
@@ -282,11 +284,17 @@ class SyncEngine:
             plan, src_listing, dst_listing = self._plan(main.src, main.dst)
             works = [PairWork(s, d) for s, d in plan.pairs]
             self._prepare_folders(main.dst, works, src_listing, dst_listing)
+            # every folder's STATUS in one pipelined round trip per side, on one connection (Dovecot may
+            # panic when parallel connections make it create its lazy special-use folders at once)
+            self._prefetch_status(main, works)
             todo = works
             if quick:
-                # with a state, most pairs of a re-run are unchanged: two STATUS each on one connection,
-                # and the other workers only log in when there is something to do
+                # with a state, most pairs of a re-run are unchanged: the other workers only log in when
+                # there is something to do
                 todo = [w for w in works if not self._look(main.src, main.dst, w, first=True, quick=True)]
+                for work in todo:
+                    if work.src_status is not None and work.pre_dst_status is not None:
+                        work.pre_status = (work.src_status, work.pre_dst_status)
             if opener is not None:
                 opener.join()
                 opener = None
@@ -310,6 +318,26 @@ class SyncEngine:
                 session.close()
             if gc_was_enabled:
                 gc.enable()
+
+    def _prefetch_status(self, session, works):
+        items = ["MESSAGES", "UIDNEXT", "UIDVALIDITY"]
+        src_items = items + (["HIGHESTMODSEQ"] if session.src.has_capability("CONDSTORE") else [])
+        dst_items = items + (["HIGHESTMODSEQ"] if session.dst.has_capability("CONDSTORE") else [])
+        try:
+            src_status = wire_mod.status_many(session.src_wire, [w.src for w in works], src_items)
+        except Exception as exc:  # noqa: BLE001
+            raise conn.translate_error(exc, self.source, doing="reading the folders of")
+        try:
+            dst_status = wire_mod.status_many(session.dst_wire, [w.dst for w in works if w.dst_exists], dst_items)
+        except Exception as exc:  # noqa: BLE001
+            raise conn.translate_error(exc, self.destination, doing="reading the folders of")
+        for work in works:
+            s_st = src_status.get(work.src)
+            d_st = dst_status.get(work.dst, {}) if work.dst_exists else {}
+            if s_st is None or d_st is None:
+                continue  # refused: the look reads it again (and reports the server's words)
+            work.pre_status = (s_st, d_st)
+            work.pre_dst_status = d_st
 
     def _look_first(self, session, work):
         self._look(session.src, session.dst, work, first=True)
@@ -476,13 +504,17 @@ class SyncEngine:
         With quick=True only the statuses are read: returns True when the state says the pair is unchanged.
         """
         stats = work.stats
-        try:
-            src_status = self._status(src, work.src)
-        except Exception as exc:  # noqa: BLE001
-            raise conn.translate_error(exc, self.source, doing="reading folder %r of" % work.src)
+        pre, work.pre_status = work.pre_status, None
+        if pre is not None:
+            src_status, dst_status = pre
+        else:
+            try:
+                src_status = self._status(src, work.src)
+            except Exception as exc:  # noqa: BLE001
+                raise conn.translate_error(exc, self.source, doing="reading folder %r of" % work.src)
+            dst_status = self._status(dst, work.dst) if work.dst_exists else {}
         work.src_status = src_status
         work.src_uidvalidity = src_status.get("UIDVALIDITY")
-        dst_status = self._status(dst, work.dst) if work.dst_exists else {}
         work.dst_uidvalidity = dst_status.get("UIDVALIDITY")
         if first:
             stats["source_messages"] = src_status.get("MESSAGES", 0)
@@ -524,7 +556,6 @@ class SyncEngine:
             stats["filtered"] = len(src_all) - len(selected)
             stats["source_selected"] = len(selected)
         need_src &= set(selected)
-        self._fill_keys(src_wire, src_all, need_src)
         work.src_msgs = selected
 
         # destination side
@@ -540,6 +571,10 @@ class SyncEngine:
         else:
             live_mapped = {}
             mapped_dst = set()
+        # Identity keys of the source are only needed when there is something to match them with (a first
+        # copy into an empty folder skips reading every message's header) or to spot cross-folder duplicates.
+        if len(dst_all) > len(mapped_dst) or self._opt("skip_cross_duplicates", False):
+            self._fill_keys(src_wire, src_all, need_src)
 
         # multiset match: the map first, then identity keys
         matched = {}

@@ -16,8 +16,9 @@ import time
 class Throttle:
     """Keep the average rate since start under max_bytes_per_second and max_messages_per_second.
 
-    ``account(nbytes, nmessages)`` is called before a batch is sent; it sleeps as long as needed so that
-    the totals so far (this batch included) do not exceed the limits. A limit of 0/None is no limit.
+    ``account(nbytes, nmessages)`` is called before a batch is sent; it sleeps until the time at which the
+    totals so far, this batch included, respect the limits (so the average over the run never exceeds
+    them, even counting the first batch). A limit of 0/None is no limit.
     """
 
     def __init__(self, max_bytes_per_second=None, max_messages_per_second=None, clock=time.monotonic,
@@ -43,13 +44,13 @@ class Throttle:
             now = self._clock()
             if self._start is None:
                 self._start = now
+            self._bytes += nbytes
+            self._messages += nmessages
             due = 0.0
             if self.max_bps > 0:
                 due = max(due, self._bytes / self.max_bps)
             if self.max_mps > 0:
                 due = max(due, self._messages / self.max_mps)
-            self._bytes += nbytes
-            self._messages += nmessages
             wait = self._start + due - now
         if wait > 0:
             self._sleep(wait)

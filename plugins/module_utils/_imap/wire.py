@@ -360,3 +360,35 @@ def stream_copy(src, dst, uid, mailbox, flags, date, chunk=1048576):
     match = _APPENDUID_RE.search(text.encode("utf-8", "replace"))
     uids = parse_uid_set(match.group(2).decode("ascii")) if match else None
     return size, (uids if uids and len(uids) == 1 else None)
+
+
+_STATUS_ITEMS_RE = re.compile(rb"([A-Za-z0-9.-]+) (\d+)")
+
+
+def status_many(wire, folders, items):
+    """STATUS of many folders in one round trip (pipelined): {folder: {ITEM: int} or None when refused}."""
+    if isinstance(items, (list, tuple)):
+        items = " ".join(items)
+    items = items.encode("ascii") if isinstance(items, str) else items
+    tags = []
+    out = []
+    for name in folders:
+        tag = wire._tag()
+        tags.append((tag, name))
+        out.append(tag + b" STATUS " + mailbox_arg(name) + b" (" + items + b")\r\n")
+    if not out:
+        return {}
+    wire._send(b"".join(out))
+    result = {}
+    for tag, name in tags:
+        found = {}
+        while True:
+            line, _literals = wire._read_full_response_line()
+            if line.startswith(tag + b" "):
+                ok = line[len(tag) + 1:len(tag) + 3] == b"OK"
+                result[name] = found if ok else None
+                break
+            if line[:9].upper() == b"* STATUS ":
+                inner = line[line.rindex(b"(") + 1:] if b"(" in line else b""
+                found = {k.decode("ascii").upper(): int(v) for k, v in _STATUS_ITEMS_RE.findall(inner)}
+    return result

@@ -29,10 +29,12 @@ def test_throttle_average_rate():
         now[0] += seconds
 
     t = Throttle(max_bytes_per_second=1000, clock=lambda: now[0], sleep=sleep)
-    assert t.account(500) == 0.0          # the first batch goes at once
-    assert t.account(500) == 0.5          # 500 bytes already sent: not before 0.5 s
-    assert t.account(1000) == 0.5         # 1000 sent: not before 1 s
+    assert t.account(500) == 0.5          # 500 bytes may not be done before 0.5 s
+    assert t.account(500) == 0.5          # 1000 bytes: not before 1 s
+    assert t.account(1000) == 1.0         # 2000 bytes: not before 2 s
+    now[0] += 5.0
+    assert t.account(1000) == 0.0         # behind the allowed rate: no wait
     m = Throttle(max_messages_per_second=4, clock=lambda: now[0], sleep=sleep)
-    m.account(0, 8)
-    assert m.account(0, 1) == 2.0
+    assert m.account(0, 8) == 2.0
+    assert m.account(0, 1) == 0.25
     assert not Throttle().active and Throttle().account(10**9) == 0.0
