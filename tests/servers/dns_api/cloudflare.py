@@ -10,8 +10,9 @@ Implemented, as the provider uses it (prefix /client/v4), all JSON answers in Cl
                                               order deletes, patches, puts, posts; all or nothing
 - GET    /zones/{zone_id}/dns_records/export  -> BIND zone file (text/plain, no envelope)
 Auth: ``Authorization: Bearer <token>``: no/garbled header or token -> 400 code 6003 with 6111 in its
-error_chain; a well-formed unknown token -> 403 code 10000 (Authentication error), as Cloudflare answers. Names are FQDNs without the trailing dot; MX keeps ``priority`` apart;
-SRV, TLSA and CAA use ``data``; TTL 1 means "automatic".
+error_chain; a well-formed unknown token -> 403 code 10000 (Authentication error), as Cloudflare answers.
+Names are FQDNs without the trailing dot; MX keeps ``priority`` apart; SRV, TLSA and CAA use ``data``;
+TTL 1 means "automatic".
 """
 from __future__ import annotations
 
