@@ -389,9 +389,12 @@ service anvil {{
                     proc.wait(timeout=5)
                 except subprocess.TimeoutExpired:
                     pass
-            for sig_target in [proc.pid] + pids:
+            if proc.poll() is None:
+                proc.kill()
+            for pid in pids:  # only if still in the server's process group: a pid may be reused by now
                 try:
-                    os.kill(sig_target, signal.SIGKILL)
+                    if os.getpgid(pid) == proc.pid:
+                        os.kill(pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
             try:
