@@ -73,6 +73,7 @@ def _msg(n):
             b"Date: Sun, 22 Nov 2026 10:00:00 +0000\r\n\r\nbody %d\r\n" % (n, n, n))
 
 
+@pytest.mark.slow
 def test_syncjob_really_copies_and_reports_statistics(mailcow_dovecot, dovecot, mail_account, run_module):
     mailcow = mailcow_dovecot
     source_user, source_password = mail_account(dovecot)

@@ -85,6 +85,7 @@ def make_mailbox(mailcow, run_module, local, quota=1024, password="Secret123!"):
     return res
 
 
+@pytest.mark.slow
 def test_domain_lifecycle(mailcow, run_module):
     def check(res):
         dom = mailcow.state.domains["migr.test"]
@@ -112,6 +113,7 @@ def test_domain_cut_over_turns_relaying_off(mailcow, run_module):
     assert "migr.test" not in mailcow.state.rl_domain
 
 
+@pytest.mark.slow
 def test_mailbox_lifecycle_and_password_never_shown(mailcow, run_module):
     seed(mailcow)
     password, new_password = "Initial-Secret-42", "Changed-Secret-43"
@@ -166,6 +168,7 @@ SYNC_ARGS = dict(mailbox="alice@migr.test", host="IMAP.Old-Provider.test", user=
                  subscribe_all=True, dry=False, active=True)
 
 
+@pytest.mark.slow
 def test_syncjob_lifecycle_every_field(mailcow, run_module):
     seed(mailcow, "alice")
 
@@ -275,6 +278,7 @@ def test_syncjob_info_parses_statistics(mailcow, run_module):
     assert SYNC_ARGS["password"] not in res.stdout
 
 
+@pytest.mark.slow
 def test_alias_and_catch_all_lifecycle(mailcow, run_module):
     seed(mailcow, "alice", "bob")
 
@@ -287,6 +291,7 @@ def test_alias_and_catch_all_lifecycle(mailcow, run_module):
               dict(goto=["bob@migr.test", "alice@migr.test"]), check)
 
 
+@pytest.mark.slow
 def test_transport_lifecycle_password_never_shown(mailcow, run_module):
     secret = "Relay-Secret-77"
 
