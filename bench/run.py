@@ -207,13 +207,12 @@ class Bench:
     def run_mbsync(self, net: str, dst_user: str, legdir: pathlib.Path) -> dict:
         src_host, src_port = self.endpoint(self.src, net)
         dst_host, dst_port = self.endpoint(self.dst, net)
-        del src_host, dst_host  # mbsync verifies names, not IP SANs: connect to localhost (in the SAN)
         src_pw = _secret_file(legdir / "src.pw", SRC_PASSWORD)
         dst_pw = _secret_file(legdir / "dst.pw", DST_PASSWORD)
         (legdir / "state").mkdir(exist_ok=True)
         config = f"""# mbsync config written by bench/run.py
 IMAPAccount src
-Host localhost
+Host {src_host}
 Port {src_port}
 User {SRC_USER}
 PassCmd "cat {src_pw}"
@@ -224,7 +223,7 @@ IMAPStore src
 Account src
 
 IMAPAccount dst
-Host localhost
+Host {dst_host}
 Port {dst_port}
 User {dst_user}
 PassCmd "cat {dst_pw}"
