@@ -128,7 +128,8 @@ class Bench:
         self.work.mkdir(parents=True)
         self.tools = [t for t in TOOLS if t in args.only]
         self.nets = ["loopback"] + (["latency"] if args.latency_ms > 0 else [])
-        self.results: list[dict] = []
+        self.runs: list[dict] = []  # every run
+        self.results: list[dict] = []  # per tool/network/phase: the median run
         self.src: DovecotServer | None = None
         self.dst: DovecotServer | None = None
         self.proxies: dict[str, TcpProxy] = {}
@@ -271,9 +272,9 @@ mail_prefetch_count = 20
         return run
 
     # ----------------------------------------------------------------- legs
-    def leg(self, tool: str, net: str) -> None:
-        dst_user = f"{tool.replace('_', '-')}-{net}@dst.test"
-        legdir = self.work / "legs" / f"{tool}-{net}"
+    def leg(self, tool: str, net: str, rep: int = 0) -> None:
+        dst_user = f"{tool.replace('_', '-')}-{net}-{rep}@dst.test"
+        legdir = self.work / "legs" / f"{tool}-{net}-{rep}"
         legdir.mkdir(parents=True)
         os.chmod(legdir, 0o700)
         self.dst.add_user(dst_user, DST_PASSWORD)
@@ -301,7 +302,8 @@ mail_prefetch_count = 20
                     row["loss_clean"] = same
                     if tool == "imap_sync":
                         row["changed"] = run.get("changed")
-                self.results.append(row)
+                row["rep"] = rep
+                self.runs.append(row)
                 log(f"  {row['seconds']}s, {row['mb_per_s']} MB/s, {row['peak_rss_mb']} MB RSS, ok={row['ok']}; "
                     f"{row['loss_check']}" + ("" if row["ok"] else f"; {row['detail'][:300]}"))
         finally:
@@ -318,16 +320,35 @@ mail_prefetch_count = 20
         try:
             self.setup()
             for net in self.nets:
-                for tool in self.tools:
-                    if tool == "imap_sync" and not (REPO / "plugins" / "modules" / "imap_sync.py").exists():
-                        log("imap_sync: module plugins/modules/imap_sync.py does not exist yet; leg skipped")
-                        continue
-                    self.leg(tool, net)
+                for rep in range(self.args.repeat):  # tools interleaved: load changes hit all of them
+                    for tool in self.tools:
+                        if tool == "imap_sync" and not (REPO / "plugins" / "modules" / "imap_sync.py").exists():
+                            log("imap_sync: module plugins/modules/imap_sync.py does not exist yet; leg skipped")
+                            continue
+                        self.leg(tool, net, rep)
+            self.aggregate()
         finally:
             self.teardown()
         return self.report()
 
     # ----------------------------------------------------------------- report
+    def aggregate(self) -> None:
+        """One row per tool/network/phase: the median run (by seconds) of the --repeat runs."""
+        groups: dict[tuple, list[dict]] = {}
+        for row in self.runs:
+            groups.setdefault((row["tool"], row["net"], row["phase"]), []).append(row)
+        self.results = []
+        for rows in groups.values():
+            ordered = sorted(rows, key=lambda r: r["seconds"])
+            median = dict(ordered[(len(ordered) - 1) // 2])
+            median["seconds_all"] = [r["seconds"] for r in rows]
+            median["peak_rss_mb"] = max(r["peak_rss_mb"] for r in rows)
+            median["ok"] = all(r["ok"] for r in rows)
+            median["loss_clean"] = all(r["loss_clean"] for r in rows)
+            if not median["loss_clean"] and median.get("loss_detail", {}).get("clean", False):
+                median["loss_check"] += " (another repetition differed: see the JSON)"
+            self.results.append(median)
+
     def _row(self, tool: str, net: str, phase: str) -> dict | None:
         for row in self.results:
             if (row["tool"], row["net"], row["phase"]) == (tool, net, phase):
@@ -391,7 +412,10 @@ mail_prefetch_count = 20
             vs = f"{row['mb_per_s'] / ref['mb_per_s']:.2f}x" if ref and ref["ok"] and row["ok"] else "-"
             net = row["net"] if row["net"] == "loopback" else f"+{self.args.latency_ms:g} ms each way"
             mbps = f"{row['mb_per_s']:.1f}" if row["phase"] == "first" else "-"  # a re-run moves no mail
-            rows.append(f"| {row['tool']} | {net} | {row['phase']} | {row['seconds']:.2f} | {mbps} | "
+            secs = f"{row['seconds']:.2f}"
+            if len(row.get("seconds_all", [])) > 1:
+                secs += f" [{min(row['seconds_all']):.2f}..{max(row['seconds_all']):.2f}]"
+            rows.append(f"| {row['tool']} | {net} | {row['phase']} | {secs} | {mbps} | "
                         f"{row['msgs_per_s']:.0f} | {row['peak_rss_mb']:.1f} | {row['cpu_seconds']:.2f} | {vs} | "
                         f"{'yes' if row['ok'] else 'NO'} | {row['loss_check']} |")
         return head + "\n".join(rows) + "\n"
@@ -417,7 +441,9 @@ mail_prefetch_count = 20
         machine = (f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, "
                    f"load average {os.getloadavg()[0]:.2f} at the end")
         header = (f"Mailwave IMAP benchmark, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, {machine}\n"
-                  f"source: {self.source_totals.get('messages')} messages, "
+                  + (f"{self.args.repeat} runs per tool and network, interleaved: median shown, [min..max] seconds, "
+                     "peak RSS the largest\n" if self.args.repeat > 1 else "")
+                  + f"source: {self.source_totals.get('messages')} messages, "
                   f"{self.source_totals.get('bytes', 0) / 1e6:.1f} MB, {self.source_totals.get('folders')} non-empty "
                   "folders; TLS on every connection; "
                   + (f"latency leg: TcpProxy +{self.args.latency_ms:g} ms each way\n" if "latency" in self.nets
@@ -426,7 +452,7 @@ mail_prefetch_count = 20
                 + self.details())
         print("\n" + text, flush=True)
         result = {"date": dt.datetime.now(dt.timezone.utc).isoformat(), "machine": machine,
-                  "args": vars(self.args), "source": self.source_totals, "results": self.results,
+                  "args": vars(self.args), "source": self.source_totals, "results": self.results, "runs": self.runs,
                   "targets": self.targets(), "text": text}
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         (self.out / f"results-{self.args.messages}-{stamp}.json").write_text(json.dumps(result, indent=1, default=str))
@@ -443,6 +469,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", default=str(REPO / "bench" / "output"), help="results, corpus cache, work dirs")
     parser.add_argument("--big-mb", type=int, default=0, help="add one message of this many MB (memory target: 50)")
     parser.add_argument("--connections", type=int, default=0, help="imap_sync connections (0: module default)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per tool and network, interleaved; the table shows the median run")
     parser.add_argument("--keep", action="store_true", help="keep the servers' work dir after the run")
     args = parser.parse_args(argv)
     args.only = [t.strip() for t in args.only.split(",") if t.strip()]

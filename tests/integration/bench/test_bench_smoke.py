@@ -22,13 +22,14 @@ def test_bench_smoke_run(tmp_path):
         tools.append("imap_sync")
     proc = subprocess.run(
         [sys.executable, "-m", "bench", "--messages", "30", "--latency-ms", "0", "--only", ",".join(tools),
-         "--out", str(tmp_path)],
+         "--out", str(tmp_path), "--repeat", "2"],
         cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     result = json.loads((tmp_path / "latest.json").read_text())
     assert result["source"]["messages"] == 30
     rows = {(r["tool"], r["phase"]): r for r in result["results"]}
     assert set(rows) == {(t, p) for t in tools for p in ("first", "rerun")}
+    assert len(result["runs"]) == 2 * len(rows) and all(len(r["seconds_all"]) == 2 for r in rows.values())
     mbsync = rows[("mbsync", "first")]
     assert mbsync["ok"] and mbsync["seconds"] > 0 and 0 < mbsync["peak_rss_mb"] < 500
     # The loss check sees what mbsync really does to mail: an X-TUID header on every message, keywords dropped.
