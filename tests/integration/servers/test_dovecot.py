@@ -252,3 +252,12 @@ def test_attach_from_another_process_shares_users(tmp_path, test_ca):
         assert owner.usage("second@example.test")["messages"] == 1
         assert owner.running  # the attached object's stop() left the server alone
     assert not (tmp_path / "shared" / "server.json").exists()
+
+
+def test_corpus_absent_skips_with_reason(monkeypatch, tmp_path):
+    from tests.servers import dovecot_fixtures
+
+    monkeypatch.setattr(dovecot_fixtures, "CORPUS_DIR", tmp_path / "nowhere" / "mail-gem")
+    assert dovecot_fixtures.corpus_files() == []
+    with pytest.raises(pytest.skip.Exception, match="corpus is absent"):
+        dovecot_fixtures.require_corpus()
