@@ -57,6 +57,9 @@ class MailcowClient:
                                "(or set MAILCOW_API_URL)")
         if not api_key:
             raise MailcowError("api_key is required: a Mailcow API key (or set MAILCOW_API_KEY)")
+        if not api_url.lower().startswith(("https://", "http://")):
+            raise MailcowError("api_url %r is not an http(s) URL: write the base URL of the Mailcow server, e.g. "
+                               "https://mail.example.org" % api_url)
         api_url = api_url.rstrip("/")
         if api_url.endswith("/api/v1"):
             api_url = api_url[:-len("/api/v1")]
@@ -81,6 +84,11 @@ class MailcowClient:
                                 validate_certs=self.validate_certs, timeout=self.timeout, follow_redirects="none")
             return response.getcode(), response.read().decode("utf-8", "replace")
         except HTTPError as exc:
+            if 300 <= exc.code < 400:
+                location = exc.headers.get("Location") if exc.headers else None
+                raise MailcowError("api_url redirects (HTTP %d to %s): set api_url to the address Mailcow answers on "
+                                   "directly (often https:// instead of http://)" % (exc.code, location or "?"),
+                                   status=exc.code) from None
             try:
                 body = exc.read().decode("utf-8", "replace")
             except Exception:  # pylint: disable=broad-except

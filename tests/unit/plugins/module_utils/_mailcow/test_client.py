@@ -136,3 +136,35 @@ def test_connection_refused_is_retried_then_reported():
         client.get("domain", "all")
     assert "cannot reach Mailcow" in str(exc.value) and "3 attempt(s)" in str(exc.value)
     assert sleeps == [1.0, 2.0] and "Key-Not-Shown" not in str(exc.value)
+
+
+def test_bad_api_url_is_explained():
+    with pytest.raises(MailcowError) as exc:
+        MailcowClient("mail.example.org", "k")
+    assert "not an http(s) URL" in str(exc.value)
+    with pytest.raises(MailcowError) as exc:
+        MailcowClient("https://mail.example.org", "")
+    assert "api_key is required" in str(exc.value)
+
+
+def test_redirect_is_explained():
+    class Redirect(BaseHTTPRequestHandler):
+        def do_GET(self):  # pylint: disable=invalid-name
+            self.send_response(301)
+            self.send_header("Location", "https://mail.example.org/api/v1/get/domain/all")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Redirect)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(MailcowError) as exc:
+            MailcowClient("http://127.0.0.1:%d" % server.server_address[1], "k").get("domain", "all")
+        assert exc.value.status == 301 and "redirects" in str(exc.value) and "https://mail.example.org" in str(exc.value)
+    finally:
+        server.shutdown()
+        server.server_close()
