@@ -231,6 +231,7 @@ class SyncEngine:
         self.subscribed_folders = []
         self._lock = threading.Lock()
         self.state = None
+        self.fatal = None
         self.budget = ByteBudget(MEMORY_BUDGET)
         self.throttle = Throttle(self._opt("max_bytes_per_second"), self._opt("max_messages_per_second"))
 
@@ -392,7 +393,7 @@ class SyncEngine:
                             return
                         with self._lock:
                             self.reconnections += 1
-                        time.sleep(min(err.backoff, 60.0) if err.backoff else 0.2 * attempt)
+                        time.sleep(min(err.backoff, 600.0) if err.backoff else 0.2 * attempt)
 
         threads = [threading.Thread(target=loop, args=(session,), daemon=True)
                    for session in sessions[:max(1, min(len(sessions), len(items)))]]
@@ -741,6 +742,8 @@ class SyncEngine:
                 thread.start()
             for thread in threads:
                 thread.join()
+            if self.fatal is not None:
+                raise self.fatal
             rework = [w for w in works if w.recheck]
             for work in works:
                 work.to_copy = []
@@ -759,7 +762,7 @@ class SyncEngine:
                 work, batch = tasks.get_nowait()
             except queue.Empty:
                 return
-            if work.recheck:
+            if work.recheck or self.fatal is not None:
                 continue  # this pair is looked at again after this round anyway
             nbytes = sum(m.size for m in batch)
             if len(batch) == 1 and nbytes > STREAM_THRESHOLD:
@@ -781,8 +784,9 @@ class SyncEngine:
         work.recheck = True
         session.drop()
         if not err.transient and err.kind in ("auth", "tls", "config"):
-            raise err
-        time.sleep(min(err.backoff, 60.0) if err.backoff else 0.2)
+            self.fatal = self.fatal or err  # e.g. the password changed mid-run: stop, report after the round
+            return
+        time.sleep(min(err.backoff, 600.0) if err.backoff else 0.2)
 
     def _copy_batch(self, session, work, batch):
         if session.src_selected != work.src:
@@ -816,7 +820,8 @@ class SyncEngine:
         if len(items) > 1 and session.dst_wire.multiappend:
             try:
                 uids = session.dst_wire.append(work.dst, items)
-            except wire_mod.CommandFailed:
+            except wire_mod.CommandFailed as exc:
+                self._raise_if_throttled(exc)
                 uids = False
             if uids is not False:
                 self._confirm(work, present, items, uids)
@@ -825,6 +830,7 @@ class SyncEngine:
             try:
                 uids = session.dst_wire.append(work.dst, [item])
             except wire_mod.CommandFailed as exc:
+                self._raise_if_throttled(exc)
                 with work.lock:
                     work.pending.discard(msg.uid)
                 self.error(work, "the destination refused the message: %s" % exc, uid=msg.uid, key=msg.key,
@@ -832,12 +838,22 @@ class SyncEngine:
                 continue
             self._confirm(work, [msg], [item], uids)
 
+    def _raise_if_throttled(self, exc):
+        """A NO/BAD that says "slow down" (Microsoft's Suggested Backoff Time, [LIMIT], [UNAVAILABLE]) is not
+        the message's fault: back off and retry the batch in the next round instead of reporting it."""
+        text = "%s %s" % (exc.code or "", exc.text)
+        backoff = conn.backoff_from_text(text)
+        if backoff is not None or exc.code in ("LIMIT", "UNAVAILABLE", "INUSE") or "throttl" in text.lower():
+            raise conn.ImapError("the destination asks to slow down: %s" % exc.text, kind="throttled",
+                                 transient=True, backoff=backoff if backoff is not None else 5.0)
+
     def _stream_one(self, session, work, msg):
         flags = work.flag_filter(msg.flags)
         self.throttle.account(msg.size, 1)
         try:
             done = wire_mod.stream_copy(session.src_wire, session.dst_wire, msg.uid, work.dst, flags, msg.date)
         except wire_mod.CommandFailed as exc:
+            self._raise_if_throttled(exc)
             with work.lock:
                 work.pending.discard(msg.uid)
             self.error(work, "the destination refused the message: %s" % exc, uid=msg.uid, key=msg.key,

@@ -38,3 +38,20 @@ def test_throttle_average_rate():
     assert m.account(0, 8) == 2.0
     assert m.account(0, 1) == 0.25
     assert not Throttle().active and Throttle().account(10**9) == 0.0
+
+
+def test_throttled_refusal_is_retried_not_reported():
+    import pytest
+
+    from ansible_collections.mailwave.migrate.plugins.module_utils._imap.connection import Endpoint, ImapError
+    from ansible_collections.mailwave.migrate.plugins.module_utils._imap.engine import SyncEngine
+    from ansible_collections.mailwave.migrate.plugins.module_utils._imap.wire import CommandFailed
+
+    ep = Endpoint.from_params({"host": "h", "user": "u", "password": "p"})
+    engine = SyncEngine(ep, ep, {})
+    with pytest.raises(ImapError) as info:
+        engine._raise_if_throttled(CommandFailed("BAD", "Request is throttled. Suggested Backoff Time: 2500 milliseconds"))
+    assert info.value.transient and info.value.backoff == 2.5
+    with pytest.raises(ImapError):
+        engine._raise_if_throttled(CommandFailed("NO", "[LIMIT] Too many commands"))
+    engine._raise_if_throttled(CommandFailed("NO", "[OVERQUOTA] Quota exceeded"))  # the message's problem: no raise

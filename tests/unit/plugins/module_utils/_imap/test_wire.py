@@ -102,3 +102,34 @@ def test_connection_closed_mid_literal():
     with pytest.raises(wire.WireError):
         w.fetch_list("1:*", "UID BODY.PEEK[]")
     thread.join()
+
+
+def test_status_many_is_pipelined():
+    answer = (b'* STATUS "INBOX" (MESSAGES 3 UIDNEXT 9 UIDVALIDITY 77)\r\nMW1 OK done\r\n'
+              b'MW2 NO Mailbox does not exist\r\n'
+              b'* STATUS "&AMk-t&AOk-" (MESSAGES 0 UIDNEXT 1 UIDVALIDITY 78 HIGHESTMODSEQ 1)\r\nMW3 OK done\r\n')
+    expected = (b'MW1 STATUS "INBOX" (MESSAGES UIDNEXT)\r\nMW2 STATUS "Gone" (MESSAGES UIDNEXT)\r\n'
+                b'MW3 STATUS "&AMk-t&AOk-" (MESSAGES UIDNEXT)\r\n')
+    sock, thread, got = serve([(len(expected), answer)])
+    w = wire.Wire(FakeClient(sock, ()))
+    result = wire.status_many(w, ["INBOX", "Gone", "Été"], ["MESSAGES", "UIDNEXT"])
+    thread.join()
+    assert got[0] == expected  # all commands sent before any answer is read
+    assert result == {"INBOX": {"MESSAGES": 3, "UIDNEXT": 9, "UIDVALIDITY": 77}, "Gone": None,
+                      "Été": {"MESSAGES": 0, "UIDNEXT": 1, "UIDVALIDITY": 78, "HIGHESTMODSEQ": 1}}
+
+
+def test_stream_copy_pipes_the_literal():
+    body = b"Subject: big\r\n\r\n" + b"q" * 3_000_000
+    src_sock, src_thread, src_got = serve([(10, b"* 4 FETCH (UID 42 BODY[] {%d}\r\n" % len(body) + body
+                                           + b")\r\nMW1 OK Fetch completed.\r\n")])
+    head = b'MW1 APPEND "INBOX" (\\Seen) "02-Mar-2015 10:00:00 +0100" {%d+}\r\n' % len(body)
+    dst_sock, dst_thread, dst_got = serve([(len(head) + len(body) + 2, b"MW1 OK [APPENDUID 5 17] done\r\n")])
+    src = wire.Wire(FakeClient(src_sock, ()))
+    dst = wire.Wire(FakeClient(dst_sock, (b"LITERAL+",)))
+    assert wire.stream_copy(src, dst, 42, "INBOX", ("\\Seen",), "02-Mar-2015 10:00:00 +0100",
+                            chunk=65536) == (len(body), [17])
+    src_thread.join()
+    dst_thread.join()
+    assert src_got[0] == b"MW1 UID FETCH 42 (UID BODY.PEEK[])\r\n"
+    assert dst_got[0] == head + body + b"\r\n"
