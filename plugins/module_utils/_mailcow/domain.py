@@ -150,6 +150,16 @@ class DomainResource(Resource):
         self.client.delete("domain", [self.name])
 
     def predict(self, current, desired):
-        state = dict(current or {"domain": self.name})
+        if current is None:  # what Mailcow gives a new domain for what is not sent
+            current = {"domain": self.name, "description": self.name, "active": True, "max_mailboxes": 10,
+                       "max_aliases": 400, "quota": 10240, "max_quota": 10240, "default_quota": 3072, "gal": True,
+                       "rate_limit": "", "relay_unknown_only": False, "relay_all_recipients": False,
+                       "backupmx": False, "mailboxes_count": 0, "aliases_count": 0, "bytes_used": 0, "messages": 0,
+                       "tags": []}
+        state = dict(current)
         state.update(desired)
+        if state.get("relay_unknown_only"):
+            state["relay_all_recipients"] = state["backupmx"] = True
+        elif "relay_unknown_only" in desired:
+            state["relay_all_recipients"] = state["backupmx"] = False
         return state

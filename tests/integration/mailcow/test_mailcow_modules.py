@@ -98,6 +98,9 @@ def test_domain_lifecycle(mailcow, run_module):
     out = lifecycle(mailcow, run_module, "mailcow_domain", mailcow.api_args(**DOMAIN_ARGS),
                     dict(quota=8192, max_quota=4096, gal=True, rate_limit="5/h", relay_unknown_only=True), check)
     created = out["create"]["domain"]
+    predicted = run_module("mailcow_domain", mailcow.api_args(**dict(DOMAIN_ARGS, domain="other.test")),
+                           check_mode=True)["domain"]
+    assert predicted == dict(created, domain="other.test", description="Migration")
     assert created["quota"] == 4096 and created["max_quota"] == 2048 and created["default_quota"] == 1024
     assert created["rate_limit"] == "20/m" and created["gal"] is False
     assert "migr.test" not in mailcow.state.domains
