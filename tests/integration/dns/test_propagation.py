@@ -110,3 +110,23 @@ def test_unreachable_parent_fails_cleanly(run_module, lab):
                                                      timeout=0))
     assert not result.get("crashed"), result.stderr
     assert result.failed and "gave no delegation" in result["msg"]
+
+
+def test_large_rrset_is_fetched_over_tcp(run_module, lab):
+    values = ["chunk-%02d-" % i + "x" * 240 for i in range(8)]  # about 2 KB: over the 1232-byte EDNS payload
+    set_result = run_module("dns_record_set", dict(lab["backend"].module_args(), record="big", type="TXT",
+                                                   ttl=300, value=values))
+    assert set_result.changed and not set_result.failed, set_result
+    result = run_module("dns_propagation", prop_args(lab, record="big", type="TXT", value=values))
+    assert not result.failed and result["converged"], result
+    assert all(len(row["answer"]) == 8 for row in result["servers"])
+
+
+def test_server_that_is_not_authoritative_is_reported(run_module, lab):
+    # The parent server only refers to the zone (no AA): a lame server for example.test.
+    result = run_module("dns_propagation", prop_args(lab, nameservers=[lab["parent"]], parent_servers=None,
+                                                     timeout=0))
+    assert not result.get("crashed"), result.stderr
+    assert result.failed and not result["converged"]
+    (row,) = result["servers"]
+    assert not row["ok"] and "not authoritative" in row["error"]
