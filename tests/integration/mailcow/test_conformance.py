@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import pathlib
 import re
 import urllib.parse
@@ -31,10 +32,15 @@ import urllib.parse
 import pytest
 import requests
 
-from tests.servers.mailcow_fixtures import MailcowEmulator
 from tests.lib.ports import free_port
+from tests.servers.mailcow_fixtures import MailcowEmulator
 
-TRANSCRIPTS = pathlib.Path("/work/shared/reference/mailcow-transcripts")
+
+SHARED = pathlib.Path(os.environ.get("MAILWAVE_SHARED", pathlib.Path(__file__).resolve().parents[3].parent / "shared"))
+TRANSCRIPTS = SHARED / "reference" / "mailcow-transcripts"
+if not TRANSCRIPTS.is_dir():
+    pytest.skip("the Mailcow transcripts are absent (looked in %s; set MAILWAVE_SHARED to the directory holding "
+                "reference/mailcow-transcripts/)" % TRANSCRIPTS, allow_module_level=True)
 RW, RO = "RW-KEY-1234567890", "RO-KEY-1234567890"
 TS_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
 
@@ -172,31 +178,3 @@ def test_replay_every_transcript_request():
         emulator.stop()
     assert count == 108, count
     assert not mismatches, "\n".join(mismatches)
-
-
-@pytest.mark.parametrize("status", [401])
-def test_bad_key_answers_401_text_html(mailcow, status):
-    answer = requests.get(mailcow.url + "/api/v1/get/domain/all", headers={"X-API-Key": "nope"}, timeout=10)
-    assert answer.status_code == status
-    assert answer.headers["Content-Type"].startswith("text/html")
-    assert answer.json() == {"type": "error", "msg": "authentication failed"}
-
-
-def test_routing_rules_beyond_the_transcripts(mailcow):
-    """json_api.php rules the transcripts do not record: no key on edit/delete, JSON content type with an empty
-    body, Sec-Fetch-Dest, get without a key on an unknown route."""
-    url = mailcow.url + "/api/v1/"
-    answer = requests.post(url + "edit/domain", json={"items": ["a.test"], "attr": {}}, timeout=10)
-    assert (answer.status_code, answer.json()["msg"]) == (403, "API read/write access denied")
-    answer = requests.post(url + "delete/domain", json=["a.test"], timeout=10)
-    assert (answer.status_code, answer.json()["msg"]) == (403, "API read/write access denied")
-    json_headers = {"X-API-Key": mailcow.rw_key, "Content-Type": "application/json"}
-    answer = requests.post(url + "add/domain", data=b"", headers=json_headers, timeout=10)
-    assert (answer.status_code, answer.json()["msg"]) == (400, "Request body doesn't contain valid json!")
-    answer = requests.get(url + "get/domain/all", headers={"X-API-Key": mailcow.rw_key, "Sec-Fetch-Dest": "document"},
-                          timeout=10)
-    assert (answer.status_code, answer.text) == (403, "")
-    answer = requests.post(url + "delete/domain", data="x=1", headers={"X-API-Key": mailcow.rw_key}, timeout=10)
-    assert answer.json() == {"type": "error", "msg": "Cannot find attributes in post data"}
-    answer = requests.post(url + "delete/syncjob", json=["abc"], headers={"X-API-Key": mailcow.rw_key}, timeout=10)
-    assert answer.json() == {"type": "error", "msg": "Cannot delete item"}
