@@ -163,9 +163,14 @@ def changes_diff(changes, zone):
 
 
 def apply(provider, changes, check_mode):
-    """The only place that writes: nothing when there is nothing to do or in check mode."""
+    """The only place that writes: nothing when there is nothing to do or in check mode.
+
+    Deletions go first, so that one batch can swap a CNAME for other data at a name (servers
+    process an UPDATE in order, and ignore a CNAME added next to other data).
+    """
     if changes and not check_mode:
-        provider.apply_changes(changes)
+        ordered = [c for c in changes if c.action == Change.DELETE] + [c for c in changes if c.action != Change.DELETE]
+        provider.apply_changes(ordered)
     return bool(changes)
 
 

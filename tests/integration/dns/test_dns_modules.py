@@ -152,6 +152,20 @@ def test_mail_record_sets_one_write_and_prune(dns_backend, run_module):
     assert ("_dmarc.example.test.", "TXT") in recs
 
 
+def test_cname_swapped_for_address_in_one_change(dns_backend, run_module):
+    args = args_with(dns_backend, record_sets=[
+        {"record": "autodiscover", "type": "A", "value": ["192.0.2.25"]},
+        {"record": "autodiscover", "type": "CNAME", "state": "absent"}])
+    result = run_module("dns_record_sets", args)
+    assert_clean(result)
+    assert result.changed and not result.failed, result
+    recs = dns_backend.records()
+    assert ("autodiscover.example.test.", "CNAME") not in recs
+    assert recs[("autodiscover.example.test.", "A")].values == ("192.0.2.25",)
+    assert dns_backend.write_count() == 1
+    assert not run_module("dns_record_sets", args).changed
+
+
 def test_absent_values_and_rrset(dns_backend, run_module):
     one = run_module("dns_record_set", args_with(dns_backend, record="@", type="MX", state="absent",
                                                  value=["20 mx2.oldprovider.test"]))
