@@ -117,6 +117,7 @@ class Provider(DNSProvider):
         self._bare = self.zone[:-1]
         self._zone_id = None
         self._records = None   # (name, type) -> [(id, rdata key, ttl)] from the last read
+        self._proxied = {}     # (name, type) -> True when every record of the RRset is proxied
         self.http = HttpClient(own_api_url(params) or DEFAULT_API_URL,
                                validate_certs=params.get("validate_certs", True),
                                timeout=params.get("request_timeout") or 10.0)
@@ -165,6 +166,7 @@ class Provider(DNSProvider):
 
     def read_zone(self):
         grouped, records = {}, {}
+        proxied = {}
         for rec in self._list_records():
             rtype = rec["type"]
             name = rec["name"].lower().rstrip(".") + "."
@@ -175,7 +177,9 @@ class Provider(DNSProvider):
             ttl = AUTO_TTL if int(rec.get("ttl") or 1) == 1 else int(rec["ttl"])
             grouped.setdefault((name, rtype), []).append((rd, ttl))
             records.setdefault((name, rtype), []).append((rec["id"], rdata_key(rd), ttl))
+            proxied.setdefault((name, rtype), []).append(bool(rec.get("proxied")))
         self._records = records
+        self._proxied = dict((key, all(flags)) for key, flags in proxied.items())
         rrsets = [RRset(name, rtype, min(t for _r, t in items), [r for r, _t in items])
                   for (name, rtype), items in grouped.items()]
         return ZoneData(self.zone, rrsets)
@@ -196,6 +200,11 @@ class Provider(DNSProvider):
             new = change.new
             wanted = dict((rdata_key(rd), (rd, value)) for rd, value in zip(new.rdatas, new.values))
             kept = set()
+            proxied = self._proxied.get(change.key, False)
+            if proxied and new.ttl != AUTO_TTL:
+                raise DNSUnsupported("%s %s is proxied by Cloudflare, so its TTL is Cloudflare's automatic one (read "
+                                     "as %d); ask ttl %d for it, or turn the proxy off in Cloudflare first"
+                                     % (new.name, new.type, AUTO_TTL, AUTO_TTL))
             for rid, rkey, ttl in current:
                 if rkey in wanted and rkey not in kept:
                     kept.add(rkey)
@@ -205,7 +214,11 @@ class Provider(DNSProvider):
                     ops["deletes"].append({"id": rid})
             for rkey, (rd, value) in wanted.items():
                 if rkey not in kept:
-                    ops["posts"].append(value_to_record(new.name, new.type, new.ttl, rd, value))
+                    body = value_to_record(new.name, new.type, new.ttl, rd, value)
+                    if proxied:
+                        # A proxied web name stays proxied when its address changes.
+                        body.update(proxied=True, ttl=1)
+                    ops["posts"].append(body)
         return ops
 
     def apply_changes(self, changes):

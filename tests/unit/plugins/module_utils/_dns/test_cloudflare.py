@@ -8,6 +8,7 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._dns.provider imp
     Change,
     DNSAuthError,
     DNSError,
+    DNSUnsupported,
     DNSZoneNotFound,
 )
 from ansible_collections.mailwave.migrate.plugins.module_utils._dns.records import RRset, zone_from_text
@@ -164,3 +165,24 @@ def test_malformed_token_is_an_auth_error_too(cloudflare_emulator):
         with make(cloudflare_emulator, api_token="has space") as provider:
             provider.read_zone()
     assert "has space" not in str(err.value)
+
+
+def test_proxied_rrset_stays_proxied(cloudflare_emulator):
+    zid = cloudflare_emulator.zone_id("example.test")
+    for rec in cloudflare_emulator.zones[zid]["records"].values():
+        if rec["name"] == "www.example.test":
+            rec.update(proxied=True, ttl=1)
+    with make(cloudflare_emulator) as provider:
+        zone = provider.read_zone()
+        www = zone.get("www.example.test.", "A")
+        assert www.ttl == 300
+        provider.apply_changes([Change("replace", new=RRset.from_values(www.name, "A", 300, ["192.0.2.77"]),
+                                       old=www)])
+    post = cloudflare_emulator.writes()[0].json["posts"][0]
+    assert post == {"type": "A", "name": "www.example.test", "ttl": 1, "content": "192.0.2.77", "proxied": True}
+    # a TTL cannot be set on a proxied record: refused up front instead of a diff on every run
+    with make(cloudflare_emulator) as provider:
+        www = provider.read_zone().get("www.example.test.", "A")
+        with pytest.raises(DNSUnsupported, match="proxied by Cloudflare"):
+            provider.apply_changes([Change("replace", new=www.with_ttl(3600), old=www)])
+    assert len(cloudflare_emulator.writes()) == 1
