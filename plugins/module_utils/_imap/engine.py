@@ -562,6 +562,7 @@ class SyncEngine:
         # destination side
         dst_all = {}
         if work.dst_exists:
+            # SELECT (not EXAMINE) for PERMANENTFLAGS, which a read-only mailbox reports empty; SELECT writes nothing
             info = dst.select_folder(work.dst, readonly=self.check_mode)
             work.flag_filter = FlagFilter(info.get(b"PERMANENTFLAGS"))
             dst_wire = wire_mod.Wire(dst)
@@ -887,7 +888,13 @@ class SyncEngine:
         stats = work.stats
         if stats["unchanged"]:
             return
-        dst.select_folder(work.dst, readonly=False)
+        to_delete = []
+        if self.opts.get("delete2"):
+            to_delete = [m.uid for m in work.dst_extra]
+        elif self.opts.get("delete2duplicates"):
+            to_delete = [m.uid for m in work.dst_duplicates]
+        # read-write only when something is to change (a no-change run sends no write at all)
+        dst.select_folder(work.dst, readonly=not (work.flag_updates or to_delete))
         # flag re-sync on messages that were already there
         if work.flag_updates:
             groups = {}
@@ -898,11 +905,6 @@ class SyncEngine:
             stats["flags_updated"] = len(work.flag_updates)
             work.flag_updates = []
         # deletions on the destination
-        to_delete = []
-        if self.opts.get("delete2"):
-            to_delete = [m.uid for m in work.dst_extra]
-        elif self.opts.get("delete2duplicates"):
-            to_delete = [m.uid for m in work.dst_duplicates]
         if to_delete:
             self._delete(dst, to_delete)
             stats["deleted_destination"] = len(to_delete)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import collections
-import datetime as dt
 import subprocess
 import threading
 import time
@@ -10,7 +9,7 @@ import time
 import pytest
 
 from tests.servers.dovecot import TestCA
-from tests.servers.dovecot_fixtures import corpus_entries, load_corpus
+from tests.servers.dovecot_fixtures import load_corpus
 
 
 def snapshot(server, user, password):
@@ -67,7 +66,7 @@ def test_corpus_crosses_identical_to_dot_separator(dovecot, dovecot_dot, mail_ac
     assert not again.failed and not again.changed, again.get("msg")
     assert again["totals"]["copied"] == 0 and again["totals"]["skipped"] == 2 * len(entries) + 1
     state = tmp_path / "state"
-    for _ in range(2):
+    for _run in range(2):
         res = run_module("imap_sync", args(dovecot, src, dovecot_dot, dst, state_dir=str(state)))
         assert not res.failed and not res.changed, res.get("msg")
     assert res["folders"][0]["unchanged"] or any(f["unchanged"] for f in res["folders"])
@@ -170,8 +169,8 @@ def test_no_password_in_process_list(dovecot, mail_account, run_module):
     watcher = threading.Thread(target=watch)
     watcher.start()
     try:
-        result = run_module("imap_sync", args(dovecot, src, dovecot, dst, max_messages_per_second=40,
-                                                   connections=1))
+        params = args(dovecot, src, dovecot, dst, max_messages_per_second=40, connections=1)
+        result = run_module("imap_sync", params)
     finally:
         done.set()
         watcher.join()
@@ -205,3 +204,29 @@ def test_big_message_bounded_memory(dovecot, mail_account):
     print("module peak RSS %.1f MB" % peak_mb)
     assert peak_mb < 100, "module peak RSS %.0f MB" % peak_mb
     assert snapshot(dovecot, *dst) == snapshot(dovecot, *src)
+
+
+def test_illegal_folder_name_is_mapped_and_reported(dovecot, dovecot_dot, mail_account, run_module):
+    src, dst = mail_account(dovecot), mail_account(dovecot_dot)
+    dovecot.append(*src, "Projets/v1.2", msg(1))
+    result = run_module("imap_sync", args(dovecot, src, dovecot_dot, dst))
+    assert not result.failed, result.get("msg")
+    (renamed,) = [r for r in result["renamed_folders"] if r["source"] == "Projets/v1.2"]
+    assert renamed["destination"] == "Projets.v1_2" and renamed["reason"]
+    assert sum(snapshot(dovecot_dot, *dst)["Projets.v1_2"].values()) == 1
+    again = run_module("imap_sync", args(dovecot, src, dovecot_dot, dst))
+    assert not again.failed and not again.changed
+
+
+def test_oauth2_refused_cleanly(dovecot, mail_account, run_module):
+    src, dst = mail_account(dovecot), mail_account(dovecot)
+    token = "ya29.secret-token-" + src[1]
+    params = args(dovecot, src, dovecot, dst)
+    params["source"].pop("password")
+    params["source"]["oauth2_token"] = token
+    result = run_module("imap_sync", params)
+    assert result.failed and "login failed" in result["msg"]
+    assert_clean(result, token, dst[1])
+    both = dict(params["source"], password="another-long-password")
+    result = run_module("imap_sync", dict(params, source=both))
+    assert result.failed and "mutually exclusive" in result["msg"] and not result.get("crashed")
