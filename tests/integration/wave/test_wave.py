@@ -1,0 +1,189 @@
+"""A whole migration wave on the sandbox: 3 domains x 3 mailboxes, through ansible-playbook.
+
+Real servers (sandbox/sandbox.py): two source Dovecots, the Mailcow emulator on a destination Dovecot,
+BIND primary + parent. The playbooks run exactly as a user runs them, on examples/inventory.yml.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import stat
+
+import dns.message
+import dns.query
+import dns.rdatatype
+import pytest
+import requests
+
+from sandbox.sandbox import DOMAINS, MAILCOW_HOST, OLD_MX, Sandbox
+from tests.lib.playbook import run_playbook
+
+REPO = pathlib.Path(__file__).resolve().parents[3]
+EXAMPLES = REPO / "examples"
+INVENTORY = EXAMPLES / "inventory.yml"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    box = Sandbox(tmp_path_factory.mktemp("sandbox"), messages_per_box=6)
+    box.start()
+    try:
+        yield box
+    finally:
+        box.stop()
+
+
+def play(sandbox, playbook="wave", **kw):
+    env = {"MAILWAVE_SANDBOX": str(sandbox.dir)}
+    env.update(kw.pop("env", {}))
+    return run_playbook(playbook, INVENTORY, cwd=str(EXAMPLES), env=env, **kw)
+
+
+def query(sandbox, name, rtype):
+    """(ttl, sorted values) of name/rtype as the sandbox's primary serves it (None when absent)."""
+    state = sandbox.state["dns"]
+    answer = dns.query.tcp(dns.message.make_query(name, rtype), state["server"], port=state["port"], timeout=5)
+    for rrset in answer.answer:
+        if rrset.rdtype == dns.rdatatype.from_text(rtype):
+            return rrset.ttl, sorted(r.to_text() for r in rrset)
+    return None
+
+
+def work_dir(sandbox):
+    return pathlib.Path(sandbox.dir) / "work" / "wave1"
+
+
+def latest_report(sandbox):
+    reports = sorted((work_dir(sandbox) / "reports").glob("*/report.json"))
+    return json.loads(reports[-1].read_text()), reports[-1]
+
+
+def mailbox_content(server, user, password):
+    return {folder: sorted((raw, sorted(flags), str(date)) for raw, flags, date in msgs)
+            for folder, msgs in server.fetch_all(user, password).items() if msgs}
+
+
+def test_whole_wave_second_run_check_mode_and_rollback(sandbox):
+    # 1. The wave: preflight, backup, provision, sync, cutover, finalize, notify.
+    first = play(sandbox)
+    assert first.rc == 0, first.tail()
+    assert set(first.stats) == set(DOMAINS)
+    assert all(s["failures"] == 0 for s in first.stats.values()), first.stats
+
+    # Every message of every source mailbox is on the destination: same bytes, flags and dates.
+    creds = {}
+    for domain in DOMAINS:
+        path = work_dir(sandbox) / "credentials" / f"{domain}.json"
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        creds.update(json.loads(path.read_text())["mailwave_credentials"])
+    boxes = [b for d in sandbox.state["domains"].values() for b in d["mailboxes"]]
+    assert len(boxes) == 9
+    for box in boxes:
+        source = mailbox_content(sandbox.source_server(box["address"].split("@")[1]), box["address"], box["password"])
+        dest = mailbox_content(sandbox.destination, box["address"], creds[box["address"]])
+        assert sum(len(v) for v in source.values()) == box["messages"] > 0
+        assert dest == source, box["address"]
+
+    # MX switched and verified, TTL restored; the mail records are there.
+    for domain in DOMAINS:
+        assert query(sandbox, domain, "MX") == (3600, [f"10 {MAILCOW_HOST}."])
+        assert query(sandbox, f"autoconfig.{domain}", "CNAME") == (3600, [f"{MAILCOW_HOST}."])
+        assert query(sandbox, f"_dmarc.{domain}", "TXT")[1] == ['"v=DMARC1; p=quarantine"']
+
+    # Mailcow domain: GAL off, rate limit 20/min.
+    api = sandbox.state["mailcow"]
+    dom = requests.get(api["api_url"] + "/api/v1/get/domain/alpha.test", headers={"X-API-Key": api["api_key"]},
+                       timeout=10).json()
+    assert int(dom["gal"]) == 0 and dom["rl"] == {"value": "20", "frame": "m"}
+
+    # The report: every domain ok, every mailbox verified, DNS before and after, timings.
+    report, path = latest_report(sandbox)
+    assert [d["status"] for d in report["domains"]] == ["ok", "ok", "ok"]
+    for dom_report in report["domains"]:
+        assert all(m["verified"] for m in dom_report["mailboxes"])
+        assert {m["source"]["messages"] for m in dom_report["mailboxes"]} == {6}
+        assert sum(m["copy"]["copied"] for m in dom_report["mailboxes"]) == 18
+        assert any(r["type"] == "MX" and r["value"] == [OLD_MX.join(["10 ", ""])] for r in dom_report["dns"]["before"])
+        assert dom_report["dns"]["propagation"]["converged"] is True
+        assert set(dom_report["phases"]) == {"preflight", "backup", "provision", "sync", "cutover", "finalize",
+                                             "notify"}
+    text = path.with_suffix(".md").read_text()
+    assert "ines@gamma.test" in text.split("Abandoned-looking mailboxes:")[1]
+    assert "Wave wave1" in first.stdout and "3 ok, 0 failed" in first.stdout
+    # Users' messages: French and English, with the new password, private.
+    msg = work_dir(sandbox) / "notifications" / "alpha.test" / "anna@alpha.test.fr.txt"
+    assert stat.S_IMODE(os.stat(msg).st_mode) == 0o600
+    assert creds["anna@alpha.test"] in msg.read_text() and MAILCOW_HOST in msg.read_text()
+    for secret in list(creds.values()) + [api["api_key"], sandbox.state["dns"]["key_secret"]]:
+        assert secret not in first.stdout + first.stderr
+        assert secret not in path.read_text()
+
+    # 2. A second run changes nothing.
+    second = play(sandbox)
+    assert second.rc == 0, second.tail()
+    assert second.changed_tasks() == [], [(t["host"], t["task"]) for t in second.changed_tasks()]
+
+    # 3. Check mode changes nothing (and predicts no change).
+    serials = {d: query(sandbox, d, "SOA") for d in DOMAINS}
+    checked = play(sandbox, check=True, diff=True)
+    assert checked.rc == 0, checked.tail()
+    assert checked.changed_tasks() == [], [(t["host"], t["task"]) for t in checked.changed_tasks()]
+    assert {d: query(sandbox, d, "SOA") for d in DOMAINS} == serials
+
+    # 4. Rollback puts the saved mail records back, verified on every authoritative server.
+    rolled = play(sandbox, "rollback")
+    assert rolled.rc == 0, rolled.tail()
+    for domain in DOMAINS:
+        assert query(sandbox, domain, "MX") == (3, ["10 " + OLD_MX])
+        assert query(sandbox, domain, "TXT")[1] == ['"v=spf1 include:_spf.oldmail.test ~all"']
+        assert query(sandbox, f"autodiscover.{domain}", "CNAME") == (300, ["autodiscover.oldmail.test."])
+        assert query(sandbox, f"autoconfig.{domain}", "CNAME") is None
+    report, _ = latest_report(sandbox)
+    assert all(d["dns"]["propagation"]["converged"] for d in report["domains"])
+
+    # 5. A dead source server fails its domain only (gamma.test), and the report says why.
+    sandbox.source_server("gamma.test").stop()
+    dead = play(sandbox, tags="preflight")
+    assert dead.rc != 0
+    assert dead.stats["gamma.test"]["failures"] == 1
+    assert dead.stats["alpha.test"]["failures"] == 0 and dead.stats["beta.test"]["failures"] == 0
+    report, path = latest_report(sandbox)
+    status = {d["domain"]: d for d in report["domains"]}
+    assert status["alpha.test"]["status"] == "ok" and status["beta.test"]["status"] == "ok"
+    assert status["gamma.test"]["status"] == "failed" and status["gamma.test"]["failed_phase"] == "preflight"
+    assert "gaelle@gamma.test" in status["gamma.test"]["error"]
+    assert "gamma.test" in path.with_suffix(".md").read_text().split("**Failed in phase `preflight`:**")[0]
+
+
+def test_bad_inventory_fails_in_preflight_with_the_whole_list(tmp_path):
+    (tmp_path / "boxes.csv").write_text("address,quota,password\nzoe@bad.test,lots,hunter2\n")
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(json.dumps({"all": {"hosts": {"bad.test": {
+        "mailwave_mailboxes": [{"address": "anna@bad.test"}, {"address": "bob@elsewhere.test"},
+                               {"address": "anna@bad.test"}],
+        "mailwave_mailboxes_csv": str(tmp_path / "boxes.csv"),
+        "mailwave_source": {"host": "127.0.0.1", "port": 1, "security": "ssl"},
+    }}, "vars": {
+        "ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+        "mailwave_work_dir": str(tmp_path / "work"),
+        "mailwave_mailcow": {"api_url": "http://127.0.0.1:1", "api_key": "x" * 20},
+        "mailwave_mailcow_host": "mail.example.test",
+        "mailwave_destination": {"host": "127.0.0.1"},
+        "mailwave_dns": {"provider": "rfc2136", "server": "127.0.0.1", "port": 1},
+    }}}))
+    result = run_playbook("wave", inventory)
+    assert result.rc != 0
+    failure = [t for t in result.failed_tasks("bad.test") if t["task"] == "Fail the domain (the others go on)"]
+    msg = failure[0]["result"]["msg"]
+    assert "failed in phase preflight" in msg
+    for expected in ("bob@elsewhere.test is not in the domain bad.test", "anna@bad.test is listed twice",
+                     "hold secrets", "quota 'lots'", "source.security 'ssl'", "no source password",
+                     "Mailcow API http://127.0.0.1:1", "DNS zone bad.test"):
+        assert expected in msg, expected
+    assert "hunter2" not in result.stdout
+    # Nothing was changed: only the report was written.
+    assert sorted(p.name for p in (tmp_path / "work").iterdir()) == ["reports"]
+    assert [t for t in result.tasks if t["changed"]] == []
