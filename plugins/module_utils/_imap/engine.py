@@ -758,24 +758,89 @@ class SyncEngine:
                                    uid=msg.uid, key=msg.key, size=msg.size)
 
     def _worker(self, tasks, session):
+        """Copy batches; the APPEND of one batch overlaps with the FETCH of the next (LITERAL+ servers)."""
+        inflight = None  # the batch whose APPEND was sent and not yet answered
         while True:
             try:
                 work, batch = tasks.get_nowait()
             except queue.Empty:
-                return
-            if work.recheck or self.fatal is not None:
+                work = batch = None
+            if work is not None and (work.recheck or self.fatal is not None):
                 continue  # this pair is looked at again after this round anyway
-            nbytes = sum(m.size for m in batch)
-            if len(batch) == 1 and nbytes > STREAM_THRESHOLD:
-                nbytes = 2 * 1048576  # streamed by chunks
-            self.budget.acquire(nbytes)
+            current = landing = None
             try:
+                if work is None:
+                    if inflight is not None:
+                        self._land(session, inflight)
+                    return
+                current = self._hold(work, batch)
                 session.ensure()
-                self._copy_batch(session, work, batch)
+                if len(batch) == 1 and batch[0].size > STREAM_THRESHOLD and session.dst_wire.literal_plus:
+                    if inflight is not None:
+                        inflight, landing = None, inflight
+                        self._land(session, landing)
+                    self._select_source(session, work)
+                    self._stream_one(session, work, batch[0])
+                    continue
+                present, items = self._fetch_batch(session, work, batch)
+                if inflight is not None:
+                    inflight, landing = None, inflight
+                    self._land(session, landing)
+                if not present:
+                    continue
+                current["present"], current["items"] = present, items
+                self.throttle.account(sum(len(i[0]) for i in items), len(items))
+                dst_wire = session.dst_wire
+                if dst_wire.literal_plus and (len(items) == 1 or dst_wire.multiappend):
+                    current["tag"] = dst_wire.append_send(work.dst, items)
+                    inflight, current = current, None
+                else:
+                    self._append_each(session, work, present, items)
             except Exception as exc:  # noqa: BLE001 - dropped connection, SELECT refused ...: recheck later
-                self._connection_trouble(session, work, exc)
+                trouble = work
+                for held in (inflight, landing):
+                    if held is not None and not held["released"]:
+                        held["work"].recheck = True  # its APPEND may or may not have landed: look again
+                        trouble = trouble or held["work"]
+                        self._release(held)
+                inflight = None
+                if trouble is not None:
+                    self._connection_trouble(session, trouble, exc)
+                if work is None:
+                    return
             finally:
-                self.budget.release(nbytes)
+                if current is not None:
+                    self._release(current)
+
+    def _hold(self, work, batch):
+        nbytes = sum(m.size for m in batch)
+        if len(batch) == 1 and nbytes > STREAM_THRESHOLD:
+            nbytes = 2 * 1048576  # streamed by chunks
+        self.budget.acquire(nbytes)
+        return {"work": work, "nbytes": nbytes, "released": False, "present": None, "items": None, "tag": None}
+
+    def _release(self, held):
+        if not held["released"]:
+            held["released"] = True
+            held["items"] = held["present"] = None
+            self.budget.release(held["nbytes"])
+
+    def _land(self, session, held):
+        """Read the answer of an APPEND sent earlier; on NO, append its messages one by one."""
+        work, present, items = held["work"], held["present"], held["items"]
+        try:
+            uids = session.dst_wire.append_finish(held["tag"], len(items))
+        except wire_mod.CommandFailed as exc:
+            self._raise_if_throttled(exc)
+            self._append_each(session, work, present, items)
+        else:
+            self._confirm(work, present, items, uids)
+        self._release(held)
+
+    def _select_source(self, session, work):
+        if session.src_selected != work.src:
+            session.src.select_folder(work.src, readonly=True)
+            session.src_selected = work.src
 
     def _connection_trouble(self, session, work, exc):
         err = exc if isinstance(exc, conn.ImapError) else conn.translate_error(exc, self.destination)
@@ -789,13 +854,9 @@ class SyncEngine:
             return
         time.sleep(min(err.backoff, 600.0) if err.backoff else 0.2)
 
-    def _copy_batch(self, session, work, batch):
-        if session.src_selected != work.src:
-            session.src.select_folder(work.src, readonly=True)
-            session.src_selected = work.src
-        if len(batch) == 1 and batch[0].size > STREAM_THRESHOLD and session.dst_wire.literal_plus:
-            self._stream_one(session, work, batch[0])
-            return
+    def _fetch_batch(self, session, work, batch):
+        """FETCH the bodies of a batch: (present Msgs, [(body, filtered flags, internaldate)])."""
+        self._select_source(session, work)
         bodies = {}
 
         def keep(data):
@@ -811,22 +872,14 @@ class SyncEngine:
             else:
                 with work.lock:
                     work.pending.discard(msg.uid)  # expunged on the source meanwhile: nothing to copy
-        if not present:
-            return
         items = []
         for msg in present:
             body, flags, date = bodies[msg.uid]
             items.append((body, work.flag_filter(flags), date))
-        self.throttle.account(sum(len(i[0]) for i in items), len(items))
-        if len(items) > 1 and session.dst_wire.multiappend:
-            try:
-                uids = session.dst_wire.append(work.dst, items)
-            except wire_mod.CommandFailed as exc:
-                self._raise_if_throttled(exc)
-                uids = False
-            if uids is not False:
-                self._confirm(work, present, items, uids)
-                return
+        return present, items
+
+    def _append_each(self, session, work, present, items):
+        """Append one message at a time (after a batch was refused, or without LITERAL+/MULTIAPPEND)."""
         for msg, item in zip(present, items):
             try:
                 uids = session.dst_wire.append(work.dst, [item])

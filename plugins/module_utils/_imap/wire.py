@@ -265,6 +265,36 @@ class Wire:
         APPENDUID (a list as long as messages) or None when the server does not say them.
         Raises CommandFailed (NO/BAD: nothing of this command was stored) or WireError.
         """
+        if self.literal_plus:
+            return self.append_finish(self.append_send(mailbox, messages), len(messages))
+        if len(messages) > 1 and not self.multiappend:
+            raise ValueError("server has no MULTIAPPEND: append one message at a time")
+        tag = self._tag()
+        pending = [tag + b" APPEND " + mailbox_arg(mailbox)]
+        for body, flags, date in messages:
+            pending.append(self._append_part(flags, date) + b" {%d}\r\n" % len(body))
+            self._send(b"".join(pending))
+            pending = []
+            self._wait_continuation(tag)
+            self._send(body)
+        self._send(b"\r\n")
+        return self.append_finish(tag, len(messages))
+
+    @staticmethod
+    def _append_part(flags, date):
+        part = b" (" + b" ".join(f if isinstance(f, bytes) else f.encode("utf-8") for f in flags) + b")"
+        if date:
+            part += b' "' + (date.encode("ascii") if isinstance(date, str) else date) + b'"'
+        return part
+
+    def append_send(self, mailbox, messages):
+        """Send a whole (MULTI)APPEND with LITERAL+ without waiting for the answer; return its tag.
+
+        The caller reads the answer later with append_finish(tag, len(messages)), and sends nothing else
+        on this connection in between (so other work, e.g. the next FETCH elsewhere, overlaps with it).
+        """
+        if not self.literal_plus:
+            raise ValueError("server has no LITERAL+: use append()")
         if len(messages) > 1 and not self.multiappend:
             raise ValueError("server has no MULTIAPPEND: append one message at a time")
         tag = self._tag()
@@ -272,36 +302,27 @@ class Wire:
         pending = [head]
         pending_size = len(head)
         for body, flags, date in messages:
-            part = b" ("
-            part += b" ".join(f if isinstance(f, bytes) else f.encode("utf-8") for f in flags)
-            part += b")"
-            if date:
-                part += b' "' + (date.encode("ascii") if isinstance(date, str) else date) + b'"'
-            if self.literal_plus:
-                part += b" {%d+}\r\n" % len(body)
-                pending.append(part)
-                if len(body) < 262144 and pending_size < 4194304:
-                    pending.append(body)
-                    pending_size += len(part) + len(body)
-                else:
-                    self._send(b"".join(pending))
-                    self._send(body)
-                    pending, pending_size = [], 0
+            part = self._append_part(flags, date) + b" {%d+}\r\n" % len(body)
+            pending.append(part)
+            if len(body) < 262144 and pending_size < 4194304:
+                pending.append(body)
+                pending_size += len(part) + len(body)
             else:
-                part += b" {%d}\r\n" % len(body)
-                pending.append(part)
                 self._send(b"".join(pending))
-                pending, pending_size = [], 0
-                self._wait_continuation(tag)
                 self._send(body)
+                pending, pending_size = [], 0
         pending.append(b"\r\n")
         self._send(b"".join(pending))
+        return tag
+
+    def append_finish(self, tag, count):
+        """Read the answer of an APPEND: destination UIDs (APPENDUID) or None; CommandFailed on NO/BAD."""
         text = self._finish(tag)
         match = _APPENDUID_RE.search(text.encode("utf-8", "replace"))
         if not match:
             return None
         uids = parse_uid_set(match.group(2).decode("ascii"))
-        return uids if len(uids) == len(messages) else None
+        return uids if len(uids) == count else None
 
     def _wait_continuation(self, tag):
         while True:

@@ -49,7 +49,7 @@ def test_drop_all_mid_run(dovecot, mail_account, run_module, tcp_proxy):
     src, dst = mail_account(dovecot), mail_account(dovecot)
     fill(dovecot, src, count=60)
     proxy = tcp_proxy(dovecot.host, dovecot.port_tls, latency_ms=5)
-    params = args(dovecot, src, dovecot, dst, connections=2, max_messages_per_second=40)
+    params = args(dovecot, src, dovecot, dst, connections=2, max_messages_per_second=20)
     params["destination"] = proxied(dovecot, proxy, dst)
     stop = threading.Event()
 
