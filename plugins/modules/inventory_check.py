@@ -17,7 +17,7 @@ description:
   - Every problem found is listed, so that an inventory can be fixed in one go before any change is made.
   - The result never contains a secret; it says for each mailbox whether a source password or token is known.
 author:
-  - Mailwave engineers
+  - Mailwave engineers (@mailwave)
 extends_documentation_fragment:
   - mailwave.migrate._attributes
   - mailwave.migrate._attributes.INFO_MODULE

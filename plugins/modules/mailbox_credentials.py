@@ -19,7 +19,7 @@ description:
   - The file can be encrypted with C(ansible-vault encrypt) between runs (M(ansible.builtin.include_vars)
     decrypts it); decrypt it again before adding mailboxes.
 author:
-  - Mailwave engineers
+  - Mailwave engineers (@mailwave)
 extends_documentation_fragment:
   - mailwave.migrate._attributes
 attributes:

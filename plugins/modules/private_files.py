@@ -18,7 +18,7 @@ description:
     M(ansible.builtin.template) lookup and writing them here takes one task instead of one per file.
   - The contents are never returned, only the paths.
 author:
-  - Mailwave engineers
+  - Mailwave engineers (@mailwave)
 extends_documentation_fragment:
   - mailwave.migrate._attributes
 attributes:

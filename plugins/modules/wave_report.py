@@ -22,7 +22,7 @@ description:
   - The report is output, not managed state, so the module always reports C(changed=false). It writes
     even in check mode, where the report says that nothing was changed.
 author:
-  - Mailwave engineers
+  - Mailwave engineers (@mailwave)
 extends_documentation_fragment:
   - mailwave.migrate._attributes
 attributes:

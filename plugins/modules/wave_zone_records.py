@@ -17,7 +17,7 @@ description:
   - Lets a wave know the MX and its TTL before the switch (to lower the TTL and wait the old one out) and
     show the records before and after in its report, without asking any server.
 author:
-  - Mailwave engineers
+  - Mailwave engineers (@mailwave)
 extends_documentation_fragment:
   - mailwave.migrate._attributes
   - mailwave.migrate._attributes.INFO_MODULE
@@ -47,7 +47,8 @@ options:
     type: list
     elements: str
     default: ['@', autoconfig, autodiscover, _dmarc, _autodiscover._tcp, _imap._tcp, _imaps._tcp, _submission._tcp,
-              _submissions._tcp, _pop3._tcp, _pop3s._tcp, _caldavs._tcp, _carddavs._tcp, _mta-sts, mta-sts, _smtp._tls]
+              _submissions._tcp, _pop3._tcp, _pop3s._tcp, _caldavs._tcp, _carddavs._tcp, _sieve._tcp, _smtps._tcp,
+              dkim._domainkey, _mta-sts, mta-sts, _smtp._tls]
 """
 
 EXAMPLES = r"""

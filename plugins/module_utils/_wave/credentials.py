@@ -31,7 +31,7 @@ class CredentialsError(Exception):
 def generate_password(length=24):
     """A strong random password with at least one lower, upper, digit and symbol."""
     while True:
-        candidate = "".join(secrets.choice(ALPHABET) for _ in range(length))
+        candidate = "".join(secrets.choice(ALPHABET) for dummy in range(length))
         if (any(c.islower() for c in candidate) and any(c.isupper() for c in candidate)
                 and any(c.isdigit() for c in candidate) and any(c in "-_.+=%" for c in candidate)):
             return candidate

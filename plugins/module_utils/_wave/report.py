@@ -261,8 +261,8 @@ def render_markdown(report):
                 out += ["%s:" % title, ""] + ["- %s" % _cell(x) for x in dom[key]] + [""]
         dns = dom.get("dns") or {}
         if dns.get("backup"):
-            out += ["Zone backup: `%s` (serial %s)" % (_cell(dns["backup"].get("path")),
-                                                     _cell(dns["backup"].get("serial"))), ""]
+            backup = dns["backup"]
+            out += ["Zone backup: `%s` (serial %s)" % (_cell(backup.get("path")), _cell(backup.get("serial"))), ""]
         for title, key in (("DNS before", "before"), ("DNS after", "after")):
             if dns.get(key):
                 out += ["%s:" % title, "", "```"] + _records(dns[key]) + ["```", ""]

@@ -21,7 +21,7 @@ except ImportError:  # pragma: no cover - reported by the module
 MAIL_TYPES = ("MX", "TXT", "SRV", "CNAME", "TLSA")
 MAIL_NAMES = ("@", "autoconfig", "autodiscover", "_dmarc", "_autodiscover._tcp", "_imap._tcp", "_imaps._tcp",
               "_submission._tcp", "_submissions._tcp", "_pop3._tcp", "_pop3s._tcp", "_caldavs._tcp",
-              "_carddavs._tcp", "dkim._domainkey", "_mta-sts", "mta-sts", "_smtp._tls")
+              "_carddavs._tcp", "_sieve._tcp", "_smtps._tcp", "dkim._domainkey", "_mta-sts", "mta-sts", "_smtp._tls")
 
 
 class ZoneFileError(Exception):

@@ -141,7 +141,7 @@ def test_whole_wave_second_run_check_mode_and_rollback(sandbox):
         assert query(sandbox, domain, "TXT")[1] == ['"v=spf1 include:_spf.oldmail.test ~all"']
         assert query(sandbox, f"autodiscover.{domain}", "CNAME") == (300, ["autodiscover.oldmail.test."])
         assert query(sandbox, f"autoconfig.{domain}", "CNAME") is None
-    report, _ = latest_report(sandbox)
+    report, dummy = latest_report(sandbox)
     assert all(d["dns"]["propagation"]["converged"] for d in report["domains"])
 
     # 5. A dead source server fails its domain only (gamma.test), and the report says why.

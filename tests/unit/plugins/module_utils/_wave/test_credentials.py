@@ -10,7 +10,7 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._wave import cred
 
 
 def test_generated_passwords_are_strong_and_distinct():
-    seen = {c.generate_password() for _ in range(200)}
+    seen = {c.generate_password() for dummy in range(200)}
     assert len(seen) == 200
     for pw in seen:
         assert len(pw) == 24
@@ -25,9 +25,9 @@ def test_plan_keeps_existing_and_store_is_private(tmp_path):
     c.store(str(path), creds)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
-    again, created2, _ = c.plan(c.load(str(path)), ["a@x.test", "b@x.test"])
+    again, created2, dummy = c.plan(c.load(str(path)), ["a@x.test", "b@x.test"])
     assert created2 == [] and again == creds
-    renewed_map, _, renewed = c.plan(again, ["a@x.test"], regenerate={"a@x.test"})
+    renewed_map, dummy, renewed = c.plan(again, ["a@x.test"], regenerate={"a@x.test"})
     assert renewed == ["a@x.test"] and renewed_map["a@x.test"] != creds["a@x.test"]
 
 

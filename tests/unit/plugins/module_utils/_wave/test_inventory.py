@@ -41,5 +41,5 @@ def test_missing_csv_and_no_mailboxes(tmp_path):
 
 
 def test_bad_domain_name():
-    _, problems = check_domain("not a domain", [{"address": "a@b.example"}], None, SOURCE, {"a@b.example": "x"})
+    dummy, problems = check_domain("not a domain", [{"address": "a@b.example"}], None, SOURCE, {"a@b.example": "x"})
     assert any("not a valid domain name" in p for p in problems)

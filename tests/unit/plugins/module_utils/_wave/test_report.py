@@ -24,7 +24,9 @@ def test_fragments_merge_and_failure_is_explained(tmp_path):
         sync_results=[{"item": {"address": "anna@a.test", "source_password": "SECRET"},
                        "totals": {"source_messages": 3, "copied": 3, "missing": 0}, "verdict": "all 3 messages",
                        "invocation": {"module_args": {"source": {"password": "SECRET"}}}},
-                      {"item": {"address": "bob@a.test"}, "totals": {"copied": 0}, "changed": False}],
+                      {"item": {"address": "bob@a.test"}, "totals": {"copied": 2}, "changed": True},
+                      {"item": {"address": "bob@a.test"}, "totals": {"copied": 1}, "changed": True,
+                       "verdict": "all 3 messages"}],
         quotas={"anna@a.test": 100},
         dns_before=[{"record": "@", "type": "MX", "ttl": 3600, "value": ["10 mx.old.test."]}]))
     bad = r.domain_fragment(_params("b.test", mailboxes=[], failure={"phase": "preflight",
@@ -36,6 +38,8 @@ def test_fragments_merge_and_failure_is_explained(tmp_path):
     assert data["domains"][0]["status"] == "ok"
     assert data["domains"][0]["mailboxes"][0]["copy"]["copied"] == 3
     assert data["domains"][0]["mailboxes"][0]["verified"] is True
+    bob = data["domains"][0]["mailboxes"][1]["copy"]
+    assert (bob["copied"], bob["runs"], bob["verdict"]) == (3, 2, "all 3 messages")
     assert data["domains"][1]["status"] == "failed"
     md = open(paths["markdown"], encoding="utf-8").read()
     assert "**Failed in phase `preflight`:** cannot connect to imap.b.test" in md
