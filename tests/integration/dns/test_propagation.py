@@ -56,7 +56,7 @@ def test_frozen_secondary_is_reported_then_catches_up(run_module, lab):
     assert not run_module("dns_propagation", prop_args(lab, value=["10 mx1.oldprovider.test",
                                                                    "20 mx2.oldprovider.test"],
                                                        ttl=3600)).failed
-    frozen = knot.knotc("zone-freeze", "example.test")
+    frozen = knot.knotc("-b", "zone-freeze", "example.test")
     assert frozen.returncode == 0, frozen.stderr
     try:
         switch_mx(run_module, lab)
@@ -71,7 +71,7 @@ def test_frozen_secondary_is_reported_then_catches_up(run_module, lab):
         assert stale["serial"] < rows["127.0.0.1"]["serial"]
         assert "ns2.example.test. (127.0.0.3)" in result["msg"]
     finally:
-        knot.knotc("zone-thaw", "example.test")
+        knot.knotc("-b", "zone-thaw", "example.test")
     knot.knotc("zone-refresh", "example.test")
     caught_up = run_module("dns_propagation", prop_args(lab))
     assert caught_up["converged"], caught_up
