@@ -284,7 +284,7 @@ class SyncEngine:
                 opener.start()
             plan, src_listing, dst_listing = self._plan(main.src, main.dst)
             works = [PairWork(s, d) for s, d in plan.pairs]
-            self._prepare_folders(main.dst, works, src_listing, dst_listing)
+            self._prepare_folders(main, works, src_listing, dst_listing)
             # every folder's STATUS in one pipelined round trip per side, on one connection (Dovecot may
             # panic when parallel connections make it create its lazy special-use folders at once)
             self._prefetch_status(main, works)
@@ -438,8 +438,10 @@ class SyncEngine:
         self.warnings.extend(getattr(plan, "warnings", []) or [])
         return plan, src_listing, dst_listing
 
-    def _prepare_folders(self, main_dst, works, src_listing, dst_listing):
+    def _prepare_folders(self, main, works, src_listing, dst_listing):
+        """CREATE missing destination folders and SUBSCRIBE, all pipelined in one round trip."""
         subscribe_all = bool(self.opts.get("subscribe_all"))
+        creates, subscribes = [], []
         for work in works:
             exists = work.dst in dst_listing
             work.dst_exists = exists
@@ -450,22 +452,26 @@ class SyncEngine:
             if not exists:
                 work.stats["created"] = True
                 self.created_folders.append(work.dst)
-                if not self.check_mode:
-                    try:
-                        main_dst.create_folder(work.dst)
-                    except Exception as exc:  # noqa: BLE001
-                        if not main_dst.folder_exists(work.dst):
-                            raise conn.ImapError("cannot create folder %r on the destination: %s"
-                                                 % (work.dst, self.destination.redact(exc)))
-                    work.dst_exists = True
+                creates.append(work)
             if want_sub and not is_sub:
                 self.subscribed_folders.append(work.dst)
-                if not self.check_mode:
-                    try:
-                        main_dst.subscribe_folder(work.dst)
-                    except Exception as exc:  # noqa: BLE001 - a missing subscription is not worth failing for
-                        self.warnings.append("cannot subscribe to %r on the destination: %s"
-                                             % (work.dst, self.destination.redact(exc)))
+                subscribes.append(work.dst)
+        if self.check_mode or not (creates or subscribes):
+            return
+        commands = [("CREATE", w.dst) for w in creates] + [("SUBSCRIBE", name) for name in subscribes]
+        try:
+            answers = wire_mod.simple_many(main.dst_wire, commands)
+        except Exception as exc:  # noqa: BLE001
+            raise conn.translate_error(exc, self.destination, doing="creating folders on")
+        for work, answer in zip(creates, answers[:len(creates)]):
+            if answer is not None and not main.dst.folder_exists(work.dst):
+                raise conn.ImapError("cannot create folder %r on the destination: %s"
+                                     % (work.dst, self.destination.redact(answer)))
+            work.dst_exists = True
+        for name, answer in zip(subscribes, answers[len(creates):]):
+            if answer is not None:  # a missing subscription is not worth failing for
+                self.warnings.append("cannot subscribe to %r on the destination: %s"
+                                     % (name, self.destination.redact(answer)))
 
     # ------------------------------------------------------------------ look at one pair
     def _status(self, client, folder):

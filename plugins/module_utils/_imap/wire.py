@@ -413,3 +413,24 @@ def status_many(wire, folders, items):
                 inner = line[line.rindex(b"(") + 1:] if b"(" in line else b""
                 found = {k.decode("ascii").upper(): int(v) for k, v in _STATUS_ITEMS_RE.findall(inner)}
     return result
+
+
+def simple_many(wire, commands):
+    """Send [(verb, mailbox)] (CREATE, SUBSCRIBE ...) pipelined; return [None (OK) or 'NO/BAD text']."""
+    if not commands:
+        return []
+    tags = []
+    out = []
+    for verb, name in commands:
+        tag = wire._tag()
+        tags.append(tag)
+        out.append(tag + b" " + verb.encode("ascii") + b" " + mailbox_arg(name) + b"\r\n")
+    wire._send(b"".join(out))
+    results = []
+    for tag in tags:
+        try:
+            wire._finish(tag)
+            results.append(None)
+        except CommandFailed as exc:
+            results.append("%s %s" % (exc.status, exc.text))
+    return results
