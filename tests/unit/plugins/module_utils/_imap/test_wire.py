@@ -133,3 +133,14 @@ def test_stream_copy_pipes_the_literal():
     dst_thread.join()
     assert src_got[0] == b"MW1 UID FETCH 42 (UID BODY.PEEK[])\r\n"
     assert dst_got[0] == head + body + b"\r\n"
+
+
+def test_simple_many_pipelines_create_and_subscribe():
+    expected = b'MW1 CREATE "A/&AMk-"\r\nMW2 CREATE "B"\r\nMW3 SUBSCRIBE "B"\r\n'
+    answer = b"MW1 OK Create completed.\r\nMW2 NO [ALREADYEXISTS] Mailbox already exists\r\nMW3 OK done\r\n"
+    sock, thread, got = serve([(len(expected), answer)])
+    w = wire.Wire(FakeClient(sock, ()))
+    assert wire.simple_many(w, [("CREATE", "A/É"), ("CREATE", "B"), ("SUBSCRIBE", "B")]) == [
+        None, "NO [ALREADYEXISTS] Mailbox already exists", None]
+    thread.join()
+    assert got[0] == expected
