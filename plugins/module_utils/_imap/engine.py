@@ -160,7 +160,8 @@ class PairWork:
         self.dst_duplicates = []    # destination Msgs that duplicate another destination message
         self.flag_updates = []      # (destination uid, flags tuple)
         self.flag_differences = 0   # matched messages whose flags differ (even when not re-synced)
-        self.recheck = False
+        self.recheck = False        # a batch failed: skip the pair's other batches, look again after the round
+        self.needs_look = False     # copies without APPENDUID: look again after the round to pair them up
         self.pstate = None
         self.src_uidvalidity = None
         self.dst_uidvalidity = None
@@ -646,6 +647,10 @@ class SyncEngine:
                             stats["copied"] += 1
                             stats["bytes"] += selected[uid].size
             to_copy = [m for m in to_copy if m.uid in work.pending]
+            with work.lock:
+                for uid, duid in list(work.copied.items()):
+                    if duid is None and uid in matched:
+                        work.copied[uid] = matched[uid].uid  # no APPENDUID: found by identity, verified below
         work.matched = matched
         work.to_copy = to_copy
         matched_dst = {m.uid for m in matched.values()}
@@ -736,7 +741,7 @@ class SyncEngine:
             tasks = queue.Queue()
             total = 0
             for work in works:
-                work.recheck = False
+                work.recheck = work.needs_look = False
                 for batch in self._batches(work):
                     tasks.put((work, batch))
                     total += 1
@@ -751,7 +756,7 @@ class SyncEngine:
                 thread.join()
             if self.fatal is not None:
                 raise self.fatal
-            rework = [w for w in works if w.recheck]
+            rework = [w for w in works if w.recheck or w.needs_look]
             for work in works:
                 work.to_copy = []
             if not rework:
@@ -940,7 +945,7 @@ class SyncEngine:
         if work.pstate is not None and pairs:
             self.state.record(work.pstate, pairs)
         if not uids:
-            work.recheck = True  # no APPENDUID: the next look pairs them up by identity
+            work.needs_look = True  # no APPENDUID: a look after this round pairs them up by identity
 
     # ------------------------------------------------------------------ finish
     def _finish_pair(self, src, dst, work):
