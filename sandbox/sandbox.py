@@ -109,7 +109,8 @@ class Sandbox:
         dest.start()
         api_key = "MW-" + secrets.token_hex(16)
         mailcow = MailcowEmulator(port=free_port(), rw_keys=[api_key], ro_keys=["RO-" + secrets.token_hex(16)],
-                                  hostname=MAILCOW_HOST, backend=dest)
+                                  hostname=MAILCOW_HOST, backend=dest, source_ca_file=ca.ca_file,
+                                  runner_interval=2)  # Mailcow's sync-job runner (cron: every minute)
         self.servers.append(mailcow)
         mailcow.start()
         wait_for_port(mailcow.port)
