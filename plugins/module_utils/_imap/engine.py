@@ -172,6 +172,34 @@ class PairWork:
         self.lock = threading.Lock()
 
 
+def both(first, second, cleanup=None):
+    """Run two independent calls (one per server) at the same time; return both results or raise the first
+    error (after calling cleanup on the other call's result, if it succeeded)."""
+    box = {}
+
+    def run_second():
+        try:
+            box["value"] = second()
+        except BaseException as exc:  # noqa: BLE001 - handed over to the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=run_second, daemon=True)
+    thread.start()
+    try:
+        value = first()
+    except BaseException:
+        thread.join()
+        if cleanup is not None and "value" in box:
+            cleanup(box["value"])
+        raise
+    thread.join()
+    if "error" in box:
+        if cleanup is not None:
+            cleanup(value)
+        raise box["error"]
+    return value, box["value"]
+
+
 class Session:
     """One worker's pair of connections (source reads, destination writes)."""
 
@@ -182,6 +210,12 @@ class Session:
         self.src_selected = None
 
     def ensure(self):
+        if self.src is None and self.dst is None:
+            # both logins at once: the two servers answer in parallel
+            self.src, self.dst = both(lambda: self.engine.connect("source"),
+                                      lambda: self.engine.connect("destination"), cleanup=conn.close_quietly)
+            self.src_wire, self.dst_wire = wire_mod.Wire(self.src), wire_mod.Wire(self.dst)
+            self.src_selected = None
         if self.src is None:
             self.src = self.engine.connect("source")
             self.src_wire = wire_mod.Wire(self.src)
@@ -326,13 +360,11 @@ class SyncEngine:
         src_items = items + (["HIGHESTMODSEQ"] if session.src.has_capability("CONDSTORE") else [])
         dst_items = items + (["HIGHESTMODSEQ"] if session.dst.has_capability("CONDSTORE") else [])
         try:
-            src_status = wire_mod.status_many(session.src_wire, [w.src for w in works], src_items)
+            src_status, dst_status = both(
+                lambda: wire_mod.status_many(session.src_wire, [w.src for w in works], src_items),
+                lambda: wire_mod.status_many(session.dst_wire, [w.dst for w in works if w.dst_exists], dst_items))
         except Exception as exc:  # noqa: BLE001
             raise conn.translate_error(exc, self.source, doing="reading the folders of")
-        try:
-            dst_status = wire_mod.status_many(session.dst_wire, [w.dst for w in works if w.dst_exists], dst_items)
-        except Exception as exc:  # noqa: BLE001
-            raise conn.translate_error(exc, self.destination, doing="reading the folders of")
         for work in works:
             s_st = src_status.get(work.src)
             d_st = dst_status.get(work.dst, {}) if work.dst_exists else {}
@@ -418,8 +450,8 @@ class SyncEngine:
     # ------------------------------------------------------------------ planning
     def _plan(self, main_src, main_dst):
         try:
-            src_listing = self.folders.list_folders(main_src)
-            dst_listing = self.folders.list_folders(main_dst)
+            src_listing, dst_listing = both(lambda: self.folders.list_folders(main_src),
+                                            lambda: self.folders.list_folders(main_dst))
         except Exception as exc:  # noqa: BLE001
             raise conn.translate_error(exc, self.source, doing="listing folders of")
         exclude = list(self.opts.get("folders_exclude") or [])
