@@ -38,16 +38,6 @@ attributes:
       - This action does not modify state.
 """
 
-    ACTIONGROUP_IMAP = r"""
-options: {}
-attributes:
-  action_group:
-    description: Use C(group/mailwave.migrate.imap) in C(module_defaults) to set defaults for this module.
-    support: full
-    membership:
-      - mailwave.migrate.imap
-"""
-
     ACTIONGROUP_MAILCOW = r"""
 options: {}
 attributes:

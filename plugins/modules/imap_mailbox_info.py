@@ -26,7 +26,6 @@ requirements:
 extends_documentation_fragment:
   - mailwave.migrate._attributes
   - mailwave.migrate._attributes.INFO_MODULE
-  - mailwave.migrate._attributes.ACTIONGROUP_IMAP
 attributes:
   idempotent:
     support: full

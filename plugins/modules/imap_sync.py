@@ -31,7 +31,6 @@ extends_documentation_fragment:
   - mailwave.migrate._imap.SOURCE
   - mailwave.migrate._imap.DESTINATION
   - mailwave.migrate._attributes
-  - mailwave.migrate._attributes.ACTIONGROUP_IMAP
 attributes:
   check_mode:
     support: full
