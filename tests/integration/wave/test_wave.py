@@ -67,6 +67,15 @@ def mailbox_content(server, user, password):
 
 
 def test_whole_wave_second_run_check_mode_and_rollback(sandbox):
+    # 0. Check mode on the untouched sandbox predicts changes and makes none.
+    serials = {d: query(sandbox, d, "SOA") for d in DOMAINS}
+    dry = play(sandbox, check=True)
+    assert dry.rc == 0, dry.tail()
+    assert dry.changed_tasks(), "check mode should predict the wave's changes"
+    assert {d: query(sandbox, d, "SOA") for d in DOMAINS} == serials
+    assert sandbox.mailcow.state.domains == {} and sandbox.mailcow.writes() == []
+    assert not (work_dir(sandbox) / "credentials").exists()
+
     # 1. The wave: preflight, backup, provision, sync, cutover, finalize, notify.
     first = play(sandbox)
     assert first.rc == 0, first.tail()
