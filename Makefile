@@ -13,6 +13,7 @@ deps:
 test: deps
 	$(MAKE) unit-and-integration
 	$(MAKE) sanity
+	$(MAKE) sanity-py312
 	$(MAKE) lint
 
 unit-and-integration:
