@@ -226,3 +226,17 @@ def test_mailcow_sync_jobs_and_progressive_cutover(tmp_path):
         report, dummy = latest_report(box)
         assert [d["status"] for d in report["domains"]] == ["ok", "ok", "ok"]
         assert all(m["verified"] for d in report["domains"] for m in d["mailboxes"])
+
+
+def test_copies_spread_over_sync_workers(tmp_path):
+    """With a sync_workers group, the copies run on those hosts (delegate_to), round-robin."""
+    workers = tmp_path / "workers.yml"
+    workers.write_text("sync_workers:\n  hosts:\n    worker1:\n    worker2:\n")
+    with Sandbox(tmp_path / "sandbox", messages_per_box=2) as box:
+        result = play(box, tags="preflight,provision,sync", args=("-i", str(workers)))
+        assert result.rc == 0, result.tail()
+        assert set(result.stats) == set(DOMAINS), "workers are not migrated as domains"
+        for domain in DOMAINS:
+            assert f"[{domain} -> worker1]" in result.stdout and f"[{domain} -> worker2]" in result.stdout
+        report, dummy = latest_report(box)
+        assert all(m["verified"] and m["copy"]["copied"] == 2 for d in report["domains"] for m in d["mailboxes"])
