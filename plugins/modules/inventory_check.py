@@ -157,7 +157,7 @@ def main():
             mailboxes_csv=dict(type="path"),
             source_passwords=dict(type="dict", default={}, no_log=True),
             source=dict(type="dict", default={}),
-            require_source_password=dict(type="bool", default=True),
+            require_source_password=dict(type="bool", default=True, no_log=False),
             fail_on_problems=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
