@@ -120,12 +120,12 @@ def _copy(source, dest, job, stats):
             existing = _message_ids(dest, target) if dest.folder_exists(target) else set()
             source.select_folder(name, readonly=True)
             uids = source.search("ALL")
-            fetched = source.fetch(uids, ["RFC822.SIZE", "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"]) if uids else {}
+            fetched = source.fetch(uids, IDENTITY_ITEMS) if uids else {}
             for uid in uids:
                 data = fetched.get(uid, {})
                 size = int(data.get(b"RFC822.SIZE", 0))
-                msgid = _message_id(data.get(b"BODY[HEADER.FIELDS (MESSAGE-ID)]"))
-                if msgid is not None and msgid in existing:
+                msgid = _identity(data)
+                if msgid in existing:
                     stats["skipped"] += 1
                     stats["bytes_skipped"] += size
                     continue
@@ -133,8 +133,7 @@ def _copy(source, dest, job, stats):
                     full = source.fetch([uid], ["BODY.PEEK[]", "FLAGS", "INTERNALDATE"])[uid]
                     flags_ = [f for f in full.get(b"FLAGS", ()) if f.lower() != b"\\recent"]
                     dest.append(target, full[b"BODY[]"], flags=flags_, msg_time=full.get(b"INTERNALDATE"))
-                    if msgid is not None:
-                        existing.add(msgid)
+                    existing.add(msgid)
                 stats["transferred"] += 1
                 stats["bytes"] += size
             stats["folders_synced"] += 1
@@ -147,5 +146,16 @@ def _message_ids(client, folder):
     uids = client.search("ALL")
     if not uids:
         return set()
-    data = client.fetch(uids, ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
-    return {mid for mid in (_message_id(d.get(b"BODY[HEADER.FIELDS (MESSAGE-ID)]")) for d in data.values()) if mid}
+    return {_identity(d) for d in client.fetch(uids, IDENTITY_ITEMS).values()}
+
+
+# What identifies a message across runs: its Message-ID, or for a message without one its size and
+# arrival date, so that a re-run does not copy such a message again.
+IDENTITY_ITEMS = ["RFC822.SIZE", "INTERNALDATE", "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"]
+
+
+def _identity(data):
+    msgid = _message_id(data.get(b"BODY[HEADER.FIELDS (MESSAGE-ID)]"))
+    if msgid is not None:
+        return msgid
+    return ("no-message-id", int(data.get(b"RFC822.SIZE", 0)), str(data.get(b"INTERNALDATE")))
