@@ -87,11 +87,20 @@ class ByteBudget:
         self.used = 0
         self._cond = threading.Condition()
 
-    def acquire(self, nbytes):
+    def acquire(self, nbytes, blocking=True):
+        """Take nbytes; wait for room, or with blocking=False return False at once when there is none.
+
+        A caller that already holds bytes must not wait: if every worker held a batch and waited for room
+        for its next one, none would ever release (hold and wait). It asks without blocking, and on False
+        releases what it holds before it waits.
+        """
         with self._cond:
             while self.used and self.used + nbytes > self.limit:
+                if not blocking:
+                    return False
                 self._cond.wait()
             self.used += nbytes
+            return True
 
     def release(self, nbytes):
         with self._cond:
@@ -816,7 +825,12 @@ class SyncEngine:
                     if inflight is not None:
                         self._land(session, inflight)
                     return
-                current = self._hold(work, batch)
+                # Never wait for memory while this worker's own APPEND holds some: land it first.
+                current = self._hold(work, batch, blocking=inflight is None)
+                if current is None:
+                    inflight, landing = None, inflight
+                    self._land(session, landing)
+                    current = self._hold(work, batch)
                 session.ensure()
                 if len(batch) == 1 and batch[0].size > STREAM_THRESHOLD and session.dst_wire.literal_plus:
                     if inflight is not None:
@@ -855,11 +869,13 @@ class SyncEngine:
                 if current is not None:
                     self._release(current)
 
-    def _hold(self, work, batch):
+    def _hold(self, work, batch, blocking=True):
+        """Reserve the batch's bytes in the memory budget; None when blocking=False and there is no room."""
         nbytes = sum(m.size for m in batch)
         if len(batch) == 1 and nbytes > STREAM_THRESHOLD:
             nbytes = 2 * 1048576  # streamed by chunks
-        self.budget.acquire(nbytes)
+        if not self.budget.acquire(nbytes, blocking=blocking):
+            return None
         return {"work": work, "nbytes": nbytes, "released": False, "present": None, "items": None, "tag": None}
 
     def _release(self, held):
