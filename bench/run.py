@@ -19,6 +19,7 @@ import os
 import pathlib
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -485,5 +486,7 @@ def main(argv: list[str] | None = None) -> int:
         print("the benchmark starts private Dovecot servers and must run as root", file=sys.stderr)
         return 2
     args = parse_args(argv)
+    # A SIGTERM (timeout, Ctrl-C from a wrapper) unwinds like an exception, so the servers are stopped.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     result = Bench(args).run()
     return 0 if all(row["ok"] for row in result["results"]) else 1
