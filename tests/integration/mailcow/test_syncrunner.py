@@ -17,6 +17,7 @@ def test_rerun_copies_a_message_without_message_id_once(dovecot, dovecot_dot, ma
     def destination():
         client = imapclient.IMAPClient("127.0.0.1", port=dovecot_dot.port_tls, ssl=True,
                                        ssl_context=ssl.create_default_context(cafile=test_ca.ca_file))
+        client.normalise_times = False  # aware datetimes, as the emulator's own Dovecot client gives
         client.login(dst_user, dst_pw)
         return client
 

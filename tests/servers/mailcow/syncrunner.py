@@ -158,4 +158,6 @@ def _identity(data):
     msgid = _message_id(data.get(b"BODY[HEADER.FIELDS (MESSAGE-ID)]"))
     if msgid is not None:
         return msgid
-    return ("no-message-id", int(data.get(b"RFC822.SIZE", 0)), str(data.get(b"INTERNALDATE")))
+    date = data.get(b"INTERNALDATE")
+    # As an instant: one client may hand back naive local times and the other aware ones.
+    return ("no-message-id", int(data.get(b"RFC822.SIZE", 0)), int(date.timestamp()) if date else None)
