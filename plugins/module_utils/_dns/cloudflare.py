@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._dns.http_client import (
     HttpClient,
-    own_api_url,
     token_from,
 )
 from ansible_collections.mailwave.migrate.plugins.module_utils._dns.provider import (
@@ -118,7 +117,7 @@ class Provider(DNSProvider):
         self._zone_id = None
         self._records = None   # (name, type) -> [(id, rdata key, ttl)] from the last read
         self._proxied = {}     # (name, type) -> True when every record of the RRset is proxied
-        self.http = HttpClient(own_api_url(params) or DEFAULT_API_URL,
+        self.http = HttpClient(params.get("api_url") or DEFAULT_API_URL,
                                validate_certs=params.get("validate_certs", True),
                                timeout=params.get("request_timeout") or 10.0)
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._dns.http_client import (
     HttpClient,
-    own_api_url,
     token_from,
 )
 from ansible_collections.mailwave.migrate.plugins.module_utils._dns.provider import (
@@ -67,7 +66,7 @@ class Provider(DNSProvider):
                            "permission), or the environment variable GANDI_API_TOKEN")
         self._token = token
         self._bare = self.zone[:-1]
-        self.http = HttpClient(own_api_url(params) or DEFAULT_API_URL,
+        self.http = HttpClient(params.get("api_url") or DEFAULT_API_URL,
                                validate_certs=params.get("validate_certs", True),
                                timeout=params.get("request_timeout") or 10.0)
 

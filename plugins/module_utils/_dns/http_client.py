@@ -179,14 +179,6 @@ class HttpClient:
         self.session.close()
 
 
-def own_api_url(params):
-    """api_url, unless it only came from PowerDNS's environment variable (the option is shared)."""
-    url = params.get("api_url")
-    if url and url == os.environ.get("PDNS_API_URL"):
-        return None
-    return url
-
-
 def token_from(params, env_names):
     """api_token, else the first of env_names set in the environment (None when none)."""
     token = params.get("api_token")

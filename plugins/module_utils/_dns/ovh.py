@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import time
 
-from ansible_collections.mailwave.migrate.plugins.module_utils._dns.http_client import HttpClient, own_api_url
+from ansible_collections.mailwave.migrate.plugins.module_utils._dns.http_client import HttpClient
 from ansible_collections.mailwave.migrate.plugins.module_utils._dns.provider import (
     Capabilities,
     Change,
@@ -92,7 +92,7 @@ class Provider(DNSProvider):
 
     def __init__(self, zone, params):
         super(Provider, self).__init__(zone, params)
-        endpoint = params.get("endpoint") or own_api_url(params) or DEFAULT_ENDPOINT
+        endpoint = params.get("endpoint") or params.get("api_url") or DEFAULT_ENDPOINT
         self.http = HttpClient(base_url_for(endpoint), validate_certs=params.get("validate_certs", True),
                                timeout=params.get("request_timeout") or 10.0)
         self._ak = params["application_key"]

@@ -128,9 +128,9 @@ def test_ttl_below_gandi_minimum_refused_without_write(gandi_emulator):
     assert not gandi_emulator.writes()
 
 
-def test_api_url_from_powerdns_environment_is_ignored(monkeypatch):
+def test_powerdns_environment_does_not_redirect_gandi(monkeypatch):
     monkeypatch.setenv("PDNS_API_URL", "http://pdns.invalid:8081")
-    provider = gandi.Provider("example.test", {"api_url": "http://pdns.invalid:8081", "api_token": "t"})
+    provider = gandi.Provider("example.test", {"api_token": "t"})
     assert provider.http.base_url == gandi.DEFAULT_API_URL
     provider = gandi.Provider("example.test", {"api_url": "http://127.0.0.1:1/v5/livedns", "api_token": "t"})
     assert provider.http.base_url == "http://127.0.0.1:1/v5/livedns"
