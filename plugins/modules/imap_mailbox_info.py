@@ -226,7 +226,8 @@ folders:
 folder_errors:
   description:
     - Folders the server refused to open (it answered NO or BAD), with its words. They are left out of the
-      counts and the module warns; a dropped connection fails the module instead.
+      counts and the module warns. A dropped connection is not a folder error: the whole inventory is taken
+      again on a new connection (up to three attempts), then the module fails.
   returned: success
   type: list
   elements: dict
@@ -369,9 +370,9 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.connection import (
     Endpoint,
     ImapError,
+    call_with_retry,
     close_quietly,
     connect,
-    translate_error,
 )
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.folders import FolderPlanError
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.info import inventory
@@ -405,28 +406,30 @@ def main():
 
     preset = endpoint.preset or {}
     exclude = list(params["folders_exclude"] or []) + list(preset.get("folders_exclude") or [])
-    client = None
-    try:
+
+    def take_inventory():
         client = connect(endpoint)
-        result = inventory(
-            client,
-            include=params["folders_include"],
-            exclude=exclude,
-            exclude_special_use=preset.get("exclude_special_use"),
-            big_message_size=params["big_message_size"],
-            old_message_days=params["old_message_days"],
-            largest=params["largest"],
-            abandoned_days=params["abandoned_days"],
-        )
+        try:
+            return inventory(
+                client,
+                include=params["folders_include"],
+                exclude=exclude,
+                exclude_special_use=preset.get("exclude_special_use"),
+                big_message_size=params["big_message_size"],
+                old_message_days=params["old_message_days"],
+                largest=params["largest"],
+                abandoned_days=params["abandoned_days"],
+            )
+        finally:
+            close_quietly(client)
+
+    try:
+        # read-only, so a dropped connection is answered by taking the whole inventory again
+        result = call_with_retry(take_inventory, endpoint, attempts=3, passthrough=(FolderPlanError,))
     except ImapError as exc:
         module.fail_json(msg=str(exc))
     except FolderPlanError as exc:
         module.fail_json(msg=str(exc))
-    except Exception as exc:  # noqa: BLE001 - any library error becomes a clean failure with the server's words
-        module.fail_json(msg=str(translate_error(exc, endpoint, doing="reading from")))
-    finally:
-        if client is not None:
-            close_quietly(client)
     for item in result["folder_errors"]:
         module.warn("folder %r could not be read and is not counted: %s" % (item["folder"], item["error"]))
     module.exit_json(changed=False, **result)

@@ -264,17 +264,20 @@ def close_quietly(client):
             pass
 
 
-def call_with_retry(func, endpoint, attempts=4, base_delay=0.5, max_delay=30.0, on_retry=None, sleep=time.sleep):
+def call_with_retry(func, endpoint, attempts=4, base_delay=0.5, max_delay=30.0, on_retry=None, sleep=time.sleep,
+                    passthrough=()):
     """Call func() and retry on transient failures with exponential back-off (or the server's own delay).
 
     ``func`` receives no argument and should (re)connect itself if needed; ``on_retry(err, attempt)`` is
     called before each new attempt (e.g. to drop a broken connection). Non-transient errors are raised at
-    once as ImapError.
+    once as ImapError, except those of the ``passthrough`` classes, raised as they are.
     """
     last = None
     for attempt in range(1, attempts + 1):
         try:
             return func()
+        except passthrough:
+            raise
         except Exception as exc:  # noqa: BLE001 - classified just below
             err = translate_error(exc, endpoint)
             if not err.transient or attempt == attempts:

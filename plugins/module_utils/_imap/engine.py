@@ -326,20 +326,7 @@ class SyncEngine:
                 # a first copy: the other workers log in while the folders are listed and planned
                 opener = threading.Thread(target=self._open_sessions, args=(extra,), daemon=True)
                 opener.start()
-            plan, src_listing, dst_listing = self._plan(main.src, main.dst)
-            works = [PairWork(s, d) for s, d in plan.pairs]
-            self._prepare_folders(main, works, src_listing, dst_listing)
-            # every folder's STATUS in one pipelined round trip per side, on one connection (Dovecot may
-            # panic when parallel connections make it create its lazy special-use folders at once)
-            self._prefetch_status(main, works)
-            todo = works
-            if quick:
-                # with a state, most pairs of a re-run are unchanged: the other workers only log in when
-                # there is something to do
-                todo = [w for w in works if not self._look(main.src, main.dst, w, first=True, quick=True)]
-                for work in todo:
-                    if work.src_status is not None and work.pre_dst_status is not None:
-                        work.pre_status = (work.src_status, work.pre_dst_status)
+            plan, works, todo = self._survey(main, quick)
             if opener is not None:
                 opener.join()
                 opener = None
@@ -364,16 +351,52 @@ class SyncEngine:
             if gc_was_enabled:
                 gc.enable()
 
+    def _survey(self, main, quick, attempts=3):
+        """List, plan, create folders and read every STATUS on the main session: (plan, works, to look at).
+
+        Every step can be redone, so a connection the server drops here (Dovecot's lock panics under
+        concurrent logins, a provider's BYE) costs a reconnection, not the run.
+        """
+        warnings_before = len(self.warnings)
+        for attempt in range(1, attempts + 1):
+            try:
+                main.ensure()
+                plan, src_listing, dst_listing = self._plan(main.src, main.dst)
+                works = [PairWork(s, d) for s, d in plan.pairs]
+                self._prepare_folders(main, works, src_listing, dst_listing)
+                # every folder's STATUS in one pipelined round trip per side, on one connection (Dovecot may
+                # panic when parallel connections make it create its lazy special-use folders at once)
+                self._prefetch_status(main, works)
+                todo = works
+                if quick:
+                    # with a state, most pairs of a re-run are unchanged: the other workers only log in when
+                    # there is something to do
+                    todo = [w for w in works if not self._look(main.src, main.dst, w, first=True, quick=True)]
+                    for work in todo:
+                        if work.src_status is not None and work.pre_dst_status is not None:
+                            work.pre_status = (work.src_status, work.pre_dst_status)
+                return plan, works, todo
+            except Exception as exc:  # noqa: BLE001 - classified just below
+                err = exc if isinstance(exc, conn.ImapError) else conn.translate_error(exc, self.source)
+                if not err.transient or attempt == attempts:
+                    raise err
+                self.log("survey attempt %d failed: %s" % (attempt, err))
+                main.drop()
+                del self.warnings[warnings_before:]
+                with self._lock:
+                    self.reconnections += 1
+                time.sleep(min(err.backoff, 600.0) if err.backoff else 0.2 * attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def _prefetch_status(self, session, works):
         items = ["MESSAGES", "UIDNEXT", "UIDVALIDITY"]
         src_items = items + (["HIGHESTMODSEQ"] if session.src.has_capability("CONDSTORE") else [])
         dst_items = items + (["HIGHESTMODSEQ"] if session.dst.has_capability("CONDSTORE") else [])
-        try:
-            src_status, dst_status = both(
-                lambda: wire_mod.status_many(session.src_wire, [w.src for w in works], src_items),
-                lambda: wire_mod.status_many(session.dst_wire, [w.dst for w in works if w.dst_exists], dst_items))
-        except Exception as exc:  # noqa: BLE001
-            raise conn.translate_error(exc, self.source, doing="reading the folders of")
+        src_status, dst_status = both(
+            lambda: self._on(self.source, "reading the folders of", wire_mod.status_many, session.src_wire,
+                             [w.src for w in works], src_items),
+            lambda: self._on(self.destination, "reading the folders of", wire_mod.status_many, session.dst_wire,
+                             [w.dst for w in works if w.dst_exists], dst_items))
         for work in works:
             s_st = src_status.get(work.src)
             d_st = dst_status.get(work.dst, {}) if work.dst_exists else {}
@@ -457,12 +480,18 @@ class SyncEngine:
                                  "delete)", kind="config")
 
     # ------------------------------------------------------------------ planning
-    def _plan(self, main_src, main_dst):
+    @staticmethod
+    def _on(endpoint, doing, func, *args):
+        """func(*args), its failure named after the server it talked to."""
         try:
-            src_listing, dst_listing = both(lambda: self.folders.list_folders(main_src),
-                                            lambda: self.folders.list_folders(main_dst))
-        except Exception as exc:  # noqa: BLE001
-            raise conn.translate_error(exc, self.source, doing="listing folders of")
+            return func(*args)
+        except Exception as exc:  # noqa: BLE001 - translated for the user
+            raise conn.translate_error(exc, endpoint, doing=doing)
+
+    def _plan(self, main_src, main_dst):
+        src_listing, dst_listing = both(
+            lambda: self._on(self.source, "listing folders of", self.folders.list_folders, main_src),
+            lambda: self._on(self.destination, "listing folders of", self.folders.list_folders, main_dst))
         exclude = list(self.opts.get("folders_exclude") or [])
         exclude += list(self.source.preset.get("folders_exclude") or [])
         try:
@@ -491,12 +520,16 @@ class SyncEngine:
             dst_folder = dst_listing.get(work.dst)
             want_sub = subscribe_all or bool(src_folder is not None and src_folder.subscribed)
             is_sub = bool(dst_folder is not None and dst_folder.subscribed)
+            # a survey redone after a dropped connection may find what its first attempt created
+            work.stats["created"] = work.dst in self.created_folders
             if not exists:
                 work.stats["created"] = True
-                self.created_folders.append(work.dst)
+                if work.dst not in self.created_folders:
+                    self.created_folders.append(work.dst)
                 creates.append(work)
             if want_sub and not is_sub:
-                self.subscribed_folders.append(work.dst)
+                if work.dst not in self.subscribed_folders:
+                    self.subscribed_folders.append(work.dst)
                 subscribes.append(work.dst)
         if self.check_mode or not (creates or subscribes):
             return

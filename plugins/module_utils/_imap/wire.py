@@ -40,6 +40,10 @@ class WireError(Exception):
     """The connection broke or the server answered something we cannot use."""
 
 
+class ConnectionLost(WireError, ConnectionError):
+    """The connection broke: a transient error (reconnect and go on), unlike an answer we cannot parse."""
+
+
 class CommandFailed(Exception):
     """The server answered NO or BAD; ``status``, ``code`` (e.g. OVERQUOTA) and ``text`` say why."""
 
@@ -169,24 +173,24 @@ class Wire:
         try:
             self._imap.sock.sendall(data)
         except OSError as exc:
-            raise WireError("connection lost while sending: %s" % exc)
+            raise ConnectionLost("connection lost while sending: %s" % exc)
 
     def _readline(self):
         try:
             line = self._imap.file.readline()
         except OSError as exc:
-            raise WireError("connection lost while reading: %s" % exc)
+            raise ConnectionLost("connection lost while reading: %s" % exc)
         if not line:
-            raise WireError("the server closed the connection")
+            raise ConnectionLost("the server closed the connection")
         return line
 
     def _read(self, size):
         try:
             data = self._imap.file.read(size)
         except OSError as exc:
-            raise WireError("connection lost while reading: %s" % exc)
+            raise ConnectionLost("connection lost while reading: %s" % exc)
         if data is None or len(data) != size:
-            raise WireError("the server closed the connection in the middle of a message")
+            raise ConnectionLost("the server closed the connection in the middle of a message")
         return data
 
     def _read_full_response_line(self):

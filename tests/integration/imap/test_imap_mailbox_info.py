@@ -203,6 +203,23 @@ def test_clean_failures(dovecot, mail_account, run_module, case):
     assert "Traceback" not in result.stderr
 
 
+def test_dropped_connection_takes_the_inventory_again(dovecot, busy_box, run_module, tcp_proxy):
+    user, password, _content = busy_box
+    proxy = tcp_proxy(dovecot.host, dovecot.port_tls)
+    server = dict(dovecot.settings(user, password, security="tls"), port=proxy.port)
+    first = run_module("imap_mailbox_info", {"server": server, "largest": 3})
+    assert not first.failed, first
+    whole_answer = proxy.bytes["down"]
+    proxy.cut_after_bytes(whole_answer * 3 // 4, direction="down")  # in the folder scans, after the login
+    result = run_module("imap_mailbox_info", {"server": server, "largest": 3})
+    assert not result.failed and not result.get("crashed"), result
+    assert proxy.cuts == 1 and proxy.connections == 3
+    assert {k: v for k, v in result.items() if k != "checked_at"} == {
+        k: v for k, v in first.items() if k != "checked_at"}
+    assert result["folders"]["INBOX"]["messages"] == 3
+    assert result["totals"]["messages"] == 6 and not result["folder_errors"]
+
+
 @pytest.mark.slow
 def test_twenty_thousand_messages_quickly(dovecot, mail_account, run_module):
     """The inventory must stay cheap on a big box: 20,000 messages in one folder."""

@@ -81,18 +81,32 @@ def test_killed_run_resumes_from_state(dovecot, mail_account, run_module, tmp_pa
     payload = json.dumps({"ANSIBLE_MODULE_ARGS": params})
     proc = subprocess.Popen([sys.executable, "-m", "ansible_collections.mailwave.migrate.plugins.modules.imap_sync"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=module_env(), start_new_session=True)
+                            env=dict(module_env(), PYTHONFAULTHANDLER="1"), start_new_session=True)
     proc.stdin.write(payload.encode())
     proc.stdin.close()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and dovecot.usage(dst[0])["messages"] < 40:
+    # Generous deadline: a loaded CI machine is slow; a module that exits early is reported with its output.
+    deadline = time.monotonic() + 120
+    while (time.monotonic() < deadline and proc.poll() is None
+           and dovecot.usage(dst[0])["messages"] < 40):
         time.sleep(0.1)
-    os.killpg(proc.pid, signal.SIGKILL)
+    exited_early = proc.poll()
+    if exited_early is None and dovecot.usage(dst[0])["messages"] == 0:
+        os.kill(proc.pid, signal.SIGABRT)  # stuck: PYTHONFAULTHANDLER dumps every thread's stack to stderr
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+    if exited_early is None and proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
+    out, err = proc.stdout.read(), proc.stderr.read()
     proc.stdout.close()
     proc.stderr.close()
     partial = dovecot.usage(dst[0])["messages"]
-    assert 0 < partial < 150, "the run was not cut mid-way"
+    assert exited_early is None, "the module ended (rc %s) before it could be killed: %s %s\nDovecot log: %s" % (
+        exited_early, out[-2000:], err[-2000:], dovecot.log_file.read_text(errors="replace")[-3000:])
+    assert 0 < partial < 150, "the run was not cut mid-way (%d copied): %s %s\nDovecot log: %s" % (
+        partial, out[-2000:], err[-6000:], dovecot.log_file.read_text(errors="replace")[-3000:])
     assert any(p.suffix == ".journal" for p in state.iterdir())
     params.pop("max_messages_per_second")
     result = run_module("imap_sync", params)
@@ -104,3 +118,29 @@ def test_killed_run_resumes_from_state(dovecot, mail_account, run_module, tmp_pa
     again = run_module("imap_sync", params)
     assert not again.failed and not again.changed
     assert all(f["unchanged"] for f in again["folders"])
+
+
+@pytest.mark.parametrize("connections", [1, 3])
+def test_connection_cut_while_planning_is_redone(dovecot, mail_account, run_module, tcp_proxy, connections):
+    """A drop during the listing/creating/STATUS phase (seen as Dovecot lock panics under load) costs a reconnection."""
+    from ansible_collections.mailwave.migrate.plugins.module_utils._imap import connection
+
+    src, dst = mail_account(dovecot), mail_account(dovecot)
+    fill(dovecot, src, count=20, size=2_000)
+    proxy = tcp_proxy(dovecot.host, dovecot.port)
+    destination = dict(dovecot.settings(*dst, security="plain"), port=proxy.port, allow_plaintext=True)
+    # what a login sends, measured with the engine's own connect: the cut then falls in the first LIST
+    client = connection.connect(connection.Endpoint.from_params(destination, role="destination"))
+    login_bytes = proxy.bytes["up"]
+    connection.close_quietly(client)
+    proxy.cut_after_bytes(login_bytes + 5, direction="up")
+    params = args(dovecot, src, dovecot, dst, connections=connections)
+    params["destination"] = destination
+    result = run_module("imap_sync", params)
+    assert not result.get("crashed"), result.stderr[-2000:]
+    assert not result.failed, result.get("msg")
+    assert proxy.cuts == 1
+    assert result["reconnections"] >= 1
+    assert result["created_folders"] == ["Sub/Folder"]
+    assert result["totals"]["copied"] == 30 and result["totals"]["missing"] == 0
+    assert snapshot(dovecot, *dst) == snapshot(dovecot, *src)
