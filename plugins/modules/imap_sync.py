@@ -142,14 +142,16 @@ options:
   state_dir:
     description:
       - Directory (created 0700; files 0600) where a UID map per folder pair is kept, scoped by the folders'
-        UIDVALIDITY. With it, a re-run with no change costs one STATUS per folder, and a killed run resumes
-        without loss or duplicate. Without it, re-runs compare identity headers of both sides.
+        UIDVALIDITY. With it, a re-run with no change costs one STATUS per folder (on a source with CONDSTORE),
+        and a killed run resumes without loss or duplicate. Without it, re-runs compare identity headers of both
+        sides.
     type: path
 notes:
   - Dovecot may drop a connection or refuse a SELECT under parallel load; the module reconnects and sends
     again only what is missing.
-  - Without CONDSTORE on the source, a flag change on an otherwise unchanged folder is only seen by a run without
-    O(state_dir) or after another change in that folder.
+  - With O(state_dir), a folder is skipped when its STATUS is as recorded; without CONDSTORE on the source, a
+    flag change does not show in STATUS, so such folders have their flags read again on every run (unless
+    O(resync_flags=false)).
 seealso:
   - module: mailwave.migrate.imap_mailbox_info
 """

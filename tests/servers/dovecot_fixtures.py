@@ -106,6 +106,26 @@ def dovecot_dot(tmp_path_factory, test_ca):
         server.stop()
 
 
+# Dovecot 2.3's own list without CONDSTORE and QRESYNC: a server like many providers', where a flag
+# change leaves every STATUS item as it was.
+NO_CONDSTORE_CAPABILITY = (
+    "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES THREAD=REFS "
+    "THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS "
+    "LIST-EXTENDED I18NLEVEL=1 ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE "
+    "SNIPPET=FUZZY PREVIEW=FUZZY STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE")
+
+
+@pytest.fixture(scope="session")
+def dovecot_no_condstore(tmp_path_factory, test_ca):
+    server = DovecotServer(tmp_path_factory.mktemp("dovecot-nocs"), separator="/", special_use=True,
+                           quota=False, ca=test_ca, capability=NO_CONDSTORE_CAPABILITY)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def mail_account():
     """Factory: mail_account(server, quota_mb=None) -> (user, password); removed after the test."""

@@ -610,7 +610,11 @@ class SyncEngine:
                 pstate = self.state.reset_pair(work.src, work.dst, work.src_uidvalidity, work.dst_uidvalidity)
         work.pstate = pstate
         age_or_size = self.opts.get("max_age") or self.opts.get("min_age") or self._max_size()
-        if first and pstate is not None and pstate.unchanged(src_status, dst_status) and not self.opts.get("delete1"):
+        # A flags-only change moves no STATUS item but HIGHESTMODSEQ: without CONDSTORE on the source, the
+        # flags must be read again (one FETCH FLAGS pass) before a pair can be called unchanged.
+        flags_visible = "HIGHESTMODSEQ" in src_status or not self.opts.get("resync_flags", True)
+        if (first and pstate is not None and flags_visible and pstate.unchanged(src_status, dst_status)
+                and not self.opts.get("delete1")):
             stats["unchanged"] = True
             stats["source_selected"] = len(pstate.map) if age_or_size else src_status.get("MESSAGES", 0)
             stats["skipped"] = stats["source_selected"]

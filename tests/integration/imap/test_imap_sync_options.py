@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 
+import pytest
+
 from tests.integration.imap.test_imap_sync import args, msg, snapshot
 
 
@@ -124,6 +126,28 @@ def test_flag_resync(dovecot, mail_account, run_module, tmp_path):
     res = run_module("imap_sync", args(dovecot, src, dovecot, dst, state_dir=state))
     assert not res.failed and res["totals"]["flags_updated"] == 1 and res.changed
     assert snapshot(dovecot, *dst)["INBOX"] == snapshot(dovecot, *src)["INBOX"]
+
+
+@pytest.mark.parametrize("server_fixture", ["dovecot", "dovecot_no_condstore"])
+def test_flag_change_seen_with_state(request, mail_account, run_module, tmp_path, server_fixture):
+    """With a state, a re-run sees a flags-only change even where STATUS cannot show it (no CONDSTORE)."""
+    server = request.getfixturevalue(server_fixture)
+    src, dst = mail_account(server), mail_account(server)
+    server.append_many(*src, "INBOX", [(msg(i), (), None) for i in range(5)])
+    state = str(tmp_path / "st")
+    first = run_module("imap_sync", args(server, src, server, dst, state_dir=state))
+    assert not first.failed and first["totals"]["copied"] == 5, first.get("msg")
+    client = server.client(*src)
+    has_condstore = client.has_capability("CONDSTORE")
+    client.select_folder("INBOX")
+    client.add_flags(client.search("ALL")[:2], [b"\\Seen"])
+    client.logout()
+    assert has_condstore == (server_fixture == "dovecot")
+    res = run_module("imap_sync", args(server, src, server, dst, state_dir=state))
+    assert not res.failed and res["totals"]["flags_updated"] == 2 and res.changed, res.get("msg")
+    assert snapshot(server, *dst)["INBOX"] == snapshot(server, *src)["INBOX"]
+    again = run_module("imap_sync", args(server, src, server, dst, state_dir=state))
+    assert not again.failed and not again.changed and again["totals"]["copied"] == 0
 
 
 def test_throttle_messages_per_second(dovecot, mail_account, run_module):
