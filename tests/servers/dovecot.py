@@ -15,15 +15,21 @@ The master runs as root; mail is accessed as the unprivileged ``mail`` user (Dov
 access as root), so the homes live in the work dir when that user can reach it, else in a /tmp dir
 removed by ``stop()`` (pytest's tmp dirs are 0700 root). ``doveadm`` and the benchmark use the
 Maildirs directly (``maildir()``, ``doveadm()``).
+
+With ``oauth2_introspection_url`` the server also accepts XOAUTH2 and OAUTHBEARER logins, checked by
+Dovecot's oauth2 passdb against that URL; ``OAuth2Introspection`` is such an endpoint (tokens it issued
+are valid for one user each; it counts the requests it answers).
 """
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
 import fcntl
+import http.server
 import json
 import os
 import pathlib
+import secrets
 import shutil
 import signal
 import ssl
@@ -139,13 +145,110 @@ class TestCA:
         return cert, key
 
 
+class OAuth2Introspection:
+    """A token introspection endpoint on 127.0.0.1 for Dovecot's oauth2 passdb (``introspection_mode = auth``).
+
+    ``issue(user)`` returns a fresh random access token for user. A GET with ``Authorization: Bearer
+    <token>`` is answered 200 ``{"email": user, "active": true}`` for a token issued and live; 200
+    ``{"active": false}`` (RFC 7662) for one that ``expire()`` ended; 401 (like a provider's userinfo
+    endpoint) for any other. ``calls(token)`` counts the requests that presented token, ``requests`` all.
+
+    Dovecot 2.3.19 takes the two refusals differently: ``active: false`` is a failed login
+    ([AUTHENTICATIONFAILED]), a 401 an internal error of the passdb ("No username returned"), hence a
+    temporary failure ([UNAVAILABLE]).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._tokens: dict[str, str] = {}
+        self._expired: set[str] = set()
+        self._calls: dict[str, int] = {}
+        self.requests = 0
+        self._httpd: http.server.ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+
+    def start(self) -> "OAuth2Introspection":
+        owner = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's naming
+                auth = self.headers.get("Authorization", "")
+                token = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
+                with owner._lock:
+                    owner.requests += 1
+                    owner._calls[token] = owner._calls.get(token, 0) + 1
+                    user = owner._tokens.get(token) if token else None
+                    expired = token in owner._expired
+                if expired:
+                    status, body = 200, {"active": False}
+                elif user is None:
+                    status, body = 401, {"error": "invalid_token"}
+                else:
+                    status, body = 200, {"email": user, "active": True}
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_POST = do_GET
+
+            def log_message(self, *args):  # quiet
+                pass
+
+        for attempt in range(3):  # the free port may be taken by someone else before we bind it
+            try:
+                self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+                break
+            except OSError:
+                if attempt == 2:
+                    raise
+        self._httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}/userinfo"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="oauth2-introspection",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def issue(self, user: str) -> str:
+        """A new access token valid for user (until revoked)."""
+        token = "mwtok-" + secrets.token_urlsafe(24)
+        with self._lock:
+            self._tokens[token] = user
+        return token
+
+    def expire(self, token: str) -> None:
+        """From now on token is known but inactive (answered ``{"active": false}``)."""
+        with self._lock:
+            self._expired.add(token)
+
+    def revoke(self, token: str) -> None:
+        """Forget token: answered 401 like one never issued."""
+        with self._lock:
+            self._tokens.pop(token, None)
+            self._expired.discard(token)
+
+    def calls(self, token: str) -> int:
+        with self._lock:
+            return self._calls.get(token, 0)
+
+
 class DovecotServer:
     """A private Dovecot instance (see the module docstring). Use as a context manager or start()/stop()."""
 
     host = "127.0.0.1"
 
     def __init__(self, workdir: pathlib.Path | str, *, separator: str = "/", special_use: bool = True,
-                 quota: bool = True, ca: TestCA | None = None, capability: str | None = None):
+                 quota: bool = True, ca: TestCA | None = None, capability: str | None = None,
+                 oauth2_introspection_url: str | None = None):
         if separator not in ("/", "."):
             raise ValueError("separator must be '/' or '.'")
         self.workdir = pathlib.Path(workdir)
@@ -155,6 +258,9 @@ class DovecotServer:
         self.quota = quota
         # the CAPABILITY list to announce instead of Dovecot's (to play a server without, say, CONDSTORE)
         self.capability = capability
+        # when set, also XOAUTH2/OAUTHBEARER logins: Dovecot sends the bearer token to this URL
+        # (introspection_mode = auth) and accepts it for the user the JSON answer names in "email"
+        self.oauth2_introspection_url = oauth2_introspection_url
         self.ca = ca or TestCA(self.workdir / "ca")
         self.ca_file = self.ca.ca_file
         self.port = 0
@@ -170,6 +276,7 @@ class DovecotServer:
         self.config_file = self.workdir / "dovecot.conf"
         self.passwd_file = self.workdir / "passwd"  # user:password:home:quota_mb, read at every login
         self.checkpassword = self.workdir / "checkpassword.sh"
+        self.oauth2_config = self.workdir / "dovecot-oauth2.conf.ext"
         self.log_file = self.workdir / "dovecot.log"
         self.state_file = self.workdir / "server.json"  # ports etc. for attach()
         self._lock = threading.RLock()
@@ -217,6 +324,20 @@ class DovecotServer:
         else:
             quota = "protocol imap {\n  mail_max_userip_connections = 1000\n}\n"
         capability = f"imap_capability = {self.capability}\n" if self.capability else ""
+        mechanisms, password_mechanisms, oauth2_passdb = "plain login", "", ""
+        if self.oauth2_introspection_url:
+            # No auth cache (auth_cache_size is 0): every login asks the introspection URL again.
+            self.oauth2_config.write_text(
+                "introspection_mode = auth\n"
+                f"introspection_url = {self.oauth2_introspection_url}\n"
+                "username_attribute = email\n"
+                "active_attribute = active\n"
+                "active_value = true\n", encoding="utf-8")
+            os.chmod(self.oauth2_config, 0o600)
+            mechanisms += " xoauth2 oauthbearer"
+            password_mechanisms = "  mechanisms = plain login\n"
+            oauth2_passdb = (f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n"
+                             f"  args = {self.oauth2_config}\n}}\n")
         config = f"""# generated by tests/servers/dovecot.py
 instance_name = mailwave-{os.path.basename(self._base_dir)}
 base_dir = {self._base_dir}
@@ -237,7 +358,7 @@ mail_gid = {MAIL_GID}
 mail_location = maildir:~/Maildir{layout}
 mail_fsync = never
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 ssl = yes
 ssl_cert = <{cert}
 ssl_key = <{key}
@@ -248,8 +369,8 @@ auth_failure_delay = 0
 passdb {{
   driver = checkpassword
   args = {self.checkpassword}
-}}
-userdb {{
+{password_mechanisms}}}
+{oauth2_passdb}userdb {{
   driver = checkpassword
   args = {self.checkpassword}
 }}

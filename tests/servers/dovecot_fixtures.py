@@ -3,6 +3,10 @@
 - ``test_ca`` (session): a throwaway CA; ``test_ca.ca_file`` is its PEM.
 - ``dovecot`` (session): a Dovecot with separator "/", SPECIAL-USE folders and quota.
 - ``dovecot_dot`` (session): separator ".", no SPECIAL-USE folders (tests make localised folders by APPEND).
+- ``oauth2_introspection`` (session): a token introspection endpoint (``OAuth2Introspection``), and
+  ``dovecot_oauth2`` (session): a Dovecot like ``dovecot`` (no quota) that also accepts XOAUTH2/OAUTHBEARER
+  logins checked against it; ``oauth2_token(user) -> token`` (function) issues a fresh token for an
+  account, revoked after the test.
 - ``mail_account`` (function): ``mail_account(server, quota_mb=None) -> (user, password)``; the account
   and its mail are removed after the test.
 - ``load_corpus(server, user, password, folder="INBOX")``: appends the real-world corpus
@@ -21,7 +25,7 @@ import secrets
 
 import pytest
 
-from tests.servers.dovecot import DovecotServer, TestCA
+from tests.servers.dovecot import DovecotServer, OAuth2Introspection, TestCA
 from tests.servers.tcp_proxy import TcpProxy
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -124,6 +128,41 @@ def dovecot_no_condstore(tmp_path_factory, test_ca):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def oauth2_introspection():
+    endpoint = OAuth2Introspection().start()
+    try:
+        yield endpoint
+    finally:
+        endpoint.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot_oauth2(tmp_path_factory, test_ca, oauth2_introspection):
+    server = DovecotServer(tmp_path_factory.mktemp("dovecot-oauth2"), separator="/", special_use=True,
+                           quota=False, ca=test_ca, oauth2_introspection_url=oauth2_introspection.url)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def oauth2_token(oauth2_introspection):
+    """Factory: oauth2_token(user) -> a fresh random access token for user; revoked after the test."""
+    issued: list[str] = []
+
+    def make(user: str) -> str:
+        token = oauth2_introspection.issue(user)
+        issued.append(token)
+        return token
+
+    yield make
+    for token in issued:
+        oauth2_introspection.revoke(token)
 
 
 @pytest.fixture
