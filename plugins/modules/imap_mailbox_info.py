@@ -226,7 +226,7 @@ folders:
 folder_errors:
   description:
     - Folders the server refused to open (it answered NO or BAD), with its words. They are left out of the
-      counts and the module warns. A dropped connection is not a folder error: the whole inventory is taken
+      counts and the module warns. A dropped connection is not a folder error; the whole inventory is taken
       again on a new connection (up to three attempts), then the module fails.
   returned: success
   type: list

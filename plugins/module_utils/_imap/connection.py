@@ -192,7 +192,7 @@ def translate_error(exc, endpoint, doing="talking to"):
                          % (where, endpoint.timeout, doing, endpoint.role), kind="timeout", transient=True)
     if imap_exceptions is not None and isinstance(exc, imap_exceptions.LoginError):
         return ImapError("%s: login failed, the server said: %s. Check %s.user and the password or token"
-                         % (where, words, endpoint.role), kind="auth")
+                         % (where, str(words).rstrip(". "), endpoint.role), kind="auth")
     if isinstance(exc, (ConnectionError, EOFError, BrokenPipeError)) or (
             imap_exceptions is not None and isinstance(exc, imap_exceptions.IMAPClientAbortError)):
         backoff = backoff_from_text(words)
