@@ -194,10 +194,14 @@ def manifest(corpus_dir: pathlib.Path) -> dict:
 
 
 def install(corpus_dir: pathlib.Path, server: DovecotServer, user: str) -> None:
-    """Hard-link the corpus Maildir into user's home on server (user must exist, mailbox unused)."""
+    """Hard-link the corpus Maildir into user's home on server (user must exist, mailbox unused).
+
+    Copied instead when the home is on another file system (e.g. ``--work-dir /dev/shm/...``).
+    """
     dest = server.maildir(user)
     shutil.rmtree(dest, ignore_errors=True)
-    shutil.copytree(corpus_dir / "Maildir", dest, copy_function=os.link)
+    same_fs = os.stat(corpus_dir).st_dev == os.stat(dest.parent).st_dev
+    shutil.copytree(corpus_dir / "Maildir", dest, copy_function=os.link if same_fs else shutil.copy2)
     for root, _dirs, files in os.walk(dest):
         os.chown(root, MAIL_UID, MAIL_GID)
         os.chmod(root, 0o700)

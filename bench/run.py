@@ -6,7 +6,9 @@ against what the source serves), then a no-change re-run (timed, message count c
 
 What is timed: the wall-clock time of the copier's process, from spawn to exit. Peak RSS: the
 ``ru_maxrss`` of that one process (and of any child it waited for), reported by GNU time (see
-``timed()``). CPU: user + system seconds of the copier only. The servers' CPU and memory are not
+``timed()``). CPU: user + system seconds of the copier only; "server CPU" separately, the CPU both
+Dovecot instances spent during the run (every process of theirs: imap, imap-login doing TLS, auth ...),
+because on loopback the servers' work, not the copier's, is most of the time. Servers' memory is not
 counted.
 MB/s and messages/s are the source's total (sum of RFC822.SIZE, message count) over that time.
 """
@@ -112,6 +114,43 @@ def timed(cmd: list[str], *, stdin: bytes = b"", env: dict | None = None, cwd: s
         return result
 
 
+_CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu_ticks(pid: int, with_reaped: bool) -> int:
+    """utime + stime of a process (+ cutime + cstime: its reaped children), in clock ticks; 0 if gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0
+    # fields[0] is the state (field 3 of proc(5)): utime..cstime are fields 14..17
+    ticks = int(fields[11]) + int(fields[12])
+    return ticks + (int(fields[13]) + int(fields[14]) if with_reaped else 0)
+
+
+def _master_pid(server: DovecotServer) -> int:
+    """The Dovecot master's pid, from the state file the server writes when it starts."""
+    return int(json.loads(server.state_file.read_text(encoding="utf-8"))["pid"])
+
+
+def server_cpu_seconds(master_pids: list[int]) -> float:
+    """CPU so far of Dovecot master processes and all their children, live or reaped (a running total)."""
+    masters = set(master_pids)
+    total = sum(_proc_cpu_ticks(pid, True) for pid in masters)
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid in masters:
+            total += _proc_cpu_ticks(int(entry), True)
+    return total / _CLK_TCK
+
+
 def _secret_file(path: pathlib.Path, text: str) -> str:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -125,7 +164,7 @@ class Bench:
         self.out = pathlib.Path(args.out).resolve()
         self.out.mkdir(parents=True, exist_ok=True)
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        self.work = self.out / f"run-{stamp}-{os.getpid()}"
+        self.work = pathlib.Path(args.work_dir or self.out).resolve() / f"run-{stamp}-{os.getpid()}"
         self.work.mkdir(parents=True)
         self.tools = [t for t in TOOLS if t in args.only]
         self.nets = ["loopback"] + (["latency"] if args.latency_ms > 0 else [])
@@ -280,37 +319,43 @@ mail_prefetch_count = 20
         os.chmod(legdir, 0o700)
         self.dst.add_user(dst_user, DST_PASSWORD)
         runner = getattr(self, f"run_{tool}")
-        try:
-            for phase in ("first", "rerun"):
-                log(f"{tool} {net} {phase} ...")
-                run = runner(net, dst_user, legdir)
-                row = {"tool": tool, "net": net, "phase": phase, "seconds": round(run["seconds"], 3),
-                       "cpu_seconds": round(run["cpu"], 3), "peak_rss_mb": round(run["maxrss_kb"] / 1024, 1),
-                       "ok": run["ok"], "detail": run["detail"][:600]}
-                row["mb_per_s"] = round(self.source_totals["bytes"] / 1e6 / run["seconds"], 2)
-                row["msgs_per_s"] = round(self.source_totals["messages"] / run["seconds"], 1)
-                if phase == "first":
-                    snap = verify.snapshot(self.dst.host, self.dst.port_tls, self.dst.ca_file, dst_user, DST_PASSWORD)
-                    diff = verify.compare(self.source_snapshot, snap)
-                    row["loss_check"] = verify.summary(diff)
-                    row["loss_clean"] = diff["clean"]
-                    row["loss_detail"] = diff
-                else:
-                    count = self.count(dst_user)
-                    same = count == self.source_totals["messages"]
-                    row["loss_check"] = (f"{count} messages after the re-run"
-                                         + ("" if same else f" (source {self.source_totals['messages']})"))
-                    row["loss_clean"] = same
-                    if tool == "imap_sync":
-                        row["changed"] = run.get("changed")
-                row["rep"] = rep
-                self.runs.append(row)
-                log(f"  {row['seconds']}s, {row['mb_per_s']} MB/s, {row['peak_rss_mb']} MB RSS, ok={row['ok']}; "
-                    f"{row['loss_check']}" + ("" if row["ok"] else f"; {row['detail'][:300]}"))
-        finally:
-            started = time.monotonic()
-            self.dst.remove_user(dst_user)
-            log(f"  (destination account removed in {time.monotonic() - started:.1f}s)")
+        # The account stays until the end (teardown removes the work dir): deleting its thousands of
+        # files here made the NEXT tool slower, because ext4 skips inodes freed in the last minute when
+        # it allocates new ones (seen with perf: recently_deleted, find_inode_bit in the server's APPENDs).
+        for phase in ("first", "rerun"):
+            log(f"{tool} {net} {phase} ...")
+            # flush the dirty pages the previous legs left (145 MB per copy): their writeback would
+            # otherwise stall whichever tool happens to run next
+            os.sync()
+            masters = [_master_pid(server) for server in (self.src, self.dst)]
+            server_cpu_before = server_cpu_seconds(masters)
+            run = runner(net, dst_user, legdir)
+            time.sleep(0.2)  # let the servers' per-connection processes end and be reaped
+            server_cpu = server_cpu_seconds(masters) - server_cpu_before
+            row = {"tool": tool, "net": net, "phase": phase, "seconds": round(run["seconds"], 3),
+                   "cpu_seconds": round(run["cpu"], 3), "server_cpu_seconds": round(server_cpu, 3),
+                   "peak_rss_mb": round(run["maxrss_kb"] / 1024, 1),
+                   "ok": run["ok"], "detail": run["detail"][:600]}
+            row["mb_per_s"] = round(self.source_totals["bytes"] / 1e6 / run["seconds"], 2)
+            row["msgs_per_s"] = round(self.source_totals["messages"] / run["seconds"], 1)
+            if phase == "first":
+                snap = verify.snapshot(self.dst.host, self.dst.port_tls, self.dst.ca_file, dst_user, DST_PASSWORD)
+                diff = verify.compare(self.source_snapshot, snap)
+                row["loss_check"] = verify.summary(diff)
+                row["loss_clean"] = diff["clean"]
+                row["loss_detail"] = diff
+            else:
+                count = self.count(dst_user)
+                same = count == self.source_totals["messages"]
+                row["loss_check"] = (f"{count} messages after the re-run"
+                                     + ("" if same else f" (source {self.source_totals['messages']})"))
+                row["loss_clean"] = same
+                if tool == "imap_sync":
+                    row["changed"] = run.get("changed")
+            row["rep"] = rep
+            self.runs.append(row)
+            log(f"  {row['seconds']}s, {row['mb_per_s']} MB/s, {row['peak_rss_mb']} MB RSS, ok={row['ok']}; "
+                f"{row['loss_check']}" + ("" if row["ok"] else f"; {row['detail'][:300]}"))
 
     def count(self, user: str) -> int:
         """Messages in every folder of user on the destination (doveadm; no size, which may need a scan)."""
@@ -405,8 +450,9 @@ mail_prefetch_count = 20
         return lines
 
     def table(self) -> str:
-        head = ("| tool | network | run | seconds | MB/s | msg/s | peak RSS MB | CPU s | speed vs mbsync | ok | loss check |\n"
-                "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |\n")
+        head = ("| tool | network | run | seconds | MB/s | msg/s | peak RSS MB | CPU s | server CPU s | speed vs mbsync "
+                "| ok | loss check |\n"
+                "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |\n")
         rows = []
         for row in self.results:
             ref = self._row("mbsync", row["net"], row["phase"])
@@ -417,7 +463,8 @@ mail_prefetch_count = 20
             if len(row.get("seconds_all", [])) > 1:
                 secs += f" [{min(row['seconds_all']):.2f}..{max(row['seconds_all']):.2f}]"
             rows.append(f"| {row['tool']} | {net} | {row['phase']} | {secs} | {mbps} | "
-                        f"{row['msgs_per_s']:.0f} | {row['peak_rss_mb']:.1f} | {row['cpu_seconds']:.2f} | {vs} | "
+                        f"{row['msgs_per_s']:.0f} | {row['peak_rss_mb']:.1f} | {row['cpu_seconds']:.2f} | "
+                        f"{row.get('server_cpu_seconds', 0):.2f} | {vs} | "
                         f"{'yes' if row['ok'] else 'NO'} | {row['loss_check']} |")
         return head + "\n".join(rows) + "\n"
 
@@ -473,6 +520,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs per tool and network, interleaved; the table shows the median run")
     parser.add_argument("--keep", action="store_true", help="keep the servers' work dir after the run")
+    parser.add_argument("--work-dir", default=None,
+                        help="where the servers and their mail live (default: --out); e.g. a tmpfs such as /dev/shm "
+                             "takes the disk's noise out of the comparison")
     args = parser.parse_args(argv)
     args.only = [t.strip() for t in args.only.split(",") if t.strip()]
     unknown = set(args.only) - set(TOOLS)

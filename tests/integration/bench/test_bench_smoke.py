@@ -32,6 +32,8 @@ def test_bench_smoke_run(tmp_path):
     assert len(result["runs"]) == 2 * len(rows) and all(len(r["seconds_all"]) == 2 for r in rows.values())
     mbsync = rows[("mbsync", "first")]
     assert mbsync["ok"] and mbsync["seconds"] > 0 and 0 < mbsync["peak_rss_mb"] < 500
+    # the servers' side is measured too: two logins with TLS and 30 messages served and stored cost CPU
+    assert all(r["server_cpu_seconds"] > 0 for r in result["runs"] if r["phase"] == "first")
     # The loss check sees what mbsync really does to mail: an X-TUID header on every message, keywords dropped.
     assert mbsync["loss_detail"]["totals"]["body_altered_xtuid"] == 30
     assert not mbsync["loss_clean"] and mbsync["loss_detail"]["lost_flags"]
@@ -39,7 +41,7 @@ def test_bench_smoke_run(tmp_path):
     if has_imap_sync:
         assert rows[("imap_sync", "first")]["loss_clean"], rows[("imap_sync", "first")]["loss_check"]
     assert "Targets (issue 2):" in proc.stdout
-    assert "| mbsync | loopback | first |" in proc.stdout
+    assert "| mbsync | loopback | first |" in proc.stdout and "server CPU s" in proc.stdout
     assert not list(tmp_path.glob("run-*")), "the work dir (servers, accounts) must be removed after the run"
 
 
