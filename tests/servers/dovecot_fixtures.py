@@ -88,26 +88,24 @@ def test_ca(tmp_path_factory) -> TestCA:
     return TestCA(tmp_path_factory.mktemp("test-ca"))
 
 
-@pytest.fixture(scope="session")
-def dovecot(tmp_path_factory, test_ca):
-    server = DovecotServer(tmp_path_factory.mktemp("dovecot"), separator="/", special_use=True,
-                           quota=True, ca=test_ca)
+def _running(tmp_path_factory, name, **settings):
+    """A started DovecotServer in a fresh session directory, stopped when the session ends."""
+    server = DovecotServer(tmp_path_factory.mktemp(name), **settings)
     try:
         server.start()
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot(tmp_path_factory, test_ca):
+    yield from _running(tmp_path_factory, "dovecot", separator="/", special_use=True, quota=True, ca=test_ca)
 
 
 @pytest.fixture(scope="session")
 def dovecot_dot(tmp_path_factory, test_ca):
-    server = DovecotServer(tmp_path_factory.mktemp("dovecot-dot"), separator=".", special_use=False,
-                           quota=True, ca=test_ca)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
+    yield from _running(tmp_path_factory, "dovecot-dot", separator=".", special_use=False, quota=True, ca=test_ca)
 
 
 # Dovecot 2.3's own list without CONDSTORE and QRESYNC: a server like many providers', where a flag
@@ -121,13 +119,8 @@ NO_CONDSTORE_CAPABILITY = (
 
 @pytest.fixture(scope="session")
 def dovecot_no_condstore(tmp_path_factory, test_ca):
-    server = DovecotServer(tmp_path_factory.mktemp("dovecot-nocs"), separator="/", special_use=True,
-                           quota=False, ca=test_ca, capability=NO_CONDSTORE_CAPABILITY)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
+    yield from _running(tmp_path_factory, "dovecot-nocs", separator="/", special_use=True, quota=False, ca=test_ca,
+                        capability=NO_CONDSTORE_CAPABILITY)
 
 
 @pytest.fixture(scope="session")
@@ -141,13 +134,8 @@ def oauth2_introspection():
 
 @pytest.fixture(scope="session")
 def dovecot_oauth2(tmp_path_factory, test_ca, oauth2_introspection):
-    server = DovecotServer(tmp_path_factory.mktemp("dovecot-oauth2"), separator="/", special_use=True,
-                           quota=False, ca=test_ca, oauth2_introspection_url=oauth2_introspection.url)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
+    yield from _running(tmp_path_factory, "dovecot-oauth2", separator="/", special_use=True, quota=False, ca=test_ca,
+                        oauth2_introspection_url=oauth2_introspection.url)
 
 
 @pytest.fixture

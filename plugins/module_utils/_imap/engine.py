@@ -29,6 +29,7 @@ Check mode runs step 1 only and reports what would be done; it writes nothing an
 from __future__ import annotations
 
 import calendar
+import collections
 import datetime
 import gc
 import queue
@@ -106,6 +107,45 @@ class ByteBudget:
         with self._cond:
             self.used -= nbytes
             self._cond.notify_all()
+
+
+class FolderQueue:
+    """The batches of a round, grouped by folder pair, handed out so that workers spread over folders.
+
+    A worker stays on its pair while that pair has batches, then moves to the pair with the fewest
+    workers and the most bytes left. Workers on different folders do not contend for the same mailbox
+    locks on the destination (Dovecot serialises APPENDs to one mailbox) and SELECT less on the source.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._batches = collections.OrderedDict()  # pair -> deque of batches (plan order)
+        self._bytes_left = {}
+        self._workers_on = {}
+        self.total = 0
+
+    def put(self, work, batch):
+        self._batches.setdefault(work, collections.deque()).append(batch)
+        self._bytes_left[work] = self._bytes_left.get(work, 0) + sum(m.size for m in batch)
+        self._workers_on.setdefault(work, 0)
+        self.total += 1
+
+    def take(self, previous=None):
+        """(pair, batch) for a worker that last worked on previous; raises queue.Empty when all are taken."""
+        with self._lock:
+            if previous is not None:
+                self._workers_on[previous] -= 1
+            if previous is not None and self._batches.get(previous):
+                work = previous
+            else:
+                waiting = [w for w, batches in self._batches.items() if batches]
+                if not waiting:
+                    raise queue.Empty
+                work = min(waiting, key=lambda w: (self._workers_on[w], -self._bytes_left[w]))
+            batch = self._batches[work].popleft()
+            self._bytes_left[work] -= sum(m.size for m in batch)
+            self._workers_on[work] += 1
+            return work, batch
 
 
 class Msg:
@@ -816,13 +856,12 @@ class SyncEngine:
 
     def _copy_rounds(self, works, sessions):
         for round_no in range(1, MAX_ROUNDS + 1):
-            tasks = queue.Queue()
-            total = 0
+            tasks = FolderQueue()
             for work in works:
                 work.recheck = work.needs_look = False
                 for batch in self._batches(work):
-                    tasks.put((work, batch))
-                    total += 1
+                    tasks.put(work, batch)
+            total = tasks.total
             if not total:
                 break
             self.log("round %d: %d batches" % (round_no, total))
@@ -849,9 +888,10 @@ class SyncEngine:
     def _worker(self, tasks, session):
         """Copy batches; the APPEND of one batch overlaps with the FETCH of the next (LITERAL+ servers)."""
         inflight = None  # the batch whose APPEND was sent and not yet answered
+        work = None
         while True:
             try:
-                work, batch = tasks.get_nowait()
+                work, batch = tasks.take(work)
             except queue.Empty:
                 work = batch = None
             if work is not None and (work.recheck or self.fatal is not None):

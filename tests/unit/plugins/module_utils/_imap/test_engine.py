@@ -1,7 +1,17 @@
 """engine.py pieces that need no server: dates, flag filtering, throttle."""
 from __future__ import annotations
 
-from ansible_collections.mailwave.migrate.plugins.module_utils._imap.engine import FlagFilter, internaldate_epoch
+import queue
+
+import pytest
+
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.engine import (
+    FlagFilter,
+    FolderQueue,
+    Msg,
+    PairWork,
+    internaldate_epoch,
+)
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.throttle import Throttle
 
 
@@ -55,3 +65,33 @@ def test_throttled_refusal_is_retried_not_reported():
     with pytest.raises(ImapError):
         engine._raise_if_throttled(CommandFailed("NO", "[LIMIT] Too many commands"))
     engine._raise_if_throttled(CommandFailed("NO", "[OVERQUOTA] Quota exceeded"))  # the message's problem: no raise
+
+
+def _queue(sizes_by_folder):
+    """A FolderQueue with one batch of one message per size, per folder (in the order given)."""
+    tasks, pairs = FolderQueue(), {}
+    uid = 0
+    for name, sizes in sizes_by_folder.items():
+        pairs[name] = PairWork(name, name)
+        for size in sizes:
+            uid += 1
+            tasks.put(pairs[name], [Msg(uid, size, (), None)])
+    return tasks, pairs
+
+
+def test_folder_queue_spreads_workers_over_folders_and_keeps_them_there():
+    tasks, pairs = _queue({"INBOX": [10, 10, 10], "Sent": [50], "Archive": [5, 5]})
+    assert tasks.total == 6
+    first, _batch = tasks.take()          # the most bytes left, nobody on it: Sent (50)
+    second, _batch = tasks.take()         # then INBOX (30) ...
+    third, _batch = tasks.take()          # ... then Archive: three workers, three folders
+    assert [first.src, second.src, third.src] == ["Sent", "INBOX", "Archive"]
+    again, _batch = tasks.take(second)    # a worker stays on its folder while it has batches
+    assert again is pairs["INBOX"]
+    moved, _batch = tasks.take(first)     # Sent is done: INBOX has 10 left and one worker, Archive 5 and one
+    assert moved is pairs["INBOX"]
+    last, _batch = tasks.take(third)
+    assert last is pairs["Archive"]
+    for previous in (moved, last, again):
+        with pytest.raises(queue.Empty):
+            tasks.take(previous)
