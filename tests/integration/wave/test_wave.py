@@ -16,7 +16,7 @@ import dns.rdatatype
 import pytest
 import requests
 
-from sandbox.sandbox import DOMAINS, MAILCOW_HOST, OLD_MX, Sandbox
+from sandbox.sandbox import DOMAINS, MAILCOW_HOST, MX_TTL, OLD_MX, Sandbox
 from tests.lib.playbook import run_playbook
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
@@ -201,8 +201,9 @@ def test_bad_inventory_fails_in_preflight_with_the_whole_list(tmp_path):
 def test_mailcow_sync_jobs_and_progressive_cutover(tmp_path):
     """The other engine (Mailcow's own sync jobs) and the progressive mode (relay to the old MX)."""
     with Sandbox(tmp_path / "sandbox", messages_per_box=3) as box:
+        # mailwave_mx_ttl unset (the example inventory sets 3600): the MX gets its pre-wave TTL back
         result = play(box, extra_vars={"mailwave_sync_engine": "mailcow_syncjob",
-                                       "mailwave_cutover_mode": "progressive"})
+                                       "mailwave_cutover_mode": "progressive", "mailwave_mx_ttl": None})
         assert result.rc == 0, result.tail()
         state = box.mailcow.state
         # One job per mailbox, disabled by finalize; every message copied by Mailcow's runner.
@@ -218,6 +219,8 @@ def test_mailcow_sync_jobs_and_progressive_cutover(tmp_path):
                 # Every source message is there exactly once, after three runs of each job.
                 for folder, messages in source.items():
                     assert sorted(m[0] for m in messages) == sorted(m[0] for m in dest[folder]), (mbox, folder)
+        for domain in DOMAINS:
+            assert query(box, domain, "MX") == (MX_TTL, [f"10 {MAILCOW_HOST}."])
         # Progressive: unknown recipients are relayed to the old provider's MX.
         nexthops = {t["destination"]: t["nexthop"] for t in state.transports.values()}
         assert nexthops == {d: "[%s]:25" % OLD_MX.rstrip(".") for d in DOMAINS}
