@@ -12,6 +12,28 @@ def test_bad_key_answers_401_text_html(mailcow):
     assert answer.json() == {"type": "error", "msg": "authentication failed"}
 
 
+def test_api_allow_from_refuses_other_addresses():
+    """sessions.inc.php: a known key used from an address outside API_ALLOW_FROM gets 401 (text/html)."""
+    from tests.servers.mailcow_fixtures import start_emulator
+
+    for allow_from, allowed in (("10.1.2.3, 192.168.0.0/16", False), ("10.1.2.3;127.0.0.0/8", True),
+                                ("127.0.0.1", True)):
+        emulator = start_emulator(allow_from=allow_from)
+        try:
+            answer = requests.get(emulator.url + "/api/v1/get/domain/all", headers={"X-API-Key": emulator.rw_key},
+                                  timeout=10)
+            if allowed:
+                assert answer.status_code == 200, (allow_from, answer.text)
+            else:
+                assert answer.status_code == 401 and answer.headers["Content-Type"].startswith("text/html")
+                assert answer.json() == {"type": "error", "msg": "api access denied for ip 127.0.0.1"}
+            # an unknown key is refused as such whatever the address
+            bad = requests.get(emulator.url + "/api/v1/get/domain/all", headers={"X-API-Key": "nope"}, timeout=10)
+            assert bad.json()["msg"] == "authentication failed"
+        finally:
+            emulator.stop()
+
+
 def test_routing_rules_beyond_the_transcripts(mailcow):
     """json_api.php rules the transcripts do not record: no key on edit/delete, JSON content type with an empty
     body, Sec-Fetch-Dest, get without a key on an unknown route."""

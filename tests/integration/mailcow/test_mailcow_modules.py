@@ -408,6 +408,20 @@ def test_bad_key(mailcow, run_module):
     assert res.failed and "rejected the API key" in res["msg"] and res["http_status"] == 401, res
 
 
+def test_address_outside_api_allow_from(run_module):
+    from tests.servers.mailcow_fixtures import start_emulator
+
+    emulator = start_emulator(allow_from="10.20.30.40")
+    try:
+        res = run_module("mailcow_domain", emulator.api_args(domain="acl.test"))
+        assert_clean(res, emulator.rw_key)
+        assert res.failed and res["http_status"] == 401, res
+        assert "API_ALLOW_FROM" in res["msg"] and "127.0.0.1" in res["msg"], res["msg"]
+        assert not emulator.writes() and "acl.test" not in emulator.state.domains
+    finally:
+        emulator.stop()
+
+
 @pytest.mark.slow
 def test_unreachable_server(run_module):
     from tests.lib.ports import free_port

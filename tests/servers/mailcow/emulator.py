@@ -42,6 +42,7 @@ import argparse
 import base64
 import datetime
 import importlib
+import ipaddress
 import json
 import os
 import re
@@ -1203,8 +1204,10 @@ class MailcowEmulator:
 
     def __init__(self, port=0, rw_keys=("RW-KEY-1234567890",), ro_keys=("RO-KEY-1234567890",),
                  hostname=DEFAULT_HOSTNAME, backend=None, host="127.0.0.1", tls_cert=None, tls_key=None,
-                 dkim_bits=None, source_ca_file=None, runner_interval=None):
+                 dkim_bits=None, source_ca_file=None, runner_interval=None, allow_from=None):
         self.state = MailcowState(hostname=hostname, backend=backend, dkim_bits_override=dkim_bits)
+        # API_ALLOW_FROM of the keys (None: skip_ip_check, any client address is accepted)
+        self.allow_from = allow_from
         self.rw_keys, self.ro_keys = set(rw_keys), set(ro_keys or ())
         self.host, self.port = host, port
         self.tls_cert, self.tls_key = tls_cert, tls_key
@@ -1285,7 +1288,7 @@ class MailcowEmulator:
                 pass
 
     # -- request handling
-    def handle(self, method, raw_path, headers, body: bytes) -> Reply:
+    def handle(self, method, raw_path, headers, body: bytes, client_ip="127.0.0.1") -> Reply:
         parsed = urllib.parse.urlsplit(raw_path)
         path = urllib.parse.unquote(parsed.path)
         query = urllib.parse.parse_qs(parsed.query)
@@ -1294,7 +1297,7 @@ class MailcowEmulator:
         match = re.match(r"^/api/v1/(.*)$", path)
         record = {"method": method, "path": raw_path, "action": None, "category": None, "status": None}
         self.requests.append(record)
-        reply = self._dispatch(method, match.group(1) if match else None, headers, body, query, record)
+        reply = self._dispatch(method, match.group(1) if match else None, headers, body, query, record, client_ip)
         record["status"] = reply.status
         return reply
 
@@ -1305,7 +1308,22 @@ class MailcowEmulator:
             return Reply.json(self.requests)
         return Reply.error(404, "route not found")
 
-    def _dispatch(self, method, query_path, headers, body, query, record):
+    def _ip_allowed(self, client_ip):
+        """sessions.inc.php: the client address must be one of allow_from (split on space, comma, ';', newline)."""
+        if self.allow_from is None:
+            return True
+        address = ipaddress.ip_address(client_ip)
+        for entry in re.split(r"[\s,;]+", self.allow_from.strip()):
+            if not entry:
+                continue
+            try:
+                if address in ipaddress.ip_network(entry, strict=False):
+                    return True
+            except ValueError:
+                continue
+        return False
+
+    def _dispatch(self, method, query_path, headers, body, query, record, client_ip="127.0.0.1"):
         if query_path is None:
             return Reply(404, b"", "text/html; charset=UTF-8")
         parts = query_path.split("/")
@@ -1325,6 +1343,9 @@ class MailcowEmulator:
                 access = "ro"
             else:
                 return Reply.error(401, "authentication failed", content_type="text/html; charset=UTF-8")
+            if not self._ip_allowed(client_ip):
+                return Reply.error(401, "api access denied for ip %s" % client_ip,
+                                   content_type="text/html; charset=UTF-8")
         if headers.get("Sec-Fetch-Dest") not in (None, "empty"):
             return Reply(403, b"", "application/json")
         content_type = headers.get("Content-Type") or ""
@@ -1433,7 +1454,7 @@ class MailcowEmulator:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 try:
-                    reply = emulator.handle(self.command, self.path, self.headers, body)
+                    reply = emulator.handle(self.command, self.path, self.headers, body, self.client_address[0])
                 except Exception as exc:  # pylint: disable=broad-except
                     reply = Reply(500, ("emulator bug: %r" % exc).encode(), "text/plain")
                 self.send_response(reply.status)
@@ -1508,6 +1529,8 @@ def main(argv=None):
     parser.add_argument("--tls-key")
     parser.add_argument("--info-file", help="write {url, dovecot: {host, port, port_tls, ca_file}} there (JSON)")
     parser.add_argument("--source-ca-file", help="CA file sync jobs trust for source servers (default: system CAs)")
+    parser.add_argument("--allow-from", help="API_ALLOW_FROM: addresses or networks the API keys may be used from "
+                                             "(default: any, like skip_ip_check)")
     parser.add_argument("--runner-interval", type=float, default=60.0,
                         help="seconds between sync-job runner ticks (Mailcow: 60); 0 = only POST /_emulator/tick")
     args = parser.parse_args(argv)
@@ -1516,7 +1539,7 @@ def main(argv=None):
                                ro_keys=[_read_key(args.read_only_key_file)] if args.read_only_key_file else [],
                                hostname=args.hostname, backend=backend, host=args.host,
                                tls_cert=args.tls_cert, tls_key=args.tls_key, source_ca_file=args.source_ca_file,
-                               runner_interval=args.runner_interval or None)
+                               runner_interval=args.runner_interval or None, allow_from=args.allow_from)
     emulator.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
