@@ -62,6 +62,7 @@ class Provider(DNSProvider):
         self.session = requests.Session()
         self.session.headers.update({"X-API-Key": params["api_key"], "Accept": "application/json"})
         self.session.verify = bool(params.get("validate_certs", True))
+        self._disabled = {}  # (name, type) -> contents of disabled records, from the last read_zone()
 
     def close(self):
         self.session.close()
@@ -91,8 +92,12 @@ class Provider(DNSProvider):
     def read_zone(self):
         data = self._request("GET", self.zone_url, params={"rrsets": "true"}).json()
         rrsets = []
+        self._disabled = {}
         for item in data.get("rrsets", []):
             values = [rec["content"] for rec in item.get("records", []) if not rec.get("disabled")]
+            disabled = [rec["content"] for rec in item.get("records", []) if rec.get("disabled")]
+            if disabled:
+                self._disabled[_rrset_key(item["name"], item["type"])] = disabled
             if not values:
                 continue
             try:
@@ -105,17 +110,28 @@ class Provider(DNSProvider):
         self.check_types(changes)
         body = []
         for change in changes:
-            if change.action == Change.DELETE:
+            # Records an admin disabled are not served, so they are not in our view of the zone; a REPLACE
+            # would drop them, so each change carries them over (a deletion keeps them, still disabled).
+            kept = set(v.lower() for v in change.new.values) if change.new is not None else set()
+            parked = [v for v in self._disabled.get(_rrset_key(change.name, change.type), []) if v.lower() not in kept]
+            if change.action == Change.DELETE and not parked:
                 body.append({"name": change.name, "type": change.type, "changetype": "DELETE"})
-            else:
-                body.append({"name": change.name, "type": change.type, "ttl": change.new.ttl,
-                             "changetype": "REPLACE",
-                             "records": [{"content": v, "disabled": False} for v in change.new.values]})
+                continue
+            ttl = change.new.ttl if change.new is not None else change.old.ttl
+            values = change.new.values if change.new is not None else []
+            records = [{"content": v, "disabled": False} for v in values]
+            records += [{"content": v, "disabled": True} for v in parked]
+            body.append({"name": change.name, "type": change.type, "ttl": ttl, "changetype": "REPLACE",
+                         "records": records})
         self._request("PATCH", self.zone_url, json={"rrsets": body})
 
     def export_zone_text(self):
         response = self._request("GET", self.zone_url + "/export", headers={"Accept": "text/plain"})
         return response.text
+
+
+def _rrset_key(name, rtype):
+    return name.lower().rstrip("."), rtype.upper()
 
 
 def _error_text(response):

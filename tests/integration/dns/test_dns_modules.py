@@ -284,3 +284,35 @@ def test_bad_input_fails_cleanly(dns_backend, run_module):
     conflict = run_module("dns_record_set", args_with(dns_backend, record="www", type="CNAME", value=["x.test"]))
     assert conflict.failed and "CNAME" in conflict["msg"]
     assert dns_backend.write_count() == 0
+
+
+def test_powerdns_keeps_disabled_records(powerdns_backend, run_module):
+    """Records an admin disabled on PowerDNS are not served, but a switch or a deletion must not erase them."""
+    server, zone = powerdns_backend.server, powerdns_backend.zone
+    server.api("PATCH", "/zones/%s" % zone, json={"rrsets": [
+        {"name": APEX, "type": "MX", "ttl": 3600, "changetype": "REPLACE",
+         "records": [{"content": "10 mx1.oldprovider.test.", "disabled": False},
+                     {"content": "50 parked.oldprovider.test.", "disabled": True}]},
+        {"name": "old." + APEX, "type": "TXT", "ttl": 3600, "changetype": "REPLACE",
+         "records": [{"content": '"live"', "disabled": False}, {"content": '"parked"', "disabled": True}]}]})
+
+    def records(name, rtype):
+        for item in server.api("GET", "/zones/%s" % zone).json()["rrsets"]:
+            if item["name"] == name and item["type"] == rtype:
+                return sorted((r["content"], r["disabled"]) for r in item["records"])
+        return []
+
+    switched = run_module("dns_record_set", args_with(powerdns_backend, record="@", type="MX",
+                                                      value=["10 mail.new.test."]))
+    assert_clean(switched, powerdns_backend)
+    assert switched.changed and not switched.failed, switched
+    assert records(APEX, "MX") == [("10 mail.new.test.", False), ("50 parked.oldprovider.test.", True)]
+    assert powerdns_backend.rrset("@", "MX") == RRset.from_values(APEX, "MX", 3600, ["10 mail.new.test."])
+    again = run_module("dns_record_set", args_with(powerdns_backend, record="@", type="MX",
+                                                   value=["10 mail.new.test."]))
+    assert not again.changed and not again.failed, again
+
+    gone = run_module("dns_record_set", args_with(powerdns_backend, record="old", type="TXT", state="absent"))
+    assert gone.changed and not gone.failed, gone
+    assert powerdns_backend.rrset("old", "TXT") is None
+    assert records("old." + APEX, "TXT") == [('"parked"', True)]
