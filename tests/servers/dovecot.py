@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import fcntl
-import http.server
 import json
 import os
 import pathlib
@@ -40,6 +39,7 @@ import time
 from typing import Iterable
 
 from tests.lib.ports import free_port, wait_for_port
+from tests.servers.dns_api.base import ApiEmulator, Request, Response
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 DOVEADM = shutil.which("doveadm") or "/usr/bin/doveadm"
@@ -145,7 +145,7 @@ class TestCA:
         return cert, key
 
 
-class OAuth2Introspection:
+class OAuth2Introspection(ApiEmulator):
     """A token introspection endpoint on 127.0.0.1 for Dovecot's oauth2 passdb (``introspection_mode = auth``).
 
     ``issue(user)`` returns a fresh random access token for user. A GET with ``Authorization: Bearer
@@ -159,85 +159,46 @@ class OAuth2Introspection:
     """
 
     def __init__(self):
-        self._lock = threading.Lock()
+        super().__init__()
         self._tokens: dict[str, str] = {}
         self._expired: set[str] = set()
         self._calls: dict[str, int] = {}
-        self.requests = 0
-        self._httpd: http.server.ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self.url = ""
 
-    def start(self) -> "OAuth2Introspection":
-        owner = self
+    @property
+    def url(self) -> str:
+        return self.base_url + "/userinfo"
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's naming
-                auth = self.headers.get("Authorization", "")
-                token = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
-                with owner._lock:
-                    owner.requests += 1
-                    owner._calls[token] = owner._calls.get(token, 0) + 1
-                    user = owner._tokens.get(token) if token else None
-                    expired = token in owner._expired
-                if expired:
-                    status, body = 200, {"active": False}
-                elif user is None:
-                    status, body = 401, {"error": "invalid_token"}
-                else:
-                    status, body = 200, {"email": user, "active": True}
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_POST = do_GET
-
-            def log_message(self, *args):  # quiet
-                pass
-
-        for attempt in range(3):  # the free port may be taken by someone else before we bind it
-            try:
-                self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-                break
-            except OSError:
-                if attempt == 2:
-                    raise
-        self._httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}/userinfo"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="oauth2-introspection",
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
+    def handle(self, request: Request) -> Response:
+        auth = request.headers.get("authorization", "")
+        token = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
+        self._calls[token] = self._calls.get(token, 0) + 1
+        if token in self._expired:
+            return Response(200, {"active": False})
+        user = self._tokens.get(token) if token else None
+        if user is None:
+            return Response(401, {"error": "invalid_token"})
+        return Response(200, {"email": user, "active": True})
 
     def issue(self, user: str) -> str:
         """A new access token valid for user (until revoked)."""
         token = "mwtok-" + secrets.token_urlsafe(24)
-        with self._lock:
+        with self.lock:
             self._tokens[token] = user
         return token
 
     def expire(self, token: str) -> None:
         """From now on token is known but inactive (answered ``{"active": false}``)."""
-        with self._lock:
+        with self.lock:
             self._expired.add(token)
 
     def revoke(self, token: str) -> None:
         """Forget token: answered 401 like one never issued."""
-        with self._lock:
+        with self.lock:
             self._tokens.pop(token, None)
             self._expired.discard(token)
 
     def calls(self, token: str) -> int:
-        with self._lock:
+        with self.lock:
             return self._calls.get(token, 0)
 
 
