@@ -117,16 +117,18 @@ def timed(cmd: list[str], *, stdin: bytes = b"", env: dict | None = None, cwd: s
 _CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def _proc_cpu_ticks(pid: int, with_reaped: bool) -> int:
-    """utime + stime of a process (+ cutime + cstime: its reaped children), in clock ticks; 0 if gone."""
+def _stat(pid: int | str) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (fields[0] is field 3 of proc(5)); None if gone."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
+            return fh.read().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
-        return 0
-    # fields[0] is the state (field 3 of proc(5)): utime..cstime are fields 14..17
-    ticks = int(fields[11]) + int(fields[12])
-    return ticks + (int(fields[13]) + int(fields[14]) if with_reaped else 0)
+        return None
+
+
+def _cpu_ticks(fields: list[str]) -> int:
+    """utime + stime + cutime + cstime (a process and its reaped children), fields 14..17 of proc(5)."""
+    return sum(int(value) for value in fields[11:15])
 
 
 def _master_pid(server: DovecotServer) -> int:
@@ -137,17 +139,13 @@ def _master_pid(server: DovecotServer) -> int:
 def server_cpu_seconds(master_pids: list[int]) -> float:
     """CPU so far of Dovecot master processes and all their children, live or reaped (a running total)."""
     masters = set(master_pids)
-    total = sum(_proc_cpu_ticks(pid, True) for pid in masters)
+    total = 0
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii") as fh:
-                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        if ppid in masters:
-            total += _proc_cpu_ticks(int(entry), True)
+        fields = _stat(entry)
+        if fields is not None and (int(entry) in masters or int(fields[1]) in masters):
+            total += _cpu_ticks(fields)
     return total / _CLK_TCK
 
 
@@ -464,7 +462,7 @@ mail_prefetch_count = 20
                 secs += f" [{min(row['seconds_all']):.2f}..{max(row['seconds_all']):.2f}]"
             rows.append(f"| {row['tool']} | {net} | {row['phase']} | {secs} | {mbps} | "
                         f"{row['msgs_per_s']:.0f} | {row['peak_rss_mb']:.1f} | {row['cpu_seconds']:.2f} | "
-                        f"{row.get('server_cpu_seconds', 0):.2f} | {vs} | "
+                        f"{row['server_cpu_seconds']:.2f} | {vs} | "
                         f"{'yes' if row['ok'] else 'NO'} | {row['loss_check']} |")
         return head + "\n".join(rows) + "\n"
 

@@ -426,9 +426,7 @@ def main():
     try:
         # read-only, so a dropped connection is answered by taking the whole inventory again
         result = call_with_retry(take_inventory, endpoint, attempts=3, passthrough=(FolderPlanError,))
-    except ImapError as exc:
-        module.fail_json(msg=str(exc))
-    except FolderPlanError as exc:
+    except (ImapError, FolderPlanError) as exc:
         module.fail_json(msg=str(exc))
     for item in result["folder_errors"]:
         module.warn("folder %r could not be read and is not counted: %s" % (item["folder"], item["error"]))

@@ -398,35 +398,33 @@ class SyncEngine:
         concurrent logins, a provider's BYE) costs a reconnection, not the run.
         """
         warnings_before = len(self.warnings)
-        for attempt in range(1, attempts + 1):
-            try:
-                main.ensure()
-                plan, src_listing, dst_listing = self._plan(main.src, main.dst)
-                works = [PairWork(s, d) for s, d in plan.pairs]
-                self._prepare_folders(main, works, src_listing, dst_listing)
-                # every folder's STATUS in one pipelined round trip per side, on one connection (Dovecot may
-                # panic when parallel connections make it create its lazy special-use folders at once)
-                self._prefetch_status(main, works)
-                todo = works
-                if quick:
-                    # with a state, most pairs of a re-run are unchanged: the other workers only log in when
-                    # there is something to do
-                    todo = [w for w in works if not self._look(main.src, main.dst, w, first=True, quick=True)]
-                    for work in todo:
-                        if work.src_status is not None and work.pre_dst_status is not None:
-                            work.pre_status = (work.src_status, work.pre_dst_status)
-                return plan, works, todo
-            except Exception as exc:  # noqa: BLE001 - classified just below
-                err = exc if isinstance(exc, conn.ImapError) else conn.translate_error(exc, self.source)
-                if not err.transient or attempt == attempts:
-                    raise err
-                self.log("survey attempt %d failed: %s" % (attempt, err))
-                main.drop()
-                del self.warnings[warnings_before:]
-                with self._lock:
-                    self.reconnections += 1
-                time.sleep(min(err.backoff, 600.0) if err.backoff else 0.2 * attempt)
-        raise AssertionError("unreachable")  # pragma: no cover
+
+        def survey():
+            main.ensure()
+            plan, src_listing, dst_listing = self._plan(main.src, main.dst)
+            works = [PairWork(s, d) for s, d in plan.pairs]
+            self._prepare_folders(main, works, src_listing, dst_listing)
+            # every folder's STATUS in one pipelined round trip per side, on one connection (Dovecot may
+            # panic when parallel connections make it create its lazy special-use folders at once)
+            self._prefetch_status(main, works)
+            todo = works
+            if quick:
+                # with a state, most pairs of a re-run are unchanged: the other workers only log in when
+                # there is something to do
+                todo = [w for w in works if not self._look(main.src, main.dst, w, first=True, quick=True)]
+                for work in todo:
+                    if work.src_status is not None and work.pre_dst_status is not None:
+                        work.pre_status = (work.src_status, work.pre_dst_status)
+            return plan, works, todo
+
+        def start_again(err, attempt):
+            self.log("survey attempt %d failed: %s" % (attempt, err))
+            main.drop()
+            del self.warnings[warnings_before:]
+            with self._lock:
+                self.reconnections += 1
+
+        return conn.call_with_retry(survey, self.source, attempts=attempts, base_delay=0.2, on_retry=start_again)
 
     def _prefetch_status(self, session, works):
         items = ["MESSAGES", "UIDNEXT", "UIDVALIDITY"]

@@ -140,7 +140,9 @@ def test_connection_cut_while_planning_is_redone(dovecot, mail_account, run_modu
     assert not result.get("crashed"), result.stderr[-2000:]
     assert not result.failed, result.get("msg")
     assert proxy.cuts == 1
-    assert result["reconnections"] >= 1
+    if connections == 1:
+        # with more, the cut may instead fall in another worker's login, which connect() retries unseen
+        assert result["reconnections"] >= 1
     assert result["created_folders"] == ["Sub/Folder"]
     assert result["totals"]["copied"] == 30 and result["totals"]["missing"] == 0
     assert snapshot(dovecot, *dst) == snapshot(dovecot, *src)
