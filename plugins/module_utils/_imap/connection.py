@@ -41,7 +41,7 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._imap.options imp
 class ImapError(Exception):
     """A failure worth showing to a user as it is (no password, no traceback needed).
 
-    ``kind`` is one of: config, auth, tls, refused, timeout, network, protocol, throttled, dropped.
+    ``kind`` is one of: config, auth, busy, tls, refused, timeout, network, protocol, throttled, dropped.
     ``transient`` says whether trying again later (on a fresh connection) may succeed;
     ``backoff`` is the delay in seconds the server asked for, if it said so.
     """
@@ -166,6 +166,20 @@ def _is_throttle_text(text):
             or "[limit]" in text or "too many" in text or "[unavailable]" in text)
 
 
+# A login refused for want of room on the server, not for the credentials. Dovecot 2.3 holds the LOGIN
+# about 10 s once its imap process_limit is reached, then closes the socket ("socket error: EOF", seen
+# on the suite's Dovecot); other servers say so in words or with RFC 5530 codes.
+_BUSY_LOGIN_RE = re.compile(r"socket error|\bEOF\b|connection queue full|too many|\[UNAVAILABLE\]|\[LIMIT\]|\[INUSE\]"
+                            r"|server (is )?busy|try again later|maximum number of connections", re.I)
+_AUTH_FAILED_RE = re.compile(r"\[AUTHENTICATIONFAILED\]|\[AUTHORIZATIONFAILED\]|\[EXPIRED\]", re.I)
+
+
+def is_busy_login(text):
+    """True when a refused LOGIN says the server is out of room rather than that the credentials are wrong."""
+    text = str(text or "")
+    return bool(_BUSY_LOGIN_RE.search(text)) and not _AUTH_FAILED_RE.search(text)
+
+
 def translate_error(exc, endpoint, doing="talking to"):
     """Map any exception from socket/ssl/imaplib/imapclient to an ImapError with a user-ready message."""
     if isinstance(exc, ImapError):
@@ -190,6 +204,11 @@ def translate_error(exc, endpoint, doing="talking to"):
     if isinstance(exc, (socket.timeout, TimeoutError)):
         return ImapError("%s: timed out after %ss while %s the server; raise %s.timeout or check the network"
                          % (where, endpoint.timeout, doing, endpoint.role), kind="timeout", transient=True)
+    if imap_exceptions is not None and isinstance(exc, imap_exceptions.LoginError) and is_busy_login(words):
+        return ImapError("%s: the server refused the login for want of room, not for the credentials (%s). "
+                         "Waited and tried again; if it goes on, lower the connections per copy or the copies "
+                         "at once (mailwave_sync_parallel), or raise the server's connection limits"
+                         % (where, str(words).rstrip(". ")), kind="busy", transient=True)
     if imap_exceptions is not None and isinstance(exc, imap_exceptions.LoginError):
         return ImapError("%s: login failed, the server said: %s. Check %s.user and the password or token"
                          % (where, str(words).rstrip(". "), endpoint.role), kind="auth")
@@ -209,8 +228,31 @@ def translate_error(exc, endpoint, doing="talking to"):
     return ImapError("%s: %s" % (where, words), kind="protocol")
 
 
-def connect(endpoint):
-    """Open, secure and log in; return an ``imapclient.IMAPClient`` (UID mode). Raises ImapError."""
+# How long connect() keeps trying a server that refuses logins for want of room (kind "busy") before it
+# gives up: a box that waits for a free slot is better than a box that fails.
+BUSY_PATIENCE = 180.0
+BUSY_MAX_DELAY = 30.0
+
+
+def connect(endpoint, sleep=time.sleep, clock=time.monotonic):
+    """Open, secure and log in; return an ``imapclient.IMAPClient`` (UID mode). Raises ImapError.
+
+    A login refused because the server is full is tried again with growing delays for up to
+    BUSY_PATIENCE seconds; every other failure is raised at once (callers decide on retries).
+    """
+    deadline = clock() + BUSY_PATIENCE
+    delay = 1.0
+    while True:
+        try:
+            return _connect_once(endpoint)
+        except ImapError as err:
+            if err.kind != "busy" or clock() + delay > deadline:
+                raise
+        sleep(delay)
+        delay = min(BUSY_MAX_DELAY, delay * 2)
+
+
+def _connect_once(endpoint):
     if not HAS_IMAPCLIENT:
         raise ImapError("the Python library imapclient is required on the host that runs the module "
                         "(pip install imapclient): %s" % IMAPCLIENT_IMPORT_ERROR, kind="config")

@@ -95,3 +95,69 @@ def test_call_with_retry_retries_transient_only():
 
     with pytest.raises(conn.ImapError):
         conn.call_with_retry(broken, e, sleep=slept.append)
+
+
+@pytest.mark.parametrize("text, busy", [
+    ("command: LOGIN => socket error: EOF", True),           # Dovecot 2.3 at its imap process_limit
+    ("command: LOGIN => Connection queue full", True),
+    ("[UNAVAILABLE] Internal login failure. Refer to server log", True),
+    ("[LIMIT] Too many connections from your IP", True),
+    ("Maximum number of connections from user+IP exceeded", True),
+    ("[AUTHENTICATIONFAILED] Authentication failed.", False),
+    ("[AUTHENTICATIONFAILED] Too many invalid attempts", False),  # a credentials problem, whatever else it says
+    ("Invalid credentials (Failure)", False),
+])
+def test_busy_login_is_told_apart_from_bad_credentials(text, busy):
+    from imapclient.exceptions import LoginError
+    err = conn.translate_error(LoginError(text), ep())
+    assert conn.is_busy_login(text) is busy
+    assert (err.kind, err.transient) == (("busy", True) if busy else ("auth", False))
+    if busy:
+        assert "for want of room, not for the credentials" in str(err) and "password" not in str(err)
+    else:
+        assert "Check source.user and the password" in str(err)
+
+
+def _scripted_connect(monkeypatch, outcomes):
+    """Make connect()'s single attempt play the given outcomes (an ImapError to raise, or a client)."""
+    calls = []
+
+    def once(endpoint):
+        calls.append(endpoint)
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+    monkeypatch.setattr(conn, "_connect_once", once)
+    return calls
+
+
+def test_connect_waits_for_a_busy_server_with_growing_delays(monkeypatch):
+    busy = conn.ImapError("full", kind="busy", transient=True)
+    calls = _scripted_connect(monkeypatch, [busy, busy, busy, "client"])
+    slept = []
+    assert conn.connect(ep(), sleep=slept.append, clock=lambda: 0.0) == "client"
+    assert len(calls) == 4 and slept == [1.0, 2.0, 4.0]
+
+
+def test_connect_gives_up_on_a_busy_server_after_its_patience(monkeypatch):
+    busy = conn.ImapError("full", kind="busy", transient=True)
+    _scripted_connect(monkeypatch, [busy] * 50)
+    now = [0.0]
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        now[0] += seconds
+    with pytest.raises(conn.ImapError) as info:
+        conn.connect(ep(), sleep=sleep, clock=lambda: now[0])
+    assert info.value is busy
+    assert sum(slept) <= conn.BUSY_PATIENCE and max(slept) == conn.BUSY_MAX_DELAY
+
+
+def test_connect_does_not_retry_other_failures(monkeypatch):
+    auth = conn.ImapError("bad password", kind="auth")
+    calls = _scripted_connect(monkeypatch, [auth, "client"])
+    with pytest.raises(conn.ImapError):
+        conn.connect(ep(), sleep=lambda s: pytest.fail("slept"), clock=lambda: 0.0)
+    assert len(calls) == 1
