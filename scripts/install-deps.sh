@@ -10,6 +10,7 @@ APT_PACKAGES=(
   bind9 bind9-utils knot knot-dnsutils pdns-server pdns-backend-sqlite3 sqlite3  # DNS servers in tests
   isync                             # mbsync, a peer in the benchmark
   time                              # GNU time: exact peak RSS of each copier in the benchmark
+  chromium                          # headless browser: tests of the report's HTML page
   openssl shellcheck rsync make
 )
 VENV=${VENV:-.venv}

@@ -14,7 +14,7 @@ description:
   - Each domain of a wave calls this module when it ends, successfully or not, with the raw results of its
     phases. The module turns them into the domain's record (per mailbox the source size and count, what
     was copied and verified, errors; the DNS records before and after; timings), stores it in
-    O(run_dir)C(/domains/), and rewrites C(report.json) and C(report.md) in O(run_dir) from all the
+    O(run_dir)C(/domains/), and rewrites C(report.json), C(report.md) and C(report.html) in O(run_dir) from all the
     domains recorded so far. Domains running in parallel are serialised by a lock file.
   - Called without O(domain), it only rewrites the report and returns its summary.
   - Secrets (passwords, tokens, keys, module invocations) are removed from everything it records. The
@@ -142,6 +142,12 @@ report_markdown:
   description: Path of the Markdown report.
   returned: always
   type: str
+report_html:
+  description:
+    - Path of the HTML status page, self-contained (no external assets), for people to look at; every
+      mailbox in one sortable, filterable table (failed first), a line per domain and a throughput plot.
+  returned: always
+  type: str
 domain_record:
   description: The record written for O(domain).
   returned: when O(domain) is given
@@ -187,7 +193,7 @@ def main():
     except (OSError, ValueError) as exc:
         module.fail_json(msg="cannot write the wave report in %s: %s" % (params["run_dir"], exc))
     result = dict(changed=False, summary=summarize(report), report_json=paths["json"],
-                  report_markdown=paths["markdown"],
+                  report_markdown=paths["markdown"], report_html=paths["html"],
                   failed_domains=[d["domain"] for d in report["domains"] if d["status"] in ("failed", "incomplete")])
     if fragment is not None:
         result["domain_record"] = fragment

@@ -5,7 +5,7 @@
 
 # NOTE: THIS IS ONLY FOR USE BY THE mailwave.migrate COLLECTION. It is PRIVATE to the collection.
 
-"""The wave report: one JSON fragment per domain, merged into report.json and report.md for the run.
+"""The wave report: one JSON fragment per domain, merged into report.json, report.md and report.html.
 
 Each domain writes its fragment when it ends (success or failure), so the report exists even when
 every domain failed and later plays never ran. Fragments are merged under a lock: domains finish in
@@ -289,7 +289,10 @@ class _Lock:
 
 
 def write(run_dir, wave, run_id, fragment=None, check_mode=False):
-    """Store the fragment (if any) and rewrite report.json and report.md; return (report, paths)."""
+    """Store the fragment (if any) and rewrite report.json, .md and .html; return (report, paths)."""
+    # imported here: report_html builds on this module's helpers
+    from ansible_collections.mailwave.migrate.plugins.module_utils._wave.report_html import render_html
+
     ensure_private_dir(os.path.join(run_dir, "domains"))
     with _Lock(os.path.join(run_dir, ".lock")):
         if fragment is not None:
@@ -303,6 +306,8 @@ def write(run_dir, wave, run_id, fragment=None, check_mode=False):
                   "domains": domains}
         json_path = os.path.join(run_dir, "report.json")
         md_path = os.path.join(run_dir, "report.md")
+        html_path = os.path.join(run_dir, "report.html")
         write_private_file(json_path, json.dumps(report, indent=2, sort_keys=True) + "\n")
         write_private_file(md_path, render_markdown(report))
-    return report, {"json": json_path, "markdown": md_path}
+        write_private_file(html_path, render_html(report))
+    return report, {"json": json_path, "markdown": md_path, "html": html_path}
