@@ -206,8 +206,8 @@ def translate_error(exc, endpoint, doing="talking to"):
                          % (where, endpoint.timeout, doing, endpoint.role), kind="timeout", transient=True)
     if imap_exceptions is not None and isinstance(exc, imap_exceptions.LoginError) and is_busy_login(words):
         return ImapError("%s: the server refused the login for want of room, not for the credentials (%s). "
-                         "Waited and tried again; if it goes on, lower the connections per copy or the copies "
-                         "at once (mailwave_sync_parallel), or raise the server's connection limits"
+                         "Waited and tried again; if it goes on, lower the connections per copy or the number of "
+                         "copies run at once, or raise the server's connection limits"
                          % (where, str(words).rstrip(". ")), kind="busy", transient=True)
     if imap_exceptions is not None and isinstance(exc, imap_exceptions.LoginError):
         return ImapError("%s: login failed, the server said: %s. Check %s.user and the password or token"

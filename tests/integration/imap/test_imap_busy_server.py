@@ -58,5 +58,5 @@ def test_a_server_that_stays_full_is_reported_as_full(full_dovecot, monkeypatch)
         conn.close_quietly(holder)
     assert info.value.kind == "busy" and info.value.transient
     message = str(info.value)
-    assert "for want of room, not for the credentials" in message and "mailwave_sync_parallel" in message
+    assert "for want of room, not for the credentials" in message and "copies run at once" in message
     assert PASSWORD not in message and "Check source.user" not in message
