@@ -47,3 +47,49 @@ def endpoint_argument(required=True):
         mutually_exclusive=[["password", "oauth2_token"]],
         required_one_of=[["password", "oauth2_token"]],
     )
+
+
+def sync_options_spec():
+    """The copy options of one source -> destination sync (imap_sync's options besides the endpoints)."""
+    return dict(
+        folders_include=dict(type="list", elements="str"),
+        folders_exclude=dict(type="list", elements="str"),
+        folder_map=dict(type="dict"),
+        automap=dict(type="bool"),
+        subfolder=dict(type="str"),
+        subscribe_all=dict(type="bool", default=False),
+        delete2duplicates=dict(type="bool", default=False),
+        delete2=dict(type="bool", default=False),
+        delete1=dict(type="bool", default=False),
+        delete1_confirm=dict(type="bool", default=False),
+        skip_cross_duplicates=dict(type="bool"),
+        resync_flags=dict(type="bool", default=True),
+        max_age=dict(type="float"),
+        min_age=dict(type="float"),
+        max_size=dict(type="int"),
+        max_bytes_per_second=dict(type="int"),
+        max_messages_per_second=dict(type="float"),
+        connections=dict(type="int", default=4),
+        state_dir=dict(type="path"),
+    )
+
+
+def check_sync_options(options):
+    """Problems with already type-checked sync options, as user-ready sentences (empty when fine)."""
+    problems = []
+    if options.get("connections") is not None and options["connections"] < 1:
+        problems.append("connections must be 1 or more")
+    for name in ("max_age", "min_age", "max_size", "max_bytes_per_second", "max_messages_per_second"):
+        if options.get(name) is not None and options[name] < 0:
+            problems.append("%s must not be negative" % name)
+    if options.get("delete1") and options.get("delete2"):
+        problems.append("delete1 and delete2 are mutually exclusive")
+    return problems
+
+
+def engine_options(options):
+    """The options as the engine takes them (delete2 implies delete2duplicates, as in imapsync)."""
+    result = {name: options.get(name) for name in sync_options_spec()}
+    if result["delete2"]:
+        result["delete2duplicates"] = True
+    return result
