@@ -116,16 +116,20 @@ def split_txt(value):
     return [data[i:i + TXT_CHUNK] for i in range(0, len(data), TXT_CHUNK)]
 
 
-def parse_value(rtype, value):
-    """One value given by a user (or a provider) -> dns.rdata.Rdata. Raises RecordError."""
+def parse_value(rtype, value, origin=None):
+    """One value given by a user (or a provider) -> dns.rdata.Rdata. Raises RecordError.
+
+    origin: the zone that names without a final dot are relative to (Gandi's convention); by default
+    they are absolute (``10 mx1.example.net`` is ``mx1.example.net.``), as users write them.
+    """
     rtype = normalize_type(rtype)
     rdtype = dns.rdatatype.from_text(rtype)
     text = str(value)
     try:
         if rtype in TXT_TYPES and not text.lstrip().startswith('"'):
             return dns.rdtypes.ANY.TXT.TXT(dns.rdataclass.IN, rdtype, split_txt(text))
-        return dns.rdata.from_text(dns.rdataclass.IN, rdtype, text.strip(), origin=dns.name.root,
-                                   relativize=False)
+        base = dns.name.root if origin is None else dns.name.from_text(normalize_zone(origin))
+        return dns.rdata.from_text(dns.rdataclass.IN, rdtype, text.strip(), origin=base, relativize=False)
     except (dns.exception.DNSException, ValueError, TypeError) as exc:
         raise RecordError("value %r is not a valid %s record: %s" % (text, rtype, exc))
 
@@ -170,14 +174,14 @@ class RRset:
         self.values = tuple(rdata_text(rd) for rd in self.rdatas)
 
     @classmethod
-    def from_values(cls, name, rtype, ttl, values):
-        """From an absolute name and user/provider values (see parse_value)."""
+    def from_values(cls, name, rtype, ttl, values, origin=None):
+        """From an absolute name and user/provider values (see parse_value for origin)."""
         rtype = normalize_type(rtype)
         if ttl is None or int(ttl) < 0 or int(ttl) > 2147483647:
             raise RecordError("ttl must be between 0 and 2147483647 seconds, not %r" % (ttl,))
         if isinstance(values, (str, bytes)):
             values = [values]
-        rds = [parse_value(rtype, v) for v in values]
+        rds = [parse_value(rtype, v, origin=origin) for v in values]
         if not rds:
             raise RecordError("an RRset needs at least one value (%s %s)" % (name, rtype))
         if rtype == "CNAME" and len(rds) > 1:

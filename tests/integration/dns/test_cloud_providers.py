@@ -140,15 +140,19 @@ def test_cloudflare_token_from_environment_and_wrong_token(cloudflare_emulator, 
     assert bad.failed and "Cloudflare refused the API token" in bad["msg"]
 
 
-def test_gandi_mail_set_is_one_zone_put(gandi_emulator, run_module):
+def test_gandi_mail_set_sends_only_the_named_rrsets(gandi_emulator, run_module):
     result = run_module("dns_record_sets", token_args("gandi", gandi_emulator, record_sets=MAIL_SETS))
     no_secret(result, "emu-gandi-pat")
     assert result.changed and not result.failed, result
     writes = gandi_emulator.writes()
-    assert [(w.method, w.path) for w in writes] == [("PUT", "/v5/livedns/domains/example.test/records")]
-    items = {(i["rrset_name"], i["rrset_type"]): i for i in writes[0].json["items"]}
-    assert items[("@", "MX")]["rrset_values"] == ["10 mail.example.net."]
-    assert items[("www", "A")]["rrset_values"] == ["192.0.2.10"]   # untouched RRsets are kept
+    assert writes and all(w.method in ("PUT", "DELETE") for w in writes)
+    assert "/v5/livedns/domains/example.test/records" not in [w.path for w in writes]   # never the whole zone
+    sent = {w.path.rsplit("/records/", 1)[1] for w in writes}
+    wanted = {"%s/%s" % (s.get("record") or "@", s["type"]) for s in MAIL_SETS}
+    assert sent <= wanted, sent - wanted
+    mx = next(w for w in writes if w.path.endswith("/@/MX"))
+    assert mx.json["rrset_values"] == ["10 mail.example.net."]
+    assert gandi_emulator.rrsets("example.test")[("www.example.test.", "A")][1] == ["192.0.2.10"]
     gandi_emulator.clear_requests()
     again = run_module("dns_record_sets", token_args("gandi", gandi_emulator, record_sets=MAIL_SETS))
     assert not again.changed and gandi_emulator.writes() == []
