@@ -116,6 +116,41 @@ def split_txt(value):
     return [data[i:i + TXT_CHUNK] for i in range(0, len(data), TXT_CHUNK)]
 
 
+def _unquote_txt(text):
+    """Zone-file TXT text (one or more quoted strings, any length) -> the joined bytes, or None if the
+    text is not only quoted strings. Providers (OVH, Gandi) give back values such as one quoted string
+    of 400 bytes, which is not valid zone-file syntax but means exactly its joined content."""
+    out, pos, text = bytearray(), 0, text.strip()
+    while pos < len(text):
+        if text[pos] != '"':
+            return None
+        pos += 1
+        while True:
+            if pos >= len(text):
+                return None
+            char = text[pos]
+            if char == '"':
+                pos += 1
+                break
+            if char == "\\" and pos + 1 < len(text):
+                if text[pos + 1:pos + 4].isdigit() and len(text[pos + 1:pos + 4]) == 3:
+                    out.append(int(text[pos + 1:pos + 4]) & 0xFF)
+                    pos += 4
+                    continue
+                char = text[pos + 1]
+                pos += 1
+            out.extend(char.encode("utf-8"))
+            pos += 1
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+    return bytes(out)
+
+
+def txt_logical(rd):
+    """A TXT rdata -> its one logical string (the joined character-strings), as text."""
+    return b"".join(rd.strings).decode("utf-8", "replace")
+
+
 def parse_value(rtype, value, origin=None):
     """One value given by a user (or a provider) -> dns.rdata.Rdata. Raises RecordError.
 
@@ -128,6 +163,14 @@ def parse_value(rtype, value, origin=None):
     try:
         if rtype in TXT_TYPES and not text.lstrip().startswith('"'):
             return dns.rdtypes.ANY.TXT.TXT(dns.rdataclass.IN, rdtype, split_txt(text))
+        if rtype in TXT_TYPES:
+            try:
+                return dns.rdata.from_text(dns.rdataclass.IN, rdtype, text.strip(), origin=dns.name.root)
+            except (dns.exception.DNSException, ValueError):
+                joined = _unquote_txt(text)
+                if joined is None:
+                    raise
+                return dns.rdtypes.ANY.TXT.TXT(dns.rdataclass.IN, rdtype, split_txt(joined))
         base = dns.name.root if origin is None else dns.name.from_text(normalize_zone(origin))
         return dns.rdata.from_text(dns.rdataclass.IN, rdtype, text.strip(), origin=base, relativize=False)
     except (dns.exception.DNSException, ValueError, TypeError) as exc:
