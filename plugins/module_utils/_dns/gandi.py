@@ -40,10 +40,10 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._dns.provider imp
 )
 from ansible_collections.mailwave.migrate.plugins.module_utils._dns.records import (
     RecordError,
-    RRset,
     ZoneData,
     absolute_name,
     relative_name,
+    rrset_from_provider,
 )
 
 DEFAULT_API_URL = "https://api.gandi.net/v5/livedns"
@@ -134,8 +134,8 @@ class Provider(DNSProvider):
         for item in self._list_rrsets():
             try:
                 name = absolute_name(item["rrset_name"], self.zone)
-                rrsets.append(RRset.from_values(name, item["rrset_type"], item["rrset_ttl"], item["rrset_values"],
-                                                origin=self.zone))
+                rrsets.append(rrset_from_provider(name, item["rrset_type"], item["rrset_ttl"], item["rrset_values"],
+                                                  origin=self.zone))
             except (RecordError, KeyError, TypeError) as exc:
                 raise DNSError("Gandi RRset %r of %s cannot be read: %s"
                                % (item.get("rrset_name") if isinstance(item, dict) else item, self._bare, exc))
