@@ -113,10 +113,21 @@ options:
       - Seconds to wait for one answer from the DNS server or the API.
     type: float
     default: 10.0
+  max_retry_wait:
+    description:
+      - HTTP providers (OVH, Gandi, Cloudflare). The longest single wait, in seconds, the module accepts when the API
+        answers HTTP 429 or 503 with a C(Retry-After) header (Cloudflare blocks for 5 minutes after its rate limit).
+        A longer C(Retry-After) fails the task at once with the time to wait; every wait is reported in
+        RV(ignore:api_waits).
+      - V(0) never waits for a C(Retry-After).
+    type: float
+    default: 300.0
 notes:
   - All changes of one task are sent in one request where the provider allows it (RFC 2136 UPDATE, PowerDNS PATCH,
-    Cloudflare batch, Gandi RRset PUT or one zone PUT); OVH stages the writes and publishes them with one zone
-    refresh.
+    Cloudflare batch); OVH stages the writes and publishes them with one zone refresh; Gandi LiveDNS has no
+    multi-RRset transaction, so each RRset named is one PUT or DELETE. Where there is no transaction (Gandi, OVH),
+    every record is validated before the first write, and a write that fails is followed by putting back what the
+    task had already changed; see docs/dns_providers.md.
   - The module reads the zone and compares before it writes, so a second run with the same arguments sends nothing.
   - "Names: O(zone)-relative unless they end with a dot or already end with the zone name; V(@) or an empty string is
     the apex. Domain names inside values (MX, CNAME, SRV, NS targets) are always absolute, with or without the final

@@ -59,6 +59,7 @@ ARGUMENT_SPEC = dict(
     api_url=dict(type="str"),
     validate_certs=dict(type="bool", default=True),
     request_timeout=dict(type="float", default=10.0),
+    max_retry_wait=dict(type="float", default=300.0),
 )
 
 
@@ -78,7 +79,8 @@ class Provider(DNSProvider):
         self._bare = self.zone[:-1]
         self.http = HttpClient(params.get("api_url") or DEFAULT_API_URL,
                                validate_certs=params.get("validate_certs", True),
-                               timeout=params.get("request_timeout") or 10.0)
+                               timeout=params.get("request_timeout") or 10.0,
+                               max_retry_wait=params.get("max_retry_wait"))
 
     def _call(self, method, path, body=None, accept="application/json", ok=(200, 201, 204), what=None, query=None):
         resp = self.http.request(method, "/domains/%s%s" % (self._bare, path), query=query, json_body=body,

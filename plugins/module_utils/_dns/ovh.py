@@ -74,6 +74,7 @@ ARGUMENT_SPEC = dict(
     consumer_key=dict(type="str", no_log=True, required=True),
     validate_certs=dict(type="bool", default=True),
     request_timeout=dict(type="float", default=10.0),
+    max_retry_wait=dict(type="float", default=300.0),
 )
 
 # OVH field types published as TXT records (OVH keeps them apart in its API).
@@ -109,7 +110,8 @@ class Provider(DNSProvider):
         super(Provider, self).__init__(zone, params)
         endpoint = params.get("endpoint") or params.get("api_url") or DEFAULT_ENDPOINT
         self.http = HttpClient(base_url_for(endpoint), validate_certs=params.get("validate_certs", True),
-                               timeout=params.get("request_timeout") or 10.0)
+                               timeout=params.get("request_timeout") or 10.0,
+                               max_retry_wait=params.get("max_retry_wait"))
         self._ak = params["application_key"]
         self._as = params["application_secret"]
         self._ck = params["consumer_key"]

@@ -213,6 +213,14 @@ class DNSProvider:
             return "Rolled back: %s put back as they were before this task" % ", ".join(restored)
         return "Nothing of this change had been written; the zone is as it was"
 
+    def report(self):
+        """What the task's result should say about the transport: the waits an HTTP API asked for."""
+        http = getattr(self, "http", None)
+        waits = list(getattr(http, "waits", None) or [])
+        if not waits:
+            return {}
+        return {"api_waits": waits, "api_waited_seconds": round(sum(w["seconds"] for w in waits), 3)}
+
     def close(self):
         """Release connections (sessions, sockets)."""
 

@@ -80,6 +80,7 @@ COMMON_ARGUMENT_SPEC = dict(
     # HTTP providers
     validate_certs=dict(type="bool", default=True),
     request_timeout=dict(type="float", default=10.0),
+    max_retry_wait=dict(type="float", default=300.0),
 )
 
 COMMON_REQUIRED_TOGETHER = [["key_name", "key_secret"]]

@@ -116,12 +116,13 @@ def test_cloudflare_mail_set_is_one_batch(cloudflare_emulator, run_module):
     writes = cloudflare_emulator.writes()
     assert [w.path.rsplit("/", 1)[-1] for w in writes] == ["batch"]
     body = writes[0].json
-    # the old MX pair, the old SPF, the old DMARC and the old autodiscover CNAME
-    assert len(body["deletes"]) == 5
+    # The old SPF, DMARC and autodiscover CNAME and one of the two old MX get their new value in place
+    # (PATCH on their id, so comments and tags stay); only the second old MX is deleted.
+    assert len(body["deletes"]) == 1 and len(body["patches"]) == 4
     assert {"type": "SRV", "name": "_imaps._tcp.example.test", "ttl": 3600,
             "data": {"priority": 0, "weight": 1, "port": 993, "target": "mail.example.net"}} in body["posts"]
     assert {"type": "MX", "name": "example.test", "ttl": 3600, "priority": 10,
-            "content": "mail.example.net"} in body["posts"]
+            "content": "mail.example.net"} in [{k: v for k, v in p.items() if k != "id"} for p in body["patches"]]
     state = cloudflare_emulator.rrsets("example.test")
     assert state[("autoconfig.example.test.", "CNAME")] == (3600, ["mail.example.net."])
     cloudflare_emulator.clear_requests()
@@ -244,3 +245,17 @@ def test_through_ansible_playbook_with_module_defaults(ovh_emulator, tmp_path):
     assert "emu-as" not in proc.stdout and "emu-ck" not in proc.stdout
     assert ovh_emulator.rrsets("example.test")[(APEX, "MX")] == (300, ["10 mail.example.net."])
     assert len(ovh_emulator.refreshes("example.test")) == 1
+
+
+def test_cloudflare_rate_limit_wait_is_reported_in_the_result(cloudflare_emulator, run_module):
+    """Issue 8 #6, the way users run it: a 429 with Retry-After is waited and the wait is in the task's result."""
+    from tests.servers.dns_api.cloudflare import rate_limited
+    cloudflare_emulator.fail_next.append(rate_limited(1))
+    result = run_module("dns_record_set", token_args("cloudflare", cloudflare_emulator, record="www", type="A",
+                                                     value=["192.0.2.10"]))
+    assert not result.failed and not result.changed, result
+    assert result["api_waits"] == [{"method": "GET", "path": "/client/v4/zones", "status": 429, "seconds": 1.0}]
+    cloudflare_emulator.fail_next.append(rate_limited(300))
+    capped = run_module("dns_record_set", token_args("cloudflare", cloudflare_emulator, record="www", type="A",
+                                                     value=["192.0.2.10"], max_retry_wait=5))
+    assert capped.failed and "Retry-After 300 s, more than max_retry_wait=5 s" in capped["msg"]
