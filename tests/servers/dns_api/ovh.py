@@ -27,8 +27,11 @@ Recorded shapes it follows (sources named; no code copied):
 - DKIM rule: a TXT/DKIM target holding ``v=DKIM1`` sent as quoted strings is refused with HTTP 400
   ``Invalid subfield found in DKIM : "v=DKIM1`` (DNSControl issues #1235 and #1640, the OVH API's message).
 - Error body ``{"class": "Client::...", "message": ...}`` and ``{errorCode, httpCode, message}`` for auth
-  errors, ``X-Ovh-QueryID`` header: the OVH API console (https://eu.api.ovh.com/console/) and go-ovh's
-  ovh/error.go (APIError: Class, Message, QueryID).
+  errors, ``X-Ovh-QueryID`` header: go-ovh ovh/error.go @3af24308 (APIError: Class, Message, Details,
+  Code, QueryID; printed as ``Error 400: "<message>"``, the form of DNSControl's reports above) and the
+  OVH API console (https://eu.api.ovh.com/console/). dns-lexicon's cassette
+  test_provider_authenticate_with_unmanaged_domain_should_fail.yaml @3d7e87c3 records the 404 of an
+  unknown zone (with an ``X-OVH-QUERYID`` header).
 - Record ids: OVH's record ids are large integers (5420906915 in the cassette above).
 """
 from __future__ import annotations
