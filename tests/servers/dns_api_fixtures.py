@@ -161,6 +161,10 @@ class EmulatorBackend:
     def reset(self):
         _reset(self.emulator)
 
+    def load(self, text):
+        """Seed the emulated zone from zone text (SOA aside), as a zone already at the provider."""
+        _reset(self.emulator, text)
+
     def rrset(self, record, rtype):
         name = record if record.endswith(".") else (ZONE if record in ("", "@") else record + "." + ZONE)
         return self.records().get((name.lower(), rtype))
