@@ -14,7 +14,10 @@ description:
   - Sets many RRsets of one zone in one task, for example every record a Mailcow domain needs (MX, SPF, DKIM, DMARC,
     autoconfig, autodiscover, SRV).
   - The zone is read once and compared; all the differences are sent in ONE request where the provider allows it
-    (one RFC 2136 UPDATE, one PowerDNS PATCH, one Cloudflare batch; OVH stages them and refreshes once).
+    (one RFC 2136 UPDATE, one PowerDNS PATCH, one Cloudflare batch; OVH stages them and refreshes once; Gandi
+    LiveDNS, which has no multi-RRset transaction, gets one PUT or DELETE per RRset named and nothing else).
+  - Where the provider has no transaction, every record is validated before the first write, and a failed write
+    is followed by putting back what the task had already changed; the error says what was put back.
   - With O(prune=true), other RRsets at the names listed in O(record_sets) are deleted (never the SOA, never the apex
     NS); names not listed are never touched.
 author:
@@ -74,7 +77,7 @@ options:
 """
 
 EXAMPLES = r"""
-- name: Publish the records a Mailcow domain needs, in one atomic change
+- name: Publish the records a Mailcow domain needs, in one change
   mailwave.migrate.dns_record_sets:
     provider: rfc2136
     server: ns1.example.org
