@@ -118,7 +118,7 @@ options:
       - HTTP providers (OVH, Gandi, Cloudflare). The longest single wait, in seconds, the module accepts when the API
         answers HTTP 429 or 503 with a C(Retry-After) header (Cloudflare blocks for 5 minutes after its rate limit).
         A longer C(Retry-After) fails the task at once with the time to wait; every wait is reported in
-        RV(ignore:api_waits).
+        RV(ignore:api_waits) (modules that write or back up).
       - V(0) never waits for a C(Retry-After).
     type: float
     default: 300.0

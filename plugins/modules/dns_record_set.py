@@ -84,6 +84,19 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+api_waits:
+  description:
+    - The waits an HTTP API (OVH, Gandi, Cloudflare) asked for with HTTP 429/503 and that the task honoured, see
+      O(max_retry_wait). Absent when there was none.
+  returned: when the API asked to wait
+  type: list
+  elements: dict
+  sample: [{"method": "GET", "path": "/client/v4/zones", "status": 429, "seconds": 300.0}]
+api_waited_seconds:
+  description: The sum of RV(api_waits).
+  returned: when the API asked to wait
+  type: float
+  sample: 300.0
 record_set:
   description: The RRset after the task (in check mode, as it would be). C(ttl=null) and an empty C(value) when absent.
   returned: success

@@ -43,6 +43,7 @@ class DNSRateLimited(DNSError):
         super(DNSRateLimited, self).__init__(msg)
         self.retry_after = retry_after
 
+
 IDEMPOTENT = frozenset(("GET", "HEAD", "PUT", "DELETE", "OPTIONS"))
 # Answers that say the request was not processed: retried whatever the method.
 RETRY_ALWAYS = frozenset((429, 503))
