@@ -19,9 +19,11 @@ options:
       - V(rfc2136) reads the zone by AXFR and writes with one TSIG-signed UPDATE (BIND, Knot, PowerDNS, Windows DNS...).
       - V(powerdns) uses the PowerDNS Authoritative HTTP API.
       - V(ovh), V(gandi) (LiveDNS) and V(cloudflare) use those providers' HTTP APIs.
+      - V(lexicon) drives any DNS host that the optional Python library C(dns-lexicon) supports (O(lexicon_provider));
+        it is record by record and not atomic (see docs/dns_providers.md), and needs C(pip install dns-lexicon).
     type: str
     required: true
-    choices: [rfc2136, powerdns, ovh, gandi, cloudflare]
+    choices: [rfc2136, powerdns, ovh, gandi, cloudflare, lexicon]
   zone:
     description:
       - The zone (domain) to work on, for example V(example.org). A trailing dot is optional.
@@ -113,6 +115,17 @@ options:
       - Seconds to wait for one answer from the DNS server or the API.
     type: float
     default: 10.0
+  lexicon_provider:
+    description:
+      - O(provider=lexicon) (required). The dns-lexicon provider name, for example V(powerdns), V(route53), V(hetzner),
+        V(infomaniak).
+    type: str
+  lexicon_options:
+    description:
+      - "O(provider=lexicon). The options of that dns-lexicon provider, as lexicon names them without the provider
+        prefix, for example C({auth_token: ..., pdns_server: https://pdns.example.org:8081}) for V(powerdns). They
+        often hold credentials: the whole dict is C(no_log)."
+    type: dict
   max_retry_wait:
     description:
       - HTTP providers (OVH, Gandi, Cloudflare). The longest single wait, in seconds, the module accepts when the API

@@ -53,6 +53,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+atomic:
+  description:
+    - Whether the provider writes all the changes of one task as one transaction (RFC 2136, PowerDNS, Cloudflare up
+      to 200 operations). V(false) for OVH, Gandi and lexicon, where a failed write is followed by a roll-back of what
+      the task had changed (see docs/dns_providers.md).
+  returned: when the provider could be set up
+  type: bool
+  sample: true
 api_waits:
   description:
     - The waits an HTTP API (OVH, Gandi, Cloudflare) asked for with HTTP 429/503 and that the task honoured, see

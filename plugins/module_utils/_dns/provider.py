@@ -214,12 +214,14 @@ class DNSProvider:
         return "Nothing of this change had been written; the zone is as it was"
 
     def report(self):
-        """What the task's result should say about the transport: the waits an HTTP API asked for."""
+        """What the task's result says about the transport: whether the provider writes a task's changes as one
+        transaction (``atomic``), and the waits an HTTP API asked for."""
+        out = {"atomic": bool(self.CAPABILITIES.atomic_batch)}
         http = getattr(self, "http", None)
         waits = list(getattr(http, "waits", None) or [])
-        if not waits:
-            return {}
-        return {"api_waits": waits, "api_waited_seconds": round(sum(w["seconds"] for w in waits), 3)}
+        if waits:
+            out.update(api_waits=waits, api_waited_seconds=round(sum(w["seconds"] for w in waits), 3))
+        return out
 
     def close(self):
         """Release connections (sessions, sockets)."""

@@ -28,8 +28,8 @@ class OldPowerDNS(ApiEmulator):
 ])
 def test_zone_not_found_answers(status, error, cls):
     with OldPowerDNS(status, error) as server:
-        provider = powerdns.Provider("nowhere.test", {"api_url": "http://127.0.0.1:%d" % server.port,
-                                                       "api_key": "k"})
+        url = "http://127.0.0.1:%d" % server.port
+        provider = powerdns.Provider("nowhere.test", {"api_url": url, "api_key": "k"})
         with pytest.raises(cls) as err:
             provider.read_zone()
         provider.close()
