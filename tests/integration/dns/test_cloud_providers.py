@@ -259,3 +259,25 @@ def test_cloudflare_rate_limit_wait_is_reported_in_the_result(cloudflare_emulato
     capped = run_module("dns_record_set", token_args("cloudflare", cloudflare_emulator, record="www", type="A",
                                                      value=["192.0.2.10"], max_retry_wait=5))
     assert capped.failed and "Retry-After 300 s, more than max_retry_wait=5 s" in capped["msg"]
+
+
+@pytest.mark.parametrize("name", ["ovh", "gandi"])
+def test_failed_dkim_write_rolls_back_the_mx_run_as_ansible_runs_it(name, request, run_module):
+    """Issue 8 #4 as reported: the MX is written, the DKIM write fails; the task fails saying the MX was put back,
+    nothing of the change is served, and OVH gets no refresh."""
+    from tests.servers.dns_api.base import Response
+    emu = request.getfixturevalue("%s_emulator" % name)
+    before = emu.rrsets("example.test")
+    is_dkim = (lambda r: r.method == "POST" and (r.json or {}).get("subDomain") == "dkim._domainkey") if name == "ovh" \
+        else (lambda r: r.method == "PUT" and "/dkim._domainkey/" in r.path)
+    emu.fail_when.append((is_dkim, Response(400, {"message": "refused by the test", "code": 400})))
+    sets = [{"record": "@", "type": "MX", "value": ["10 mail.example.net"]},
+            {"record": "dkim._domainkey", "type": "TXT", "value": ["v=DKIM1; k=rsa; p=" + "Q" * 300]}]
+    args = ovh_args(emu, record_sets=sets) if name == "ovh" else token_args(name, emu, record_sets=sets)
+    result = run_module("dns_record_sets", args)
+    assert result.failed and "refused by the test" in result["msg"], result
+    assert "Rolled back: example.test. MX" in result["msg"] and result["atomic"] is False
+    assert emu.rrsets("example.test") == before
+    if name == "ovh":
+        assert not emu.refreshes("example.test") and "No refresh was sent" in result["msg"]
+        assert emu.rrsets("example.test", live=False) == before
