@@ -8,10 +8,11 @@
 """PowerDNS Authoritative HTTP API provider: GET the zone, one PATCH (REPLACE/DELETE) per batch,
 GET /export for the native zone text. A PATCH is one transaction on the server (atomic).
 
-Checked against PowerDNS's API spec (PowerDNS/pdns docs/http-api/endpoint-zones.rst and the RRSet
-object in docs/http-api/zone.rst): PATCH answers 204; a DELETE rrset carries no ttl and no records; a
-REPLACE without ``comments`` keeps the RRset's comments (so none are sent); errors are
-``{"error": ...}`` with 422 for input validation. Older servers answer ``422 Could not find domain``
+Checked against PowerDNS's API spec (PowerDNS/pdns docs/http-api/zone.rst, its examples, and the RRSet
+definition in docs/http-api/swagger/authoritative-api-swagger.yaml): PATCH answers 204; a DELETE rrset
+carries no ttl ("MUST NOT be included") and no records; a REPLACE without ``comments`` leaves the
+RRset's comments alone (so none are sent); ``serial`` is never sent; errors are ``{"error": ...}``
+with 422 for input validation (docs/markdown/httpapi/api_spec.md). Older servers answer ``422 Could not find domain``
 for a zone they do not have (newer ones 404): both mean zone not found.
 
 Types dnspython cannot parse (PowerDNS's LUA and ALIAS) are read as OpaqueRRset: their content is kept
