@@ -19,9 +19,11 @@ options:
       - V(rfc2136) reads the zone by AXFR and writes with one TSIG-signed UPDATE (BIND, Knot, PowerDNS, Windows DNS...).
       - V(powerdns) uses the PowerDNS Authoritative HTTP API.
       - V(ovh), V(gandi) (LiveDNS) and V(cloudflare) use those providers' HTTP APIs.
+      - V(lexicon) drives any DNS host that the optional Python library C(dns-lexicon) supports (O(lexicon_provider));
+        it is record by record and not atomic (see docs/dns_providers.md), and needs C(pip install dns-lexicon).
     type: str
     required: true
-    choices: [rfc2136, powerdns, ovh, gandi, cloudflare]
+    choices: [rfc2136, powerdns, ovh, gandi, cloudflare, lexicon]
   zone:
     description:
       - The zone (domain) to work on, for example V(example.org). A trailing dot is optional.
@@ -113,10 +115,32 @@ options:
       - Seconds to wait for one answer from the DNS server or the API.
     type: float
     default: 10.0
+  lexicon_provider:
+    description:
+      - O(provider=lexicon) (required). The dns-lexicon provider name, for example V(powerdns), V(route53), V(hetzner),
+        V(infomaniak).
+    type: str
+  lexicon_options:
+    description:
+      - "O(provider=lexicon). The options of that dns-lexicon provider, as lexicon names them without the provider
+        prefix, for example C({auth_token: ..., pdns_server: https://pdns.example.org:8081}) for V(powerdns). They
+        often hold credentials: the whole dict is C(no_log)."
+    type: dict
+  max_retry_wait:
+    description:
+      - HTTP providers (OVH, Gandi, Cloudflare). The longest single wait, in seconds, the module accepts when the API
+        answers HTTP 429 or 503 with a C(Retry-After) header (Cloudflare blocks for 5 minutes after its rate limit).
+        A longer C(Retry-After) fails the task at once with the time to wait; every wait is reported in
+        RV(ignore:api_waits) (modules that write or back up).
+      - V(0) never waits for a C(Retry-After).
+    type: float
+    default: 300.0
 notes:
   - All changes of one task are sent in one request where the provider allows it (RFC 2136 UPDATE, PowerDNS PATCH,
-    Cloudflare batch, Gandi RRset PUT or one zone PUT); OVH stages the writes and publishes them with one zone
-    refresh.
+    Cloudflare batch); OVH stages the writes and publishes them with one zone refresh; Gandi LiveDNS has no
+    multi-RRset transaction, so each RRset named is one PUT or DELETE. Where there is no transaction (Gandi, OVH),
+    every record is validated before the first write, and a write that fails is followed by putting back what the
+    task had already changed; see docs/dns_providers.md.
   - The module reads the zone and compares before it writes, so a second run with the same arguments sends nothing.
   - "Names: O(zone)-relative unless they end with a dot or already end with the zone name; V(@) or an empty string is
     the apex. Domain names inside values (MX, CNAME, SRV, NS targets) are always absolute, with or without the final

@@ -38,7 +38,7 @@ options:
       - Not used by this module (it only queries DNS); accepted so that the group's C(module_defaults) apply.
     type: str
     required: false
-    choices: [rfc2136, powerdns, ovh, gandi, cloudflare]
+    choices: [rfc2136, powerdns, ovh, gandi, cloudflare, lexicon]
   value:
     description:
       - The values every server must serve (the whole RRset), in zone-file syntax. Required with O(state=present).

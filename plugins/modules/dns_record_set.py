@@ -84,6 +84,27 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+atomic:
+  description:
+    - Whether the provider writes all the changes of one task as one transaction (RFC 2136, PowerDNS, Cloudflare up
+      to 200 operations). V(false) for OVH, Gandi and lexicon, where a failed write is followed by a roll-back of what
+      the task had changed (see docs/dns_providers.md).
+  returned: when the provider could be set up
+  type: bool
+  sample: true
+api_waits:
+  description:
+    - The waits an HTTP API (OVH, Gandi, Cloudflare) asked for with HTTP 429/503 and that the task honoured, see
+      O(max_retry_wait). Absent when there was none.
+  returned: when the API asked to wait
+  type: list
+  elements: dict
+  sample: [{"method": "GET", "path": "/client/v4/zones", "status": 429, "seconds": 300.0}]
+api_waited_seconds:
+  description: The sum of RV(api_waits).
+  returned: when the API asked to wait
+  type: float
+  sample: 300.0
 record_set:
   description: The RRset after the task (in check mode, as it would be). C(ttl=null) and an empty C(value) when absent.
   returned: success

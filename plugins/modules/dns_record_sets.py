@@ -14,7 +14,10 @@ description:
   - Sets many RRsets of one zone in one task, for example every record a Mailcow domain needs (MX, SPF, DKIM, DMARC,
     autoconfig, autodiscover, SRV).
   - The zone is read once and compared; all the differences are sent in ONE request where the provider allows it
-    (one RFC 2136 UPDATE, one PowerDNS PATCH, one Cloudflare batch; OVH stages them and refreshes once).
+    (one RFC 2136 UPDATE, one PowerDNS PATCH, one Cloudflare batch; OVH stages them and refreshes once; Gandi
+    LiveDNS, which has no multi-RRset transaction, gets one PUT or DELETE per RRset named and nothing else).
+  - Where the provider has no transaction, every record is validated before the first write, and a failed write
+    is followed by putting back what the task had already changed; the error says what was put back.
   - With O(prune=true), other RRsets at the names listed in O(record_sets) are deleted (never the SOA, never the apex
     NS); names not listed are never touched.
 author:
@@ -74,7 +77,7 @@ options:
 """
 
 EXAMPLES = r"""
-- name: Publish the records a Mailcow domain needs, in one atomic change
+- name: Publish the records a Mailcow domain needs, in one change
   mailwave.migrate.dns_record_sets:
     provider: rfc2136
     server: ns1.example.org
@@ -92,6 +95,27 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+atomic:
+  description:
+    - Whether the provider writes all the changes of one task as one transaction (RFC 2136, PowerDNS, Cloudflare up
+      to 200 operations). V(false) for OVH, Gandi and lexicon, where a failed write is followed by a roll-back of what
+      the task had changed (see docs/dns_providers.md).
+  returned: when the provider could be set up
+  type: bool
+  sample: true
+api_waits:
+  description:
+    - The waits an HTTP API (OVH, Gandi, Cloudflare) asked for with HTTP 429/503 and that the task honoured, see
+      O(max_retry_wait). Absent when there was none.
+  returned: when the API asked to wait
+  type: list
+  elements: dict
+  sample: [{"method": "GET", "path": "/client/v4/zones", "status": 429, "seconds": 300.0}]
+api_waited_seconds:
+  description: The sum of RV(api_waits).
+  returned: when the API asked to wait
+  type: float
+  sample: 300.0
 record_sets:
   description: Each managed RRset after the task (in check mode, as it would be), in the order given.
   returned: success

@@ -137,6 +137,17 @@ class EmulatorBackend:
         for OVH, publications (POST .../refresh), plus one if record writes are staged after the last refresh
         (so a write that was never published still counts)."""
         writes = self.emulator.writes()
+        if isinstance(self.emulator, GandiEmulator):
+            # LiveDNS has no multi-RRset transaction: one task's change is a run of RRset writes with no
+            # read between them; each run counts as one write step.
+            steps, in_run = 0, False
+            with self.emulator.log_lock:
+                log = list(self.emulator.requests)
+            for req in log:
+                is_write = req.method in ("POST", "PUT", "PATCH", "DELETE")
+                steps += 1 if is_write and not in_run else 0
+                in_run = is_write
+            return steps
         if not isinstance(self.emulator, OvhEmulator):
             return len(writes)
         count, pending = 0, False
@@ -149,6 +160,10 @@ class EmulatorBackend:
 
     def reset(self):
         _reset(self.emulator)
+
+    def load(self, text):
+        """Seed the emulated zone from zone text (SOA aside), as a zone already at the provider."""
+        _reset(self.emulator, text)
 
     def rrset(self, record, rtype):
         name = record if record.endswith(".") else (ZONE if record in ("", "@") else record + "." + ZONE)

@@ -10,7 +10,10 @@
 Cloudflare stores records one by one; all the changes of one call go in ONE
 ``POST /zones/{zone_id}/dns_records/batch`` (deletes, then patches, then posts, in a single
 database transaction), so an MX switch never leaves the zone without MX. A TTL-only change is a
-PATCH of ``ttl`` on each kept record. Cloudflare's TTL ``1`` ("automatic") is read as 300 seconds.
+PATCH of ``ttl`` on each kept record; a value replaced is a PATCH of the old record (same id), so its
+comment, tags and settings stay. Cloudflare's TTL ``1`` ("automatic") is read as 300 seconds.
+More than BATCH_LIMIT operations go in several batches: each is atomic, the whole is not, so it is
+guarded like the other non-atomic providers (a failed batch puts back what the earlier ones changed).
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ ARGUMENT_SPEC = dict(
     api_url=dict(type="str"),
     validate_certs=dict(type="bool", default=True),
     request_timeout=dict(type="float", default=10.0),
+    max_retry_wait=dict(type="float", default=300.0),
 )
 
 
@@ -119,7 +123,8 @@ class Provider(DNSProvider):
         self._proxied = {}     # (name, type) -> True when every record of the RRset is proxied
         self.http = HttpClient(params.get("api_url") or DEFAULT_API_URL,
                                validate_certs=params.get("validate_certs", True),
-                               timeout=params.get("request_timeout") or 10.0)
+                               timeout=params.get("request_timeout") or 10.0,
+                               max_retry_wait=params.get("max_retry_wait"))
 
     def _call(self, method, path, query=None, body=None, raw=False):
         resp = self.http.request(method, path, query=query, json_body=body,
@@ -204,36 +209,82 @@ class Provider(DNSProvider):
                 raise DNSUnsupported("%s %s is proxied by Cloudflare, so its TTL is Cloudflare's automatic one (read "
                                      "as %d); ask ttl %d for it, or turn the proxy off in Cloudflare first"
                                      % (new.name, new.type, AUTO_TTL, AUTO_TTL))
+            stale = []
             for rid, rkey, ttl in current:
                 if rkey in wanted and rkey not in kept:
                     kept.add(rkey)
                     if ttl != new.ttl:
                         ops["patches"].append({"id": rid, "ttl": new.ttl})
                 else:
-                    ops["deletes"].append({"id": rid})
-            for rkey, (rd, value) in wanted.items():
-                if rkey not in kept:
-                    body = value_to_record(new.name, new.type, new.ttl, rd, value)
-                    if proxied:
-                        # A proxied web name stays proxied when its address changes.
-                        body.update(proxied=True, ttl=1)
-                    ops["posts"].append(body)
+                    stale.append((rkey, rid))
+            added = sorted((rkey, rd_value) for rkey, rd_value in wanted.items() if rkey not in kept)
+            stale.sort()
+            # A value replaced in an RRset is an update IN PLACE of one of its old records (PATCH on its id),
+            # so that the record keeps its id, comment, tags and settings; only extra old records are deleted
+            # and only extra new values created.
+            for (_old_key, rid), (_new_key, (rd, value)) in zip(stale, added):
+                body = value_to_record(new.name, new.type, new.ttl, rd, value)
+                if proxied:
+                    body["ttl"] = 1
+                body["id"] = rid
+                ops["patches"].append(body)
+            ops["deletes"].extend({"id": rid} for _k, rid in stale[len(added):])
+            for _k, (rd, value) in added[len(stale):]:
+                body = value_to_record(new.name, new.type, new.ttl, rd, value)
+                if proxied:
+                    # A proxied web name stays proxied when its address changes.
+                    body.update(proxied=True, ttl=1)
+                ops["posts"].append(body)
         return ops
 
-    def apply_changes(self, changes):
+    def validate_changes(self, changes):
         self.check_types(changes)
         for change in changes:
             if change.action == Change.REPLACE and not MIN_TTL <= change.new.ttl <= MAX_TTL:
                 raise DNSUnsupported("Cloudflare accepts TTLs from %d to %d seconds, not %d (%s %s)"
                                      % (MIN_TTL, MAX_TTL, change.new.ttl, change.name, change.type))
-        ops = self.plan(changes)
-        flat = [(kind, op) for kind in ("deletes", "patches", "posts") for op in ops[kind]]
+
+    @staticmethod
+    def _flat(ops):
+        return [(kind, op) for kind in ("deletes", "patches", "posts") for op in ops[kind]]
+
+    def _send(self, ops):
+        flat = self._flat(ops)
+        for start in range(0, len(flat), BATCH_LIMIT):
+            batch = {}
+            for kind, op in flat[start:start + BATCH_LIMIT]:
+                batch.setdefault(kind, []).append(op)
+            self._call("POST", "/zones/%s/dns_records/batch" % self.zone_id(), body=batch)
+
+    def _write_one(self, change):
+        self._send(self.plan([change]))
+
+    def apply_changes(self, changes):
+        """One batch when the operations fit in BATCH_LIMIT (atomic); else groups of whole RRsets, one batch
+        each, rolled back like a non-atomic provider when a later group fails."""
+        self.validate_changes(changes)
         try:
-            for start in range(0, len(flat), BATCH_LIMIT):
-                batch = {}
-                for kind, op in flat[start:start + BATCH_LIMIT]:
-                    batch.setdefault(kind, []).append(op)
-                self._call("POST", "/zones/%s/dns_records/batch" % self.zone_id(), body=batch)
+            if self._records is None:
+                self.read_zone()
+            groups, size = [[]], 0
+            for change in changes:
+                count = len(self._flat(self.plan([change])))
+                if groups[-1] and size + count > BATCH_LIMIT:
+                    groups.append([])
+                    size = 0
+                groups[-1].append(change)
+                size += count
+            planned = [self.plan(group) for group in groups]   # every refusal (proxied TTL...) before a write
+            done = []
+            for group, ops in zip(groups, planned):
+                try:
+                    self._send(ops)
+                except DNSError as exc:
+                    if not done:
+                        raise    # the first batch is one transaction: nothing was changed
+                    report = self.roll_back(done, self._write_one)
+                    raise type(exc)("%s. %s" % (str(exc).rstrip("."), report))
+                done.extend(group)
         finally:
             self._records = None
 

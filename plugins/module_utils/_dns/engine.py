@@ -249,7 +249,7 @@ def newest_backup(dest, zone):
 def run_backup(provider, dest, check_mode=False, now=None):
     current = provider.read_zone()
     checksum = "sha256:" + current.checksum()
-    records = sum(len(rr.rdatas) for rr in current.rrsets)
+    records = sum(len(rr.values) for rr in current.rrsets)
     result = {"zone": current.name, "serial": current.serial, "checksum": checksum, "records": records,
               "rrsets": len(current.rrsets)}
     latest = newest_backup(dest, current.name) if os.path.isdir(dest) else None
@@ -346,6 +346,8 @@ def plan_restore(current, backup, types=None, whole_zone=False):
             return False
         if whole_zone:
             return True
+        if rr.opaque:   # a type this collection cannot parse: only a whole-zone restore touches it
+            return False
         if wanted_types is not None:
             return rr.type in wanted_types
         return is_mail_record(rr, zone)

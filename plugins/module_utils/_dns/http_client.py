@@ -7,9 +7,10 @@
 
 """The small HTTP client of the DNS API providers (OVH, Gandi LiveDNS, Cloudflare).
 
-requests-based, TLS verified by default, bounded retries with back-off: on 429 (honouring Retry-After)
-and 503, and on connection errors that happened before the request left; for idempotent methods
-(GET/PUT/DELETE) also on 500/502/504 and read timeouts. A POST/PATCH that may have been applied is never
+requests-based, TLS verified by default, bounded retries with back-off: on 429 and 503 (honouring
+Retry-After in full up to max_retry_wait; a longer one fails at once with the time to wait; each wait is
+kept in ``waits`` for the task's result), and on connection errors that happened before the request
+left; for idempotent methods (GET/PUT/DELETE) also on 500/502/504 and read timeouts. A POST/PATCH that may have been applied is never
 sent twice. Error messages carry the method, the URL path and the status, never a header (headers hold
 the credentials).
 """
@@ -33,6 +34,15 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._dns.provider imp
     DNSConnectionError,
     DNSError,
 )
+
+
+class DNSRateLimited(DNSError):
+    """The API asked to wait longer than max_retry_wait (Retry-After); retry_after says how long."""
+
+    def __init__(self, msg, retry_after=None):
+        super(DNSRateLimited, self).__init__(msg)
+        self.retry_after = retry_after
+
 
 IDEMPOTENT = frozenset(("GET", "HEAD", "PUT", "DELETE", "OPTIONS"))
 # Answers that say the request was not processed: retried whatever the method.
@@ -104,7 +114,7 @@ class HttpClient:
     """One requests.Session to one API base URL."""
 
     def __init__(self, base_url, validate_certs=True, timeout=30, retries=4, backoff=0.5, max_delay=30.0,
-                 user_agent="mailwave.migrate", sleep=time.sleep):
+                 user_agent="mailwave.migrate", sleep=time.sleep, max_retry_wait=300.0):
         if not HAS_REQUESTS:
             raise DNSError("the Python library requests is needed on the host that runs the module: "
                            "pip install requests (%s)" % REQUESTS_IMPORT_ERROR)
@@ -113,8 +123,10 @@ class HttpClient:
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
-        self.max_delay = max_delay
+        self.max_delay = max_delay      # cap of our own back-off (no Retry-After given)
+        self.max_retry_wait = 300.0 if max_retry_wait is None else float(max_retry_wait)
         self.sleep = sleep
+        self.waits = []                 # [{method, path, status, seconds}]: every wait, for the task's result
         self.session = requests.Session()
         self.session.headers["User-Agent"] = user_agent
 
@@ -168,10 +180,18 @@ class HttpClient:
             status = resp.status_code
             retryable = status in RETRY_ALWAYS or (status in RETRY_IDEMPOTENT and method in IDEMPOTENT)
             if retryable and attempt <= self.retries:
-                delay = retry_after_seconds(resp.headers.get("Retry-After"))
-                if delay is None:
-                    delay = self.backoff * (2 ** (attempt - 1))
-                self.sleep(min(self.max_delay, delay))
+                asked = retry_after_seconds(resp.headers.get("Retry-After"))
+                if asked is not None and asked > self.max_retry_wait:
+                    # The server says when it will answer again (Cloudflare: a 5-minute block); waiting less
+                    # and asking again only prolongs the block, so give up now and say how long to wait.
+                    raise DNSRateLimited("%s %s: HTTP %d with Retry-After %d s, more than max_retry_wait=%d s; "
+                                         "run again after that time, or raise max_retry_wait"
+                                         % (method, _path_of(url), status, asked, self.max_retry_wait),
+                                         retry_after=asked)
+                delay = asked if asked is not None else min(self.max_delay, self.backoff * (2 ** (attempt - 1)))
+                self.waits.append({"method": method, "path": _path_of(url).split("?", 1)[0], "status": status,
+                                   "seconds": round(delay, 3)})
+                self.sleep(delay)
                 continue
             return HttpResponse(method, url, status, resp.headers, resp.content)
 

@@ -41,13 +41,18 @@ def dns_module(extra_spec, **kwargs):
 def run_with_provider(module, engine, *args, **kwargs):
     """engine(provider, *args, **kwargs) -> result dict; exit_json/fail_json with it."""
     provider = None
+
+    def report():
+        return provider.report() if provider is not None else {}
+
     try:
         provider = create_provider(module.params)
         result = engine(provider, *args, **kwargs)
+        result.update(report())
     except EngineError as exc:
-        module.fail_json(msg=str(exc), **exc.result)
+        module.fail_json(msg=str(exc), **dict(exc.result, **report()))
     except (DNSError, RecordError) as exc:
-        module.fail_json(msg=str(exc), error=type(exc).__name__)
+        module.fail_json(msg=str(exc), error=type(exc).__name__, **report())
     except Exception as exc:  # a bug or an unexpected library error: still a clean failure, with the trace
         module.fail_json(msg="unexpected error (%s): %s" % (type(exc).__name__, exc),
                          exception=traceback.format_exc())

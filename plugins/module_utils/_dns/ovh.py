@@ -12,6 +12,19 @@ of kept values, DELETEs of the old values, then ONE ``POST /domain/zone/{zone}/r
 the staged zone (nothing is visible on OVH's name servers before it). Every request but /auth/time is
 signed: ``X-Ovh-Signature: "$1$" + sha1_hex(AS+"+"+CK+"+"+METHOD+"+"+URL+"+"+BODY+"+"+TIMESTAMP)``
 with the timestamp taken on OVH's clock (``GET /auth/time`` gives the offset).
+
+TXT (and OVH's own SPF/DKIM/DMARC field types): OVH stores the target unquoted and gives it back
+quoted (dns-lexicon's recorded OVH cassette
+tests/fixtures/cassettes/ovh/IntegrationTests/test_provider_when_calling_create_record_for_TXT_with_valid_name_and_content.yaml
+@fbe756ce: ``"target": "challengetoken"`` sent, ``"\"challengetoken\""`` answered), and splits a long
+value itself. A DKIM key sent as several quoted strings is refused (HTTP 400 ``Invalid subfield found
+in DKIM``: DNSControl issues #1235 and #1640, fixed by sending it unsplit in DNSControl PR #1290). So a
+TXT value is sent as ONE unquoted logical string, and values read back are compared on their joined
+bytes (quoted or not, split or not), which keeps re-runs idempotent.
+
+No transaction: writes are staged and published by ``refresh``. The changes are validated before the
+first write; when a write fails, what the task already staged is put back (DNSProvider.apply_stepwise)
+and NO refresh is sent, so the name servers keep serving the zone as it was.
 """
 
 from __future__ import annotations
@@ -37,6 +50,7 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._dns.records impo
     parse_value,
     rdata_key,
     relative_name,
+    txt_logical,
 )
 
 ENDPOINTS = {
@@ -60,10 +74,12 @@ ARGUMENT_SPEC = dict(
     consumer_key=dict(type="str", no_log=True, required=True),
     validate_certs=dict(type="bool", default=True),
     request_timeout=dict(type="float", default=10.0),
+    max_retry_wait=dict(type="float", default=300.0),
 )
 
 # OVH field types published as TXT records (OVH keeps them apart in its API).
 TXT_ALIASES = ("SPF", "DKIM", "DMARC")
+TXT_TYPES = ("TXT",) + TXT_ALIASES
 WRITABLE = ("A", "AAAA", "CAA", "CNAME", "DNAME", "MX", "NAPTR", "NS", "PTR", "SRV", "SSHFP", "TLSA", "TXT")
 
 
@@ -94,7 +110,8 @@ class Provider(DNSProvider):
         super(Provider, self).__init__(zone, params)
         endpoint = params.get("endpoint") or params.get("api_url") or DEFAULT_ENDPOINT
         self.http = HttpClient(base_url_for(endpoint), validate_certs=params.get("validate_certs", True),
-                               timeout=params.get("request_timeout") or 10.0)
+                               timeout=params.get("request_timeout") or 10.0,
+                               max_retry_wait=params.get("max_retry_wait"))
         self._ak = params["application_key"]
         self._as = params["application_secret"]
         self._ck = params["consumer_key"]
@@ -202,22 +219,38 @@ class Provider(DNSProvider):
             self.read_zone()
         return list(self._records.get(key, []))
 
-    def apply_changes(self, changes):
+    def validate_changes(self, changes):
         self.check_types(changes)
         for change in changes:
-            if change.action == Change.REPLACE and change.new.ttl and change.new.ttl < 60:
+            if change.action != Change.REPLACE:
+                continue
+            if change.new.ttl and change.new.ttl < 60:
                 raise DNSUnsupported("OVH accepts a TTL of 60 seconds or more (or 0, the zone default), not %d "
                                      "(%s %s)" % (change.new.ttl, change.name, change.type))
+            if change.type == "TXT":
+                for rd in change.new.rdatas:
+                    if '"' in txt_logical(rd):
+                        raise DNSUnsupported("OVH stores TXT values unquoted, so it cannot hold one with a double "
+                                             "quote in it (%s): change the value" % change.name)
+
+    def apply_changes(self, changes):
         self._staged = 0
         try:
-            for change in changes:
-                self._apply_one(change)
-        finally:
-            if self._staged:
-                # Publish what was staged, even after a failure half way, so that what the API shows
-                # and what the name servers serve do not drift apart.
-                self._call("POST", self._zone_path("/refresh"))
+            self.apply_stepwise(changes, self._apply_one)
+        except DNSError as exc:
             self._records = None
+            raise type(exc)("%s. No refresh was sent: OVH's name servers still serve the zone as it was before "
+                            "this task" % str(exc).rstrip("."))
+        try:
+            if self._staged:
+                self._call("POST", self._zone_path("/refresh"))
+        finally:
+            self._records = None
+
+    @staticmethod
+    def _target(rtype, rd, value):
+        """The target OVH wants: TXT as its one unquoted logical string, others as zone-file rdata."""
+        return txt_logical(rd) if rtype == "TXT" else value
 
     def _apply_one(self, change):
         """POST the new values, PUT the TTL of kept ones, DELETE the old ones (staged until refresh)."""
@@ -229,7 +262,7 @@ class Provider(DNSProvider):
         new = change.new
         sub = relative_name(change.name, self.zone)
         sub = "" if sub == "@" else sub
-        wanted = dict(zip((rdata_key(rd) for rd in new.rdatas), new.values))
+        wanted = dict((rdata_key(rd), self._target(new.type, rd, value)) for rd, value in zip(new.rdatas, new.values))
         kept, stale, ttl_fixes = set(), [], []
         for rid, rkey, ttl in current:
             if rkey in wanted and rkey not in kept:

@@ -6,7 +6,18 @@
 # NOTE: THIS IS ONLY FOR USE BY THE mailwave.migrate COLLECTION. It is PRIVATE to the collection.
 
 """PowerDNS Authoritative HTTP API provider: GET the zone, one PATCH (REPLACE/DELETE) per batch,
-GET /export for the native zone text. A PATCH is one transaction on the server (atomic)."""
+GET /export for the native zone text. A PATCH is one transaction on the server (atomic).
+
+Checked against PowerDNS's API spec (PowerDNS/pdns docs/http-api/zone.rst, its examples, and the RRSet
+definition in docs/http-api/swagger/authoritative-api-swagger.yaml): PATCH answers 204; a DELETE rrset
+carries no ttl ("MUST NOT be included") and no records; a REPLACE without ``comments`` leaves the
+RRset's comments alone (so none are sent); ``serial`` is never sent; errors are ``{"error": ...}``
+with 422 for input validation (docs/markdown/httpapi/api_spec.md). Older servers answer ``422 Could not find domain``
+for a zone they do not have (newer ones 404): both mean zone not found.
+
+Types dnspython cannot parse (PowerDNS's LUA and ALIAS) are read as OpaqueRRset: their content is kept
+byte for byte, backed up as is, and never part of a change of other types.
+"""
 
 from __future__ import annotations
 
@@ -23,8 +34,8 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._dns.provider imp
 )
 from ansible_collections.mailwave.migrate.plugins.module_utils._dns.records import (
     RecordError,
-    RRset,
     ZoneData,
+    rrset_from_provider,
 )
 
 try:
@@ -81,9 +92,10 @@ class Provider(DNSProvider):
         if response.status_code in (401, 403):
             raise DNSAuthError("the PowerDNS API at %s refused the API key (HTTP %d): check api_key"
                                % (self.base, response.status_code))
-        if response.status_code == 404:
-            raise DNSZoneNotFound("zone %s does not exist on the PowerDNS server %s (HTTP 404): check zone and "
-                                  "server_id" % (self.zone, self.base))
+        if response.status_code == 404 or (response.status_code == 422
+                                           and "could not find domain" in _error_text(response).lower()):
+            raise DNSZoneNotFound("zone %s does not exist on the PowerDNS server %s (HTTP %d): check zone and "
+                                  "server_id" % (self.zone, self.base, response.status_code))
         if response.status_code >= 400:
             raise DNSError("the PowerDNS API rejected %s %s (HTTP %d): %s"
                            % (method, url[len(self.base):], response.status_code, _error_text(response)))
@@ -101,7 +113,7 @@ class Provider(DNSProvider):
             if not values:
                 continue
             try:
-                rrsets.append(RRset.from_values(item["name"], item["type"], item["ttl"], values))
+                rrsets.append(rrset_from_provider(item["name"], item["type"], item["ttl"], values))
             except RecordError as exc:
                 raise DNSError("PowerDNS returned a record this module cannot parse: %s" % exc)
         return ZoneData(self.zone, rrsets, serial=data.get("serial"))

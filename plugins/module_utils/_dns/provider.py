@@ -160,6 +160,69 @@ class DNSProvider:
                 raise DNSUnsupported("provider %s cannot manage %s records (%s); supported: %s"
                                      % (self.NAME, change.type, change.name, ", ".join(sorted(supported))))
 
+    def validate_changes(self, changes):
+        """Raise before the first write when any change cannot be written (type, TTL, value rules).
+
+        Providers extend it with their own limits; apply_stepwise() calls it first, so that a batch
+        never stops half way on a record that could have been refused up front.
+        """
+        self.check_types(changes)
+
+    def apply_stepwise(self, changes, write_one):
+        """Apply changes one by one with write_one(change), for APIs without a transaction.
+
+        Every change is validated before the first write. When a write fails, what this call already
+        changed (the failing RRset included: it may be half written) is put back to the state read
+        before (``change.old``), from a fresh read of the zone, and the error says what was put back
+        and what could not be. Between the first write and the last (or the end of the roll-back), the
+        zone holds part of the change: that window is documented in docs/dns_providers.md.
+        """
+        self.validate_changes(changes)
+        done = []
+        for change in changes:
+            try:
+                write_one(change)
+            except DNSError as exc:
+                report = self.roll_back(done + [change], write_one)
+                raise type(exc)("%s. %s" % (str(exc).rstrip("."), report))
+            done.append(change)
+
+    def roll_back(self, touched, write_one):
+        """Put the RRsets of touched back as they were (change.old); return a sentence for the error."""
+        names = ", ".join("%s %s" % (c.name, c.type) for c in touched)
+        try:
+            now = self.read_zone().index()
+        except DNSError as exc:
+            return ("Roll-back impossible (the zone could not be read again: %s): these RRsets may hold the new "
+                    "values: %s; restore them from the backup" % (exc, names))
+        restored, failed = [], []
+        for change in reversed(touched):
+            have, want = now.get(change.key), change.old
+            if want == have:
+                continue
+            undo = Change(Change.DELETE, old=have) if want is None else Change(Change.REPLACE, new=want, old=have)
+            try:
+                write_one(undo)
+                restored.append("%s %s" % change.key)
+            except DNSError as exc:
+                failed.append("%s %s (%s)" % (change.key[0], change.key[1], exc))
+        if failed:
+            return ("Roll-back INCOMPLETE: put back %s; could NOT put back %s: restore them from the backup"
+                    % (", ".join(restored) or "nothing", "; ".join(failed)))
+        if restored:
+            return "Rolled back: %s put back as they were before this task" % ", ".join(restored)
+        return "Nothing of this change had been written; the zone is as it was"
+
+    def report(self):
+        """What the task's result says about the transport: whether the provider writes a task's changes as one
+        transaction (``atomic``), and the waits an HTTP API asked for."""
+        out = {"atomic": bool(self.CAPABILITIES.atomic_batch)}
+        http = getattr(self, "http", None)
+        waits = list(getattr(http, "waits", None) or [])
+        if waits:
+            out.update(api_waits=waits, api_waited_seconds=round(sum(w["seconds"] for w in waits), 3))
+        return out
+
     def close(self):
         """Release connections (sessions, sockets)."""
 

@@ -26,6 +26,7 @@ Conventions (also in docs/dns.md):
 from __future__ import annotations
 
 import hashlib
+import json
 
 try:
     import dns.exception
@@ -99,6 +100,15 @@ def relative_name(name, zone):
     return name
 
 
+def is_known_type(rtype):
+    """True when dnspython can parse the type's rdata (False for LUA, ALIAS and other vendor types)."""
+    try:
+        dns.rdatatype.from_text(str(rtype or "").strip().upper())
+        return True
+    except dns.exception.DNSException:
+        return False
+
+
 def normalize_type(rtype):
     rtype = str(rtype or "").strip().upper()
     try:
@@ -116,16 +126,63 @@ def split_txt(value):
     return [data[i:i + TXT_CHUNK] for i in range(0, len(data), TXT_CHUNK)]
 
 
-def parse_value(rtype, value):
-    """One value given by a user (or a provider) -> dns.rdata.Rdata. Raises RecordError."""
+def _unquote_txt(text):
+    """Zone-file TXT text (one or more quoted strings, any length) -> the joined bytes, or None if the
+    text is not only quoted strings. Providers (OVH, Gandi) give back values such as one quoted string
+    of 400 bytes, which is not valid zone-file syntax but means exactly its joined content."""
+    out, pos, text = bytearray(), 0, text.strip()
+    while pos < len(text):
+        if text[pos] != '"':
+            return None
+        pos += 1
+        while True:
+            if pos >= len(text):
+                return None
+            char = text[pos]
+            if char == '"':
+                pos += 1
+                break
+            if char == "\\" and pos + 1 < len(text):
+                if text[pos + 1:pos + 4].isdigit() and len(text[pos + 1:pos + 4]) == 3:
+                    out.append(int(text[pos + 1:pos + 4]) & 0xFF)
+                    pos += 4
+                    continue
+                char = text[pos + 1]
+                pos += 1
+            out.extend(char.encode("utf-8"))
+            pos += 1
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+    return bytes(out)
+
+
+def txt_logical(rd):
+    """A TXT rdata -> its one logical string (the joined character-strings), as text."""
+    return b"".join(rd.strings).decode("utf-8", "replace")
+
+
+def parse_value(rtype, value, origin=None):
+    """One value given by a user (or a provider) -> dns.rdata.Rdata. Raises RecordError.
+
+    origin: the zone that names without a final dot are relative to (Gandi's convention); by default
+    they are absolute (``10 mx1.example.net`` is ``mx1.example.net.``), as users write them.
+    """
     rtype = normalize_type(rtype)
     rdtype = dns.rdatatype.from_text(rtype)
     text = str(value)
     try:
         if rtype in TXT_TYPES and not text.lstrip().startswith('"'):
             return dns.rdtypes.ANY.TXT.TXT(dns.rdataclass.IN, rdtype, split_txt(text))
-        return dns.rdata.from_text(dns.rdataclass.IN, rdtype, text.strip(), origin=dns.name.root,
-                                   relativize=False)
+        if rtype in TXT_TYPES:
+            try:
+                return dns.rdata.from_text(dns.rdataclass.IN, rdtype, text.strip(), origin=dns.name.root)
+            except (dns.exception.DNSException, ValueError):
+                joined = _unquote_txt(text)
+                if joined is None:
+                    raise
+                return dns.rdtypes.ANY.TXT.TXT(dns.rdataclass.IN, rdtype, split_txt(joined))
+        base = dns.name.root if origin is None else dns.name.from_text(normalize_zone(origin))
+        return dns.rdata.from_text(dns.rdataclass.IN, rdtype, text.strip(), origin=base, relativize=False)
     except (dns.exception.DNSException, ValueError, TypeError) as exc:
         raise RecordError("value %r is not a valid %s record: %s" % (text, rtype, exc))
 
@@ -170,14 +227,14 @@ class RRset:
         self.values = tuple(rdata_text(rd) for rd in self.rdatas)
 
     @classmethod
-    def from_values(cls, name, rtype, ttl, values):
-        """From an absolute name and user/provider values (see parse_value)."""
+    def from_values(cls, name, rtype, ttl, values, origin=None):
+        """From an absolute name and user/provider values (see parse_value for origin)."""
         rtype = normalize_type(rtype)
         if ttl is None or int(ttl) < 0 or int(ttl) > 2147483647:
             raise RecordError("ttl must be between 0 and 2147483647 seconds, not %r" % (ttl,))
         if isinstance(values, (str, bytes)):
             values = [values]
-        rds = [parse_value(rtype, v) for v in values]
+        rds = [parse_value(rtype, v, origin=origin) for v in values]
         if not rds:
             raise RecordError("an RRset needs at least one value (%s %s)" % (name, rtype))
         if rtype == "CNAME" and len(rds) > 1:
@@ -236,6 +293,66 @@ class RRset:
         return ["%s %d IN %s %s" % (self.name, self.ttl, self.type, v) for v in self.values]
 
 
+class OpaqueRRset:
+    """An RRset of a type this collection cannot parse (PowerDNS LUA, ALIAS...): carried through untouched.
+
+    Its values are the provider's content strings, byte for byte; it is backed up as such (OPAQUE_PREFIX
+    comment lines: a name server reading the backup skips them), compared on those bytes, never written
+    by a change of other types, and never deleted by a restore (only restored by a whole-zone restore to
+    the provider it came from).
+    """
+
+    __slots__ = ("name", "type", "ttl", "values", "_keys")
+    opaque = True
+    rdatas = ()
+
+    def __init__(self, name, rtype, ttl, values):
+        self.name = name.lower() if name.endswith(".") else name.lower() + "."
+        self.type = str(rtype).strip().upper()
+        self.ttl = int(ttl)
+        self.values = tuple(sorted(set(str(v) for v in values)))
+        self._keys = frozenset(v.encode("utf-8") for v in self.values)
+
+    key = RRset.key
+    value_keys = RRset.value_keys
+    same_values = RRset.same_values
+    to_dict = RRset.to_dict
+    to_lines = RRset.to_lines
+
+    def __eq__(self, other):
+        if not isinstance(other, OpaqueRRset):
+            return NotImplemented if not isinstance(other, RRset) else False
+        return self.key == other.key and self.ttl == other.ttl and self._keys == other.value_keys
+
+    def __ne__(self, other):
+        res = self.__eq__(other)
+        return res if res is NotImplemented else not res
+
+    def __hash__(self):
+        return hash((self.key, self.ttl, self._keys))
+
+    def __repr__(self):
+        return "OpaqueRRset(%s %s %d %r)" % (self.name, self.type, self.ttl, list(self.values))
+
+    def with_ttl(self, ttl):
+        return OpaqueRRset(self.name, self.type, ttl, self.values)
+
+
+RRset.opaque = False
+OPAQUE_PREFIX = "; mailwave-opaque: "
+
+
+def rrset_from_provider(name, rtype, ttl, values, origin=None):
+    """A provider's RRset: parsed when the type is known, else carried as an OpaqueRRset."""
+    if not is_known_type(rtype):
+        if isinstance(values, (str, bytes)):
+            values = [values]
+        if not values:
+            raise RecordError("an RRset needs at least one value (%s %s)" % (name, rtype))
+        return OpaqueRRset(name, rtype, ttl, values)
+    return RRset.from_values(name, rtype, ttl, values, origin=origin)
+
+
 class ZoneData:
     """A zone as read from a provider: absolute name, SOA serial (or None), RRsets (SOA included)."""
 
@@ -263,7 +380,10 @@ class ZoneData:
         for rr in self.rrsets:
             if rr.type == "SOA":
                 rr = RRset(rr.name, "SOA", rr.ttl, [rd.replace(serial=0) for rd in rr.rdatas])
-            lines.extend(rr.to_lines())
+            if rr.opaque:
+                lines.extend("%s %d IN %s %s" % (rr.name, rr.ttl, rr.type, json.dumps(v)) for v in rr.values)
+            else:
+                lines.extend(rr.to_lines())
         return lines
 
     def checksum(self):
@@ -274,11 +394,20 @@ class ZoneData:
         """The zone in BIND format ($ORIGIN, relative names, sorted)."""
         zone = dns.zone.Zone(dns.name.from_text(self.name), relativize=True)
         origin = zone.origin
+        opaque = []
         for rr in self.rrsets:
+            if rr.opaque:
+                opaque.extend("%s%s %d %s %s" % (OPAQUE_PREFIX, rr.name, rr.ttl, rr.type, json.dumps(v))
+                              for v in rr.values)
+                continue
             node_name = dns.name.from_text(rr.name).relativize(origin)
             rds = rr.to_rdataset()
             zone.replace_rdataset(node_name, rds)
-        return zone.to_text(sorted=True, relativize=True, want_origin=True)
+        text = zone.to_text(sorted=True, relativize=True, want_origin=True)
+        if opaque:
+            text += "; Records of types a name server may not know, kept byte for byte (content as JSON):\n"
+            text += "\n".join(opaque) + "\n"
+        return text
 
 
 def sort_key(rr):
@@ -298,4 +427,16 @@ def zone_from_text(text, zone):
     for name, node in parsed.nodes.items():
         for rds in node.rdatasets:
             rrsets.append(RRset.from_rdataset(name, rds))
+    opaque = {}
+    for line in text.splitlines():
+        if not line.startswith(OPAQUE_PREFIX):
+            continue
+        try:
+            name, ttl, rtype, content = line[len(OPAQUE_PREFIX):].split(" ", 3)
+            entry = opaque.setdefault((name.lower(), rtype.upper()), [int(ttl), []])
+            entry[1].append(json.loads(content))
+        except (ValueError, TypeError) as exc:
+            raise RecordError("cannot parse the opaque record line %r: %s" % (line[:120], exc))
+    for (name, rtype), (ttl, values) in opaque.items():
+        rrsets.append(OpaqueRRset(name, rtype, ttl, values))
     return ZoneData(origin, rrsets)

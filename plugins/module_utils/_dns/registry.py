@@ -50,7 +50,14 @@ try:
 except ImportError as _exc:  # pragma: no cover
     _IMPORT_ERRORS["cloudflare"] = _exc
 
-PROVIDERS = ("rfc2136", "powerdns", "ovh", "gandi", "cloudflare")
+try:
+    # Imports dns-lexicon itself only when the provider is built (the library is optional).
+    from ansible_collections.mailwave.migrate.plugins.module_utils._dns import lexicon as _lexicon
+    _LOADED["lexicon"] = _lexicon
+except ImportError as _exc:  # pragma: no cover
+    _IMPORT_ERRORS["lexicon"] = _exc
+
+PROVIDERS = ("rfc2136", "powerdns", "ovh", "gandi", "cloudflare", "lexicon")
 
 TSIG_ALGORITHMS = ("hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512")
 
@@ -80,6 +87,10 @@ COMMON_ARGUMENT_SPEC = dict(
     # HTTP providers
     validate_certs=dict(type="bool", default=True),
     request_timeout=dict(type="float", default=10.0),
+    max_retry_wait=dict(type="float", default=300.0),
+    # lexicon (optional library dns-lexicon)
+    lexicon_provider=dict(type="str"),
+    lexicon_options=dict(type="dict", no_log=True),
 )
 
 COMMON_REQUIRED_TOGETHER = [["key_name", "key_secret"]]

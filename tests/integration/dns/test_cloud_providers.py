@@ -116,12 +116,13 @@ def test_cloudflare_mail_set_is_one_batch(cloudflare_emulator, run_module):
     writes = cloudflare_emulator.writes()
     assert [w.path.rsplit("/", 1)[-1] for w in writes] == ["batch"]
     body = writes[0].json
-    # the old MX pair, the old SPF, the old DMARC and the old autodiscover CNAME
-    assert len(body["deletes"]) == 5
+    # The old SPF, DMARC and autodiscover CNAME and one of the two old MX get their new value in place
+    # (PATCH on their id, so comments and tags stay); only the second old MX is deleted.
+    assert len(body["deletes"]) == 1 and len(body["patches"]) == 4
     assert {"type": "SRV", "name": "_imaps._tcp.example.test", "ttl": 3600,
             "data": {"priority": 0, "weight": 1, "port": 993, "target": "mail.example.net"}} in body["posts"]
     assert {"type": "MX", "name": "example.test", "ttl": 3600, "priority": 10,
-            "content": "mail.example.net"} in body["posts"]
+            "content": "mail.example.net"} in [{k: v for k, v in p.items() if k != "id"} for p in body["patches"]]
     state = cloudflare_emulator.rrsets("example.test")
     assert state[("autoconfig.example.test.", "CNAME")] == (3600, ["mail.example.net."])
     cloudflare_emulator.clear_requests()
@@ -140,15 +141,19 @@ def test_cloudflare_token_from_environment_and_wrong_token(cloudflare_emulator, 
     assert bad.failed and "Cloudflare refused the API token" in bad["msg"]
 
 
-def test_gandi_mail_set_is_one_zone_put(gandi_emulator, run_module):
+def test_gandi_mail_set_sends_only_the_named_rrsets(gandi_emulator, run_module):
     result = run_module("dns_record_sets", token_args("gandi", gandi_emulator, record_sets=MAIL_SETS))
     no_secret(result, "emu-gandi-pat")
     assert result.changed and not result.failed, result
     writes = gandi_emulator.writes()
-    assert [(w.method, w.path) for w in writes] == [("PUT", "/v5/livedns/domains/example.test/records")]
-    items = {(i["rrset_name"], i["rrset_type"]): i for i in writes[0].json["items"]}
-    assert items[("@", "MX")]["rrset_values"] == ["10 mail.example.net."]
-    assert items[("www", "A")]["rrset_values"] == ["192.0.2.10"]   # untouched RRsets are kept
+    assert writes and all(w.method in ("PUT", "DELETE") for w in writes)
+    assert "/v5/livedns/domains/example.test/records" not in [w.path for w in writes]   # never the whole zone
+    sent = {w.path.rsplit("/records/", 1)[1] for w in writes}
+    wanted = {"%s/%s" % (s.get("record") or "@", s["type"]) for s in MAIL_SETS}
+    assert sent <= wanted, sent - wanted
+    mx = next(w for w in writes if w.path.endswith("/@/MX"))
+    assert mx.json["rrset_values"] == ["10 mail.example.net."]
+    assert gandi_emulator.rrsets("example.test")[("www.example.test.", "A")][1] == ["192.0.2.10"]
     gandi_emulator.clear_requests()
     again = run_module("dns_record_sets", token_args("gandi", gandi_emulator, record_sets=MAIL_SETS))
     assert not again.changed and gandi_emulator.writes() == []
@@ -240,3 +245,39 @@ def test_through_ansible_playbook_with_module_defaults(ovh_emulator, tmp_path):
     assert "emu-as" not in proc.stdout and "emu-ck" not in proc.stdout
     assert ovh_emulator.rrsets("example.test")[(APEX, "MX")] == (300, ["10 mail.example.net."])
     assert len(ovh_emulator.refreshes("example.test")) == 1
+
+
+def test_cloudflare_rate_limit_wait_is_reported_in_the_result(cloudflare_emulator, run_module):
+    """Issue 8 #6, the way users run it: a 429 with Retry-After is waited and the wait is in the task's result."""
+    from tests.servers.dns_api.cloudflare import rate_limited
+    cloudflare_emulator.fail_next.append(rate_limited(1))
+    result = run_module("dns_record_set", token_args("cloudflare", cloudflare_emulator, record="www", type="A",
+                                                     value=["192.0.2.10"]))
+    assert not result.failed and not result.changed, result
+    assert result["api_waits"] == [{"method": "GET", "path": "/client/v4/zones", "status": 429, "seconds": 1.0}]
+    cloudflare_emulator.fail_next.append(rate_limited(300))
+    capped = run_module("dns_record_set", token_args("cloudflare", cloudflare_emulator, record="www", type="A",
+                                                     value=["192.0.2.10"], max_retry_wait=5))
+    assert capped.failed and "Retry-After 300 s, more than max_retry_wait=5 s" in capped["msg"]
+
+
+@pytest.mark.parametrize("name", ["ovh", "gandi"])
+def test_failed_dkim_write_rolls_back_the_mx_run_as_ansible_runs_it(name, request, run_module):
+    """Issue 8 #4 as reported: the MX is written, the DKIM write fails; the task fails saying the MX was put back,
+    nothing of the change is served, and OVH gets no refresh."""
+    from tests.servers.dns_api.base import Response
+    emu = request.getfixturevalue("%s_emulator" % name)
+    before = emu.rrsets("example.test")
+    is_dkim = (lambda r: r.method == "POST" and (r.json or {}).get("subDomain") == "dkim._domainkey") if name == "ovh" \
+        else (lambda r: r.method == "PUT" and "/dkim._domainkey/" in r.path)
+    emu.fail_when.append((is_dkim, Response(400, {"message": "refused by the test", "code": 400})))
+    sets = [{"record": "@", "type": "MX", "value": ["10 mail.example.net"]},
+            {"record": "dkim._domainkey", "type": "TXT", "value": ["v=DKIM1; k=rsa; p=" + "Q" * 300]}]
+    args = ovh_args(emu, record_sets=sets) if name == "ovh" else token_args(name, emu, record_sets=sets)
+    result = run_module("dns_record_sets", args)
+    assert result.failed and "refused by the test" in result["msg"], result
+    assert "Rolled back: example.test. MX" in result["msg"] and result["atomic"] is False
+    assert emu.rrsets("example.test") == before
+    if name == "ovh":
+        assert not emu.refreshes("example.test") and "No refresh was sent" in result["msg"]
+        assert emu.rrsets("example.test", live=False) == before

@@ -9,8 +9,21 @@ Implemented, as the provider uses it (prefix /v5/livedns):
 - GET    /domains/{fqdn}/records/{name}/{type}         -> one RRset
 - PUT    /domains/{fqdn}/records/{name}/{type}         {rrset_values, rrset_ttl} -> 201 {"message": ...}
 - DELETE /domains/{fqdn}/records/{name}/{type}         -> 204
-Auth: ``Authorization: Bearer <personal access token>``; anything else gets 401 (HTTPUnauthorized), a
-valid token without rights on the domain 403. Writes are live at once (LiveDNS); the SOA serial moves.
+Auth: ``Authorization: Bearer <personal access token>``, or the deprecated ``Authorization: Apikey <key>``
+that Gandi still accepts beside PATs; anything else gets 401 (HTTPUnauthorized), a valid token without rights
+on the domain 403. Writes are live at once (LiveDNS); the SOA serial moves.
+
+Where the shapes come from (the vendor's documentation; no code copied):
+- Pagination: https://api.gandi.net/docs/reference/ section "Pagination": list endpoints take ``page``
+  (from 1) and ``per_page``, answer one page, and give the item count in the ``Total-Count`` header and
+  ``Link`` (rel="next"/"last"). A request without ``per_page`` gets a default page (DEFAULT_PER_PAGE here:
+  the 500 rrsets of the replay in issue 8).
+- Auth schemes: https://api.gandi.net/docs/authentication/ (PAT as ``Bearer``; API keys, deprecated,
+  as ``Apikey``).
+- Error body ``{"code", "message", "object", "cause"}``: https://api.gandi.net/docs/reference/ "Errors".
+- Values: https://api.gandi.net/docs/livedns/ rrset_values are zone-file rdata; a name without a final dot
+  is relative to the zone (octoDNS's octodns-gandi reads them as ``<value>.<zone>.``); TXT is stored
+  unquoted and given back quoted (an unquoted value sent is quoted by LiveDNS).
 """
 from __future__ import annotations
 
@@ -22,6 +35,8 @@ from .zonetext import bind_zone_text, fqdn, initial_serial
 TYPES = frozenset({"A", "AAAA", "ALIAS", "CAA", "CDS", "CNAME", "DNAME", "DS", "KEY", "LOC", "MX", "NAPTR", "NS",
                    "OPENPGPKEY", "PTR", "RP", "SPF", "SRV", "SSHFP", "TLSA", "TXT", "WKS"})
 MIN_TTL, MAX_TTL = 300, 2592000
+DEFAULT_PER_PAGE = 500
+MAX_PER_PAGE = 1000
 
 
 def _error(status: int, message: str, cause: str, obj: str) -> Response:
@@ -31,9 +46,11 @@ def _error(status: int, message: str, cause: str, obj: str) -> Response:
 class GandiEmulator(ApiEmulator):
     prefix = "/v5/livedns"
 
-    def __init__(self, token: str = "emu-gandi-pat", foreign_token: str = "emu-gandi-other") -> None:
+    def __init__(self, token: str = "emu-gandi-pat", foreign_token: str = "emu-gandi-other",
+                 api_key: str = "emu-gandi-apikey") -> None:
         super().__init__()
         self.token = token
+        self.api_key = api_key                  # the deprecated Apikey scheme
         self.foreign_token = foreign_token      # a valid token of another organisation (403 on our zones)
         self.zones: dict[str, dict] = {}        # zone -> {"rrsets": {(name, TYPE): {ttl, values}}, "serial"}
 
@@ -72,10 +89,21 @@ class GandiEmulator(ApiEmulator):
         if not isinstance(ttl, int) or not MIN_TTL <= ttl <= MAX_TTL:
             return _error(400, f"rrset_ttl: must be between {MIN_TTL} and {MAX_TTL}", "Bad Request",
                           "HTTPBadRequest")
-        if rtype == "TXT" and not all(v.startswith('"') for v in body["rrset_values"]):
-            # LiveDNS stores TXT in zone-file syntax; the emulator insists so that tests see what is sent.
-            return _error(400, "TXT values must be quoted character-strings", "Bad Request", "HTTPBadRequest")
         return None
+
+    @staticmethod
+    def _stored(rtype: str, values: list[str]) -> list[str]:
+        """LiveDNS quotes a TXT value sent unquoted (in 255-byte strings, so that the zone stays valid)."""
+        if rtype not in ("TXT", "SPF"):
+            return list(values)
+        out = []
+        for value in values:
+            if value.startswith('"'):
+                out.append(value)
+                continue
+            data = value.replace("\\", "\\\\").replace('"', '\\"')
+            out.append(" ".join('"%s"' % data[i:i + 255] for i in range(0, max(len(data), 1), 255)))
+        return out
 
     def _put_zone(self, state, body) -> Response:
         items = body.get("items") if isinstance(body, dict) else None
@@ -91,17 +119,34 @@ class GandiEmulator(ApiEmulator):
             key = (item["rrset_name"], item["rrset_type"])
             if key in new:
                 return _error(409, "duplicate rrset %s/%s" % key, "Conflict", "HTTPConflict")
-            new[key] = {"ttl": item.get("rrset_ttl", 10800), "values": list(item["rrset_values"])}
+            new[key] = {"ttl": item.get("rrset_ttl", 10800),
+                        "values": self._stored(item["rrset_type"], item["rrset_values"])}
         state["rrsets"] = new   # all or nothing: validated before anything changes
         state["serial"] += 1
         return Response(201, {"message": "Domain Updated"})
+
+    def _page(self, request: Request, path: str, items: list) -> Response:
+        """One page of a list, with Total-Count and Link headers (see the module doc for the source)."""
+        try:
+            page = max(1, int(request.arg("page", "1")))
+            per_page = min(MAX_PER_PAGE, max(1, int(request.arg("per_page", str(DEFAULT_PER_PAGE)))))
+        except ValueError:
+            return _error(400, "page and per_page must be integers", "Bad Request", "HTTPBadRequest")
+        last = max(1, -(-len(items) // per_page))
+        chunk = items[(page - 1) * per_page:page * per_page]
+        url = f"{self.base_url}{path}"
+        links = []
+        if page < last:
+            links.append(f'<{url}?page={page + 1}&per_page={per_page}>; rel="next"')
+        links.append(f'<{url}?page={last}&per_page={per_page}>; rel="last"')
+        return Response(200, chunk, headers={"Total-Count": str(len(items)), "Link": ", ".join(links)})
 
     def handle(self, request: Request) -> Response:
         path = self.api_path(request)
         if path is None:
             return _error(404, "The resource could not be found.", "Not Found", "HTTPNotFound")
         auth = request.headers.get("authorization", "")
-        if auth not in (f"Bearer {self.token}", f"Bearer {self.foreign_token}"):
+        if auth not in (f"Bearer {self.token}", f"Bearer {self.foreign_token}", f"Apikey {self.api_key}"):
             return _error(401, "The server could not verify that you are authorized to access the document "
                                "requested.", "Unauthorized", "HTTPUnauthorized")
         m = re.fullmatch(r"/domains/([^/]+)(/records(?:/([^/]+)(?:/([^/]+))?)?)?", path)
@@ -128,7 +173,7 @@ class GandiEmulator(ApiEmulator):
             if "text/plain" in request.headers.get("accept", ""):
                 return Response(200, self.export_text(zone), content_type="text/plain")
             items = [self._item(zone, n, t, d) for (n, t), d in sorted(state["rrsets"].items())]
-            return Response(200, items)
+            return self._page(request, path, items)
         if rtype is None:
             if request.method == "GET":
                 return Response(200, [self._item(zone, n, t, d) for (n, t), d in sorted(state["rrsets"].items())
@@ -151,7 +196,8 @@ class GandiEmulator(ApiEmulator):
             if bad:
                 return bad
             body = request.json
-            state["rrsets"][key] = {"ttl": body.get("rrset_ttl", 10800), "values": list(body["rrset_values"])}
+            state["rrsets"][key] = {"ttl": body.get("rrset_ttl", 10800),
+                                    "values": self._stored(rtype, body["rrset_values"])}
             state["serial"] += 1
             return Response(201, {"message": "DNS Record Created"})
         return _error(405, "The method is not allowed for the requested URL.", "Method Not Allowed",

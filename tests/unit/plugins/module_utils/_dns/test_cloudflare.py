@@ -53,10 +53,12 @@ def test_mx_switch_is_one_batch(cloudflare_emulator):
     zid = cloudflare_emulator.zone_id("example.test")
     assert writes[0].path == "/client/v4/zones/%s/dns_records/batch" % zid
     body = writes[0].json
-    assert sorted(d["id"] for d in body["deletes"]) == old_ids
-    assert "patches" not in body
+    # Two old MX, one new: one old record is updated in place (same id), the other deleted.
+    assert len(body["patches"]) == 1 and len(body["deletes"]) == 1
+    assert sorted([body["patches"][0]["id"], body["deletes"][0]["id"]]) == old_ids
+    assert {k: v for k, v in body["patches"][0].items() if k != "id"} == \
+        {"type": "MX", "name": "example.test", "ttl": 300, "priority": 10, "content": "mail.new.test"}
     assert body["posts"] == [
-        {"type": "MX", "name": "example.test", "ttl": 300, "priority": 10, "content": "mail.new.test"},
         {"type": "SRV", "name": "_imaps._tcp.example.test", "ttl": 3600,
          "data": {"priority": 0, "weight": 1, "port": 993, "target": "mail.new.test"}},
     ]
@@ -118,7 +120,7 @@ def test_export(cloudflare_emulator):
 
 
 def test_wrong_token(cloudflare_emulator):
-    with pytest.raises(DNSAuthError, match="10000") as err:
+    with pytest.raises(DNSAuthError, match="9109") as err:
         with make(cloudflare_emulator, api_token="bad-token-456") as provider:
             provider.read_zone()
     assert "bad-token-456" not in str(err.value)
@@ -178,11 +180,86 @@ def test_proxied_rrset_stays_proxied(cloudflare_emulator):
         assert www.ttl == 300
         provider.apply_changes([Change("replace", new=RRset.from_values(www.name, "A", 300, ["192.0.2.77"]),
                                        old=www)])
-    post = cloudflare_emulator.writes()[0].json["posts"][0]
-    assert post == {"type": "A", "name": "www.example.test", "ttl": 1, "content": "192.0.2.77", "proxied": True}
+    patch = cloudflare_emulator.writes()[0].json["patches"][0]
+    assert {k: v for k, v in patch.items() if k != "id"} == \
+        {"type": "A", "name": "www.example.test", "ttl": 1, "content": "192.0.2.77"}
+    www_recs = [r for r in cloudflare_emulator.zones[zid]["records"].values() if r["name"] == "www.example.test"]
+    assert [(r["content"], r["proxied"], r["ttl"]) for r in www_recs] == [("192.0.2.77", True, 1)]
     # a TTL cannot be set on a proxied record: refused up front instead of a diff on every run
     with make(cloudflare_emulator) as provider:
         www = provider.read_zone().get("www.example.test.", "A")
         with pytest.raises(DNSUnsupported, match="proxied by Cloudflare"):
             provider.apply_changes([Change("replace", new=www.with_ttl(3600), old=www)])
     assert len(cloudflare_emulator.writes()) == 1
+
+
+def test_value_replacement_updates_in_place_keeping_comment_tags_and_settings(cloudflare_emulator):
+    """Issue 8 #6: a new value for a one-record RRset is a PATCH of that record (same id), not delete + create."""
+    zid = cloudflare_emulator.zone_id("example.test")
+    www = [r for r in cloudflare_emulator.zones[zid]["records"].values() if r["name"] == "www.example.test"][0]
+    www.update(comment="web front, ticket 42", tags=["team:web"], settings={"ipv4_only": True})
+    with make(cloudflare_emulator) as provider:
+        zone = provider.read_zone()
+        provider.apply_changes([Change("replace", new=RRset.from_values("www.example.test.", "A", 300, ["192.0.2.99"]),
+                                       old=zone.get("www.example.test.", "A"))])
+    body = cloudflare_emulator.writes()[0].json
+    assert "deletes" not in body and "posts" not in body and body["patches"][0]["id"] == www["id"]
+    after = cloudflare_emulator.zones[zid]["records"][www["id"]]
+    assert (after["content"], after["comment"], after["tags"], after["settings"]) == \
+        ("192.0.2.99", "web front, ticket 42", ["team:web"], {"ipv4_only": True})
+
+
+def test_429_retry_after_is_honoured_up_to_the_cap_and_reported(cloudflare_emulator, monkeypatch):
+    """Issue 8 #6: Retry-After 300 (Cloudflare's 5-minute block) is waited once, in full, and reported."""
+    from tests.servers.dns_api.cloudflare import rate_limited
+    slept = []
+    with make(cloudflare_emulator) as provider:
+        provider.http.sleep = slept.append
+        cloudflare_emulator.fail_next.append(rate_limited(300))
+        assert provider.read_zone().get(ZONE, "MX") is not None
+        assert slept == [300.0]
+        assert provider.report()["api_waited_seconds"] == 300.0
+        assert provider.report()["api_waits"][0]["status"] == 429
+
+
+def test_429_retry_after_above_the_cap_fails_at_once_with_the_wait(cloudflare_emulator):
+    from ansible_collections.mailwave.migrate.plugins.module_utils._dns.http_client import DNSRateLimited
+    from tests.servers.dns_api.cloudflare import rate_limited
+    slept = []
+    with make(cloudflare_emulator, max_retry_wait=60) as provider:
+        provider.http.sleep = slept.append
+        cloudflare_emulator.fail_next.append(rate_limited(300))
+        with pytest.raises(DNSRateLimited, match="Retry-After 300 s, more than max_retry_wait=60") as err:
+            provider.read_zone()
+    assert slept == [] and err.value.retry_after == 300
+
+
+def test_bad_token_is_9109(cloudflare_emulator):
+    with pytest.raises(DNSAuthError, match="9109"):
+        with make(cloudflare_emulator, api_token="wellformed-but-unknown") as provider:
+            provider.read_zone()
+
+
+def test_failed_later_batch_rolls_back_the_earlier_ones(cloudflare_emulator):
+    """More operations than one batch takes: each group of RRsets is one batch; a failed group puts back the others."""
+    from ansible_collections.mailwave.migrate.plugins.module_utils._dns import cloudflare
+    from tests.servers.dns_api.base import Response
+    before = cloudflare_emulator.rrsets("example.test")
+    changes = [Change("replace", new=RRset.from_values("n%d.example.test." % i, "A", 300, ["192.0.2.%d" % (i + 1)]))
+               for i in range(cloudflare.BATCH_LIMIT + 5)]
+    batches = []
+
+    def second_batch(req):
+        if req.path.endswith("/batch"):
+            batches.append(req)
+        return len(batches) == 2
+
+    cloudflare_emulator.fail_when.append((second_batch, Response(400, {
+        "success": False, "errors": [{"code": 1004, "message": "DNS Validation Error"}], "messages": [],
+        "result": None})))
+    with make(cloudflare_emulator) as provider:
+        provider.read_zone()
+        with pytest.raises(DNSError, match="1004") as err:
+            provider.apply_changes(changes)
+    assert "Rolled back" in str(err.value)
+    assert cloudflare_emulator.rrsets("example.test") == before

@@ -123,8 +123,32 @@ def test_long_txt_and_delete(ovh_emulator):
     assert again.get("www.example.test.", "A") is None
     post = [r for r in ovh_emulator.writes() if r.method == "POST" and r.path.endswith("/record")][0]
     assert post.json["subDomain"] == "dkim._domainkey"
-    assert post.json["target"].startswith('"v=DKIM1; k=rsa; p=QQQ') and '" "' in post.json["target"]
+    # Issue 8 #3: one unquoted logical string (OVH refuses a DKIM key sent as quoted strings, and quotes it itself)
+    assert post.json["target"] == "v=DKIM1; k=rsa; p=" + "Q" * 400
     assert len(ovh_emulator.refreshes("example.test")) == 1
+
+
+def test_long_dkim_is_idempotent_against_what_ovh_gives_back(ovh_emulator):
+    """OVH answers the 2048-bit key as ONE quoted string of 400+ bytes: read as the same value, no re-write."""
+    from ansible_collections.mailwave.migrate.plugins.module_utils._dns.engine import plan_record_sets
+    value = "v=DKIM1; k=rsa; p=" + "Q" * 400
+    item = {"record": "dkim._domainkey", "type": "TXT", "ttl": 3600, "value": [value]}
+    with make(ovh_emulator) as provider:
+        changes = plan_record_sets(provider.read_zone(), [item])
+        provider.apply_changes(changes)
+        answered = [r for r in ovh_emulator.zones["example.test"]["records"].values()
+                    if r["subDomain"] == "dkim._domainkey"]
+        assert ovh_emulator.answered(answered[0])["target"] == '"%s"' % value
+        assert plan_record_sets(provider.read_zone(), [item]) == []
+
+
+def test_emulator_refuses_dkim_sent_as_quoted_strings(ovh_emulator):
+    """What the old code sent ("..." "..."): OVH's 400 'Invalid subfield found in DKIM'."""
+    with make(ovh_emulator) as provider:
+        with pytest.raises(DNSError, match="Invalid subfield found in DKIM"):
+            provider._call("POST", provider._zone_path("/record"),
+                           body={"fieldType": "TXT", "subDomain": "dkim._domainkey", "ttl": 3600,
+                                 "target": '"v=DKIM1; k=rsa; p=' + "Q" * 250 + '" "' + "Q" * 150 + '"'})
 
 
 def test_id_zero_answer_is_harmless(ovh_emulator):
@@ -189,20 +213,46 @@ def test_export_is_the_zone_file(ovh_emulator):
         {rr.key: rr for rr in zone.rrsets if rr.type != "SOA"}
 
 
-def test_failure_half_way_still_publishes_what_was_staged(ovh_emulator):
-    """A DELETE refused after the POST went through: the provider refreshes anyway (API and name servers agree)
-    and reports the error."""
-    ovh_emulator.fail_when.append((lambda r: r.method == "DELETE",
+def test_failure_half_way_rolls_back_and_publishes_nothing(ovh_emulator):
+    """Issue 8 #4: the MX is staged, the DKIM POST fails: the MX is put back, no refresh is sent, the error says so."""
+    before_live = ovh_emulator.rrsets("example.test")
+    before_staged = ovh_emulator.rrsets("example.test", live=False)
+    ovh_emulator.fail_when.append((lambda r: r.method == "POST" and (r.json or {}).get("subDomain") == "dkim._domainkey",
                                    Response(400, {"class": "Client::BadRequest", "message": "record locked"})))
     with make(ovh_emulator) as provider:
         zone = provider.read_zone()
-        with pytest.raises(DNSError, match="record locked"):
+        with pytest.raises(DNSError, match="record locked") as err:
+            provider.apply_changes([
+                Change("replace", new=RRset.from_values(ZONE, "MX", 300, ["10 mail.new.test"]), old=zone.get(ZONE, "MX")),
+                Change("replace", new=RRset.from_values("dkim._domainkey.example.test.", "TXT", 3600, ["v=DKIM1; p=x"]))])
+    assert "Rolled back: example.test. MX" in str(err.value) and "No refresh was sent" in str(err.value)
+    assert not ovh_emulator.refreshes("example.test")
+    assert ovh_emulator.rrsets("example.test") == before_live
+    assert ovh_emulator.rrsets("example.test", live=False) == before_staged
+
+
+def test_failed_roll_back_is_reported(ovh_emulator):
+    ovh_emulator.fail_when.append((lambda r: r.method == "DELETE",
+                                   Response(400, {"class": "Client::BadRequest", "message": "record locked"})))
+    ovh_emulator.fail_when.append((lambda r: r.method == "DELETE",
+                                   Response(400, {"class": "Client::BadRequest", "message": "still locked"})))
+    with make(ovh_emulator) as provider:
+        zone = provider.read_zone()
+        with pytest.raises(DNSError) as err:
             provider.apply_changes([Change("replace", new=RRset.from_values(ZONE, "MX", 300, ["10 mail.new.test"]),
                                            old=zone.get(ZONE, "MX"))])
-    assert [r.method for r in ovh_emulator.writes()] == ["POST", "DELETE", "POST"]
-    assert ovh_emulator.writes()[-1].path.endswith("/refresh")
-    live = ovh_emulator.rrsets("example.test")[(ZONE, "MX")][1]
-    assert "10 mail.new.test." in live and len(live) == 3   # the new MX is live, the old ones still there
+    assert "Roll-back INCOMPLETE" in str(err.value) and "still locked" in str(err.value)
+    assert not ovh_emulator.refreshes("example.test")
+
+
+def test_invalid_ttl_refused_before_the_first_write(ovh_emulator):
+    with make(ovh_emulator) as provider:
+        zone = provider.read_zone()
+        with pytest.raises(DNSUnsupported):
+            provider.apply_changes([
+                Change("replace", new=RRset.from_values(ZONE, "MX", 300, ["10 mail.new.test"]), old=zone.get(ZONE, "MX")),
+                Change("replace", new=RRset.from_values("x.example.test.", "A", 30, ["192.0.2.1"]))])
+    assert not ovh_emulator.writes()
 
 
 def test_emulator_signature_covers_url_body_and_method(ovh_emulator):

@@ -122,3 +122,31 @@ def test_zone_text_round_trip_and_checksum():
 def test_bad_zone_text():
     with pytest.raises(r.RecordError, match="cannot parse"):
         r.zone_from_text("@ IN MX nonsense here\n", Z)
+
+
+def test_opaque_rrsets_round_trip_through_backup_text():
+    """Issue 8 #5: LUA/ALIAS content is kept byte for byte through to_text()/zone_from_text() and the checksum."""
+    from ansible_collections.mailwave.migrate.plugins.module_utils._dns.records import (
+        OpaqueRRset,
+        RRset,
+        ZoneData,
+        rrset_from_provider,
+        zone_from_text,
+    )
+    lua = rrset_from_provider("lb.example.test.", "LUA", 300, ['A "ifportup(443, {\'192.0.2.1\'})"'])
+    alias = rrset_from_provider("shop.example.test.", "ALIAS", 600, ["Web.Example.NET."])
+    assert isinstance(lua, OpaqueRRset) and isinstance(alias, OpaqueRRset)
+    mx = RRset.from_values("example.test.", "MX", 300, ["10 mx.example.net."])
+    zone = ZoneData("example.test.", [mx, lua, alias])
+    back = zone_from_text(zone.to_text(), "example.test.")
+    assert back.get("shop.example.test.", "ALIAS").values == ("Web.Example.NET.",)   # case kept
+    assert back.get("lb.example.test.", "LUA") == lua
+    assert back.checksum() == zone.checksum()
+    assert lua != RRset.from_values("lb.example.test.", "TXT", 300, ["x"]) and not (mx == lua)
+
+
+def test_long_quoted_txt_from_a_provider_is_one_logical_value():
+    from ansible_collections.mailwave.migrate.plugins.module_utils._dns.records import parse_value, rdata_key
+    value = "v=DKIM1; k=rsa; p=" + "Q" * 400
+    assert rdata_key(parse_value("TXT", '"%s"' % value)) == rdata_key(parse_value("TXT", value))
+    assert rdata_key(parse_value("TXT", '"%s" "%s"' % (value[:255], value[255:]))) == value.encode()
