@@ -28,17 +28,22 @@ Check mode runs step 1 only and reports what would be done; it writes nothing an
 
 from __future__ import annotations
 
-import calendar
 import collections
-import datetime
 import gc
 import queue
 import threading
 import time
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap import connection as conn
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap import planner
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap import wire as wire_mod
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.state import SyncState
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.planner import (  # noqa: F401 - re-exported
+    FlagFilter,
+    Msg,
+    flagset as _flagset,
+    internaldate_epoch,
+)
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.throttle import Throttle
 
 BATCH_MESSAGES = 50
@@ -48,24 +53,9 @@ MEMORY_BUDGET = 24 * 1024 * 1024  # message bytes held by all workers at once (a
 MAX_ROUNDS = 6
 MAX_ERRORS_LISTED = 500
 META_ITEMS = "UID RFC822.SIZE FLAGS INTERNALDATE"
-_MONTHS = {m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-                                      "Dec"], 1)}
-_SYSTEM_FLAGS = {f.lower(): f for f in ("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft")}
 COUNTERS = ("source_messages", "source_selected", "destination_messages_before", "destination_messages_after",
             "copied", "skipped", "source_duplicates", "cross_duplicates", "filtered", "flags_updated",
             "deleted_source", "deleted_destination", "missing", "errors", "bytes")
-
-
-def internaldate_epoch(text):
-    """'22-Nov-2026 17:04:06 +0100' -> seconds since the epoch (None if unparsable)."""
-    try:
-        day_month_year, clock, zone = str(text).strip().split(" ")
-        day, mon, year = day_month_year.split("-")
-        hh, mm, ss = (int(x) for x in clock.split(":"))
-        offset = (int(zone[1:3]) * 3600 + int(zone[3:5]) * 60) * (-1 if zone[0] == "-" else 1)
-        return calendar.timegm((int(year), _MONTHS[mon.capitalize()], int(day), hh, mm, ss)) - offset
-    except (ValueError, KeyError, IndexError):
-        return None
 
 
 def _b(text):
@@ -148,49 +138,6 @@ class FolderQueue:
             return work, batch
 
 
-class Msg:
-    """One message as seen in a folder (no body)."""
-
-    __slots__ = ("uid", "size", "flags", "date", "key")
-
-    def __init__(self, uid, size, flags, date, key=None):
-        self.uid = uid
-        self.size = size
-        self.flags = flags
-        self.date = date
-        self.key = key
-
-
-class FlagFilter:
-    """Source flags -> what the destination folder keeps (PERMANENTFLAGS; keywords only with \\*)."""
-
-    def __init__(self, permanent):
-        perm = [_s(f) for f in (permanent or ())]
-        self.any_keyword = "\\*" in perm
-        self.system = {f.lower() for f in perm if f.startswith("\\") and f != "\\*"}
-        self.keywords = {f.lower() for f in perm if not f.startswith("\\")}
-        self.unknown = not perm  # no PERMANENTFLAGS given: keep everything but \Recent
-
-    def __call__(self, flags):
-        out = []
-        for flag in flags:
-            flag = _s(flag)
-            low = flag.lower()
-            if low == "\\recent":
-                continue
-            if flag.startswith("\\"):
-                flag = _SYSTEM_FLAGS.get(low, flag)
-                if self.unknown or low in self.system:
-                    out.append(flag)
-            elif self.unknown or self.any_keyword or low in self.keywords:
-                out.append(flag)
-        return tuple(sorted(set(out), key=lambda f: f.lower()))
-
-
-def _flagset(flags):
-    return frozenset(_s(f).lower() for f in flags if _s(f).lower() != "\\recent")
-
-
 class PairWork:
     """Everything about one folder pair during a run."""
 
@@ -205,8 +152,9 @@ class PairWork:
         self.copied = {}            # source uid -> destination uid (None when the server did not say)
         self.pending = set()        # source uids sent or to send, not yet confirmed
         self.to_copy = []           # Msg list for the next copy round
-        self.dst_extra = []         # destination Msgs matched by no source message
-        self.dst_duplicates = []    # destination Msgs that duplicate another destination message
+        self.delete_destination = []  # destination uids the plan deletes (delete2 / delete2duplicates)
+        self.cross_skipped = set()  # source uids left out by skip_cross_duplicates
+        self.cross_keys = None      # keys of all selected source messages, once read for skip_cross_duplicates
         self.flag_updates = []      # (destination uid, flags tuple)
         self.flag_differences = 0   # matched messages whose flags differ (even when not re-synced)
         self.recheck = False        # a batch failed: skip the pair's other batches, look again after the round
@@ -318,6 +266,13 @@ class SyncEngine:
         self.fatal = None
         self.budget = ByteBudget(MEMORY_BUDGET)
         self.throttle = Throttle(self._opt("max_bytes_per_second"), self._opt("max_messages_per_second"))
+        self.plan_options = planner.PlanOptions(
+            max_size=self._max_size(), resync_flags=self.opts.get("resync_flags", True),
+            delete1=self.opts.get("delete1"), delete2=self.opts.get("delete2"),
+            delete2duplicates=self.opts.get("delete2duplicates"))
+        self.signature = planner.plan_signature(
+            self.opts.get("max_age"), self.opts.get("min_age"), self._max_size(), self.opts.get("delete2"),
+            self.opts.get("delete2duplicates"), self._opt("skip_cross_duplicates", False))
 
     # ------------------------------------------------------------------ options
     def _opt(self, name, default=None):
@@ -371,7 +326,7 @@ class SyncEngine:
                 opener.join()
                 opener = None
             self._parallel(sessions, todo, self._look_first)
-            self._cross_duplicates(works)
+            self._cross_duplicates(sessions, works)
             if not self.check_mode:
                 self._copy_rounds(works, sessions)
                 self._parallel(sessions, [w for w in works if not w.stats["unchanged"]], self._finish_in)
@@ -605,18 +560,19 @@ class SyncEngine:
                                 data.get("INTERNALDATE"))
         return msgs
 
-    def _age_filter(self, client):
-        """UIDs the max_age / min_age options keep (None: no age option), by SEARCH SENTSINCE/SENTBEFORE."""
-        max_age, min_age = self.opts.get("max_age"), self.opts.get("min_age")
-        if not max_age and not min_age:
+    def _age_window(self, client):
+        """UIDs of the selected folder inside the max_age / min_age window (None: no window), by SEARCH."""
+        criteria = planner.age_criteria(self.opts.get("max_age"), self.opts.get("min_age"))
+        if criteria is None:
             return None
-        today = datetime.date.today()
-        criteria = []
-        if max_age:
-            criteria += ["SENTSINCE", today - datetime.timedelta(days=float(max_age))]
-        if min_age:
-            criteria += ["SENTBEFORE", today - datetime.timedelta(days=float(min_age))]
         return set(client.search(criteria))
+
+    def _unchanged(self, pstate, src_status, dst_status):
+        """The state's shortcut: both statuses as recorded, by a run whose plan covers this one's."""
+        recorded = dict(pstate.dst_status or {})
+        signature = recorded.pop(planner.PLAN_MARK, None)
+        return (bool(pstate.src_status) and bool(recorded) and pstate.src_status == src_status
+                and recorded == dst_status and planner.shortcut_allowed(signature, self.signature))
 
     def _look(self, src, dst, work, first=False, quick=False):
         """Status, match, plan the copy of one pair (see module docstring, step 1).
@@ -651,7 +607,7 @@ class SyncEngine:
         # A flags-only change moves no STATUS item but HIGHESTMODSEQ: without CONDSTORE on the source, the
         # flags must be read again (one FETCH FLAGS pass) before a pair can be called unchanged.
         flags_visible = "HIGHESTMODSEQ" in src_status or not self.opts.get("resync_flags", True)
-        if (first and pstate is not None and flags_visible and pstate.unchanged(src_status, dst_status)
+        if (first and pstate is not None and flags_visible and self._unchanged(pstate, src_status, dst_status)
                 and not self.opts.get("delete1")):
             stats["unchanged"] = True
             stats["source_selected"] = len(pstate.map) if age_or_size else src_status.get("MESSAGES", 0)
@@ -666,89 +622,36 @@ class SyncEngine:
         src.select_folder(work.src, readonly=True)
         src_wire = wire_mod.Wire(src)
         src_all = self._read_metas(src_wire)
-        need_src = {u for u in src_all if u not in mapped}
-        keep = self._age_filter(src)
-        max_size = self._max_size()
-        selected = {}
-        for uid, msg in src_all.items():
-            if keep is not None and uid not in keep:
-                continue
-            if max_size and msg.size >= max_size:
-                continue
-            selected[uid] = msg
-        if first:
-            stats["filtered"] = len(src_all) - len(selected)
-            stats["source_selected"] = len(selected)
-        need_src &= set(selected)
-        work.src_msgs = selected
+        src_window = self._age_window(src)
 
-        # destination side
-        dst_all = {}
+        # destination side: the same window (imapsync runs the same SEARCH on both sides)
+        dst_all, dst_window, dst_wire = {}, None, None
         if work.dst_exists:
             # SELECT (not EXAMINE) for PERMANENTFLAGS, which a read-only mailbox reports empty; SELECT writes nothing
             info = dst.select_folder(work.dst, readonly=self.check_mode)
             work.flag_filter = FlagFilter(info.get(b"PERMANENTFLAGS"))
             dst_wire = wire_mod.Wire(dst)
             dst_all = self._read_metas(dst_wire)
-            live_mapped = {s: d for s, d in mapped.items() if d in dst_all and s in src_all}
-            mapped_dst = set(live_mapped.values())
-            self._fill_keys(dst_wire, dst_all, {u for u in dst_all if u not in mapped_dst})
-        else:
-            live_mapped = {}
-            mapped_dst = set()
-        # Identity keys of the source are only needed when there is something to match them with (a first
-        # copy into an empty folder skips reading every message's header) or to spot cross-folder duplicates.
-        if len(dst_all) > len(mapped_dst) or self._opt("skip_cross_duplicates", False):
-            self._fill_keys(src_wire, src_all, need_src)
-
-        # multiset match: the map first, then identity keys
-        matched = {}
-        for s_uid, d_uid in live_mapped.items():
-            if s_uid in selected:
-                matched[s_uid] = dst_all[d_uid]
-        # Identity keys can collide for different messages (imapsync's known weakness): prefer the
-        # candidate with the same size and date, then the same size, then any with the key.
-        tiers = ({}, {}, {})
-        for d_uid in sorted(dst_all):
-            if d_uid in mapped_dst:
-                continue
-            msg = dst_all[d_uid]
-            epoch = internaldate_epoch(msg.date)
-            tiers[0].setdefault((msg.key, msg.size, epoch), []).append(msg)
-            tiers[1].setdefault((msg.key, msg.size), []).append(msg)
-            tiers[2].setdefault(msg.key, []).append(msg)
-        taken = set()
-        to_copy = []
-        src_key_count = {}
-        for uid in sorted(selected):
-            msg = selected[uid]
-            if msg.key is None and uid in matched:
-                continue
-            src_key_count[msg.key] = src_key_count.get(msg.key, 0) + 1
-            if uid in matched:
-                continue
-            found = None
-            for tier, index in zip(tiers, ((msg.key, msg.size, internaldate_epoch(msg.date)), (msg.key, msg.size),
-                                           msg.key)):
-                candidates = tier.get(index)
-                while candidates:
-                    cand = candidates.pop(0)
-                    if cand.uid not in taken:
-                        found = cand
-                        break
-                if found is not None:
-                    break
-            if found is not None:
-                taken.add(found.uid)
-                matched[uid] = found
-            else:
-                to_copy.append(msg)
-        if pstate is not None and not self.check_mode:
-            newly = [(u, m.uid) for u, m in matched.items() if mapped.get(u) != m.uid]
-            if newly:
-                self.state.record(pstate, newly)
+            dst_window = self._age_window(dst)
+        src_need, dst_need = planner.keys_needed(src_all, dst_all, mapped, src_window, dst_window,
+                                                 always_source=bool(self._opt("skip_cross_duplicates", False)),
+                                                 duplicates=self.plan_options.delete2duplicates)
+        if dst_wire is not None:
+            self._fill_keys(dst_wire, dst_all, dst_need)
+        self._fill_keys(src_wire, src_all, src_need)
+        plan = planner.plan_pair(src_all, dst_all, self.plan_options, mapped, src_window, dst_window,
+                                 work.flag_filter)
+        selected = plan.selected
+        work.src_msgs = selected
         if first:
-            stats["source_duplicates"] = sum(c - 1 for k, c in src_key_count.items() if c > 1 and k is not None)
+            stats["filtered"] = plan.filtered
+            stats["source_selected"] = len(selected)
+        if pstate is not None and not self.check_mode and plan.newly_matched:
+            self.state.record(pstate, plan.newly_matched)
+        matched = plan.matched
+        to_copy = plan.to_copy
+        if first:
+            stats["source_duplicates"] = plan.source_duplicates
             stats["skipped"] = len(matched)
             work.pending = {m.uid for m in to_copy}
         else:
@@ -769,41 +672,50 @@ class SyncEngine:
                         work.copied[uid] = matched[uid].uid  # no APPENDUID: found by identity, verified below
         work.matched = matched
         work.to_copy = to_copy
-        matched_dst = {m.uid for m in matched.values()}
-        extra = [m for u, m in sorted(dst_all.items()) if u not in matched_dst]
-        work.dst_extra = extra
-        matched_keys = {m.key for m in matched.values()}
-        dups, seen = [], set()
-        for msg in extra:
-            if msg.key in matched_keys or msg.key in seen:
-                dups.append(msg)
-            else:
-                seen.add(msg.key)
-        work.dst_duplicates = dups
-        updates = []
-        for uid, dmsg in matched.items():
-            want = work.flag_filter(selected[uid].flags)
-            if _flagset(want) != _flagset(dmsg.flags):
-                updates.append((dmsg.uid, want))
-        work.flag_updates = updates if self.opts.get("resync_flags", True) else []
-        work.flag_differences = len(updates)
+        work.delete_destination = plan.delete_destination
+        work.flag_updates = plan.flag_updates
+        work.flag_differences = plan.flag_differences
 
-    def _cross_duplicates(self, works):
-        """skip_cross_duplicates: drop from the copy what an earlier folder pair (plan order) already holds."""
+    def _cross_duplicates(self, sessions, works):
+        """skip_cross_duplicates: drop from the copy what an earlier folder pair (folder_order) already holds.
+
+        The keys of every earlier pair are needed, also of pairs the state marks unchanged and of messages
+        the UID map pairs up (their keys were not read): read them only when a later pair has something to copy.
+        """
         if not self._opt("skip_cross_duplicates", False):
             return
-        seen = set()
-        # INBOX first, then by name (imapsync goes through folders sorted): deterministic from run to run
-        for work in sorted(works, key=lambda w: (w.src.upper() != "INBOX", w.src)):
-            kept = []
+        ordered = sorted(works, key=lambda w: planner.folder_order(w.src))
+        last = max([i for i, w in enumerate(ordered) if w.to_copy] or [-1])
+        incomplete = [w for w in ordered[:max(last, 0)]
+                      if w.cross_keys is None and (w.stats["unchanged"]
+                                                   or any(m.key is None for m in w.src_msgs.values()))]
+        self._parallel(sessions, incomplete, self._complete_keys)
+        decided = planner.skip_cross_duplicates(
+            [(w.to_copy, w.cross_keys if w.cross_keys is not None else [m.key for m in w.src_msgs.values()])
+             for w in ordered])
+        for work, (kept, skipped) in zip(ordered, decided):
+            kept_uids = {m.uid for m in kept}
             for msg in work.to_copy:
-                if msg.key in seen:
-                    work.stats["cross_duplicates"] += 1
+                if msg.uid not in kept_uids:
                     work.pending.discard(msg.uid)
-                else:
-                    kept.append(msg)
+                    work.cross_skipped.add(msg.uid)
+            work.stats["cross_duplicates"] += skipped
             work.to_copy = kept
-            seen.update(m.key for m in work.src_msgs.values() if m.key is not None)
+
+    def _complete_keys(self, session, work):
+        """The keys of all selected source messages of a pair (for skip_cross_duplicates), into work.cross_keys."""
+        session.src.select_folder(work.src, readonly=True)
+        wire = wire_mod.Wire(session.src)
+        if work.stats["unchanged"]:
+            listing = self._read_metas(wire)
+            window = self._age_window(session.src)
+            max_size = self._max_size()
+            msgs = {u: m for u, m in listing.items()
+                    if (window is None or u in window) and not (max_size and m.size >= max_size)}
+        else:
+            msgs = work.src_msgs
+        self._fill_keys(wire, msgs, {u for u, m in msgs.items() if m.key is None})
+        work.cross_keys = [m.key for m in msgs.values()]
 
     def _fill_keys(self, wire, msgs, uids):
         if not uids:
@@ -1075,11 +987,7 @@ class SyncEngine:
         stats = work.stats
         if stats["unchanged"]:
             return
-        to_delete = []
-        if self.opts.get("delete2"):
-            to_delete = [m.uid for m in work.dst_extra]
-        elif self.opts.get("delete2duplicates"):
-            to_delete = [m.uid for m in work.dst_duplicates]
+        to_delete = list(work.delete_destination)
         # read-write only when something is to change (a no-change run sends no write at all)
         dst.select_folder(work.dst, readonly=not (work.flag_updates or to_delete))
         # flag re-sync on messages that were already there
@@ -1126,9 +1034,9 @@ class SyncEngine:
                 else:
                     verified.add(suid)
         # what is still missing
-        missing = [u for u in work.src_msgs if u not in work.matched and u not in work.copied]
-        cross = stats["cross_duplicates"]
-        stats["missing"] = max(0, len(missing) - cross)
+        missing = [u for u in work.src_msgs
+                   if u not in work.matched and u not in work.copied and u not in work.cross_skipped]
+        stats["missing"] = len(missing)
         # delete1: only what is verified present on the destination
         if self.opts.get("delete1"):
             present = [u for u in work.src_msgs if u in work.matched or u in verified]
@@ -1140,7 +1048,7 @@ class SyncEngine:
         stats["destination_messages_after"] = dst_status.get("MESSAGES", 0)
         if (work.pstate is not None and not missing and not stats["errors"] and not self.opts.get("delete1")
                 and (self.opts.get("resync_flags", True) or not work.flag_differences)):
-            self.state.set_status(work.pstate, work.src_status, dst_status)
+            self.state.set_status(work.pstate, work.src_status, dict(dst_status, **{planner.PLAN_MARK: self.signature}))
 
     @staticmethod
     def _delete(client, uids):
@@ -1159,12 +1067,10 @@ class SyncEngine:
             stats["copied"] = len(work.to_copy)
             stats["bytes"] = sum(m.size for m in work.to_copy)
             stats["flags_updated"] = len(work.flag_updates)
-            if self.opts.get("delete2"):
-                stats["deleted_destination"] = len(work.dst_extra)
-            elif self.opts.get("delete2duplicates"):
-                stats["deleted_destination"] = len(work.dst_duplicates)
+            stats["deleted_destination"] = len(work.delete_destination)
             if self.opts.get("delete1"):
-                stats["deleted_source"] = len(work.matched)
+                # a real run deletes what is there now and what it copies (once verified)
+                stats["deleted_source"] = len(work.matched) + len(work.to_copy)
             stats["destination_messages_after"] = (stats["destination_messages_before"] + stats["copied"]
                                                    - stats["deleted_destination"])
 
