@@ -158,6 +158,14 @@ options:
       - A folder pair is only skipped as unchanged when the run that recorded it selected the same messages
         (O(max_age), O(max_size), the day's O(min_age) cutoff) and did at least the deletions asked for now.
     type: path
+  errors_max:
+    description:
+      - Stop copying once this many errors happened (imapsync's C(--errorsmax)), e.g. when the destination
+        refuses every message (quota full). What was copied is still verified and reported; the messages not
+        attempted count as missing and the task fails; a re-run copies them.
+      - Unset (the default), every message is attempted and every error reported; imapsync stops at 50 by
+        default.
+    type: int
 notes:
   - Dovecot may drop a connection or refuse a SELECT under parallel load; the module reconnects and sends
     again only what is missing.
@@ -324,7 +332,7 @@ except ImportError as exc:  # pragma: no cover
 ENGINE_OPTIONS = ("folders_include", "folders_exclude", "folder_map", "automap", "subfolder", "subscribe_all",
                   "delete2duplicates", "delete2", "delete1", "delete1_confirm", "skip_cross_duplicates",
                   "resync_flags", "max_age", "min_age", "max_size", "max_bytes_per_second",
-                  "max_messages_per_second", "connections", "state_dir")
+                  "max_messages_per_second", "connections", "state_dir", "errors_max")
 
 
 def _diff(result):
@@ -362,6 +370,7 @@ def main():
             max_messages_per_second=dict(type="float"),
             connections=dict(type="int", default=4),
             state_dir=dict(type="path"),
+            errors_max=dict(type="int"),
         ),
         mutually_exclusive=[["delete1", "delete2"]],
         supports_check_mode=True,
@@ -371,6 +380,8 @@ def main():
     params = module.params
     if params["connections"] < 1:
         module.fail_json(msg="connections must be 1 or more")
+    if params["errors_max"] is not None and params["errors_max"] < 1:
+        module.fail_json(msg="errors_max must be 1 or more (leave it unset for no limit)")
     for name in ("max_age", "min_age", "max_size", "max_bytes_per_second", "max_messages_per_second"):
         if params[name] is not None and params[name] < 0:
             module.fail_json(msg="%s must not be negative" % name)

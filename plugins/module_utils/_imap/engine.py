@@ -81,6 +81,7 @@ class SyncEngine:
         self._lock = threading.Lock()
         self.state = None
         self.fatal = None
+        self.stopped = False  # errors_max reached: no further copy is started
         self.budget = ByteBudget(MEMORY_BUDGET)
         self.throttle = Throttle(self._opt("max_bytes_per_second"), self._opt("max_messages_per_second"))
         self.plan_options = planner.PlanOptions(
@@ -114,6 +115,11 @@ class SyncEngine:
             if len(self.errors) < MAX_ERRORS_LISTED:
                 self.errors.append({"folder": work.src if work is not None else None, "uid": uid, "key": key,
                                     "size": size, "message": self.source.redact(self.destination.redact(message))})
+            errors_max = self.opts.get("errors_max")
+            if errors_max and self.error_count >= errors_max and not self.stopped:
+                self.stopped = True  # imapsync's --errorsmax: a destination refusing everything is not tried to the end
+                self.warnings.append("the copy stopped after %d errors (errors_max); the messages not attempted are "
+                                     "counted as missing, a re-run copies them" % self.error_count)
 
     def run(self):
         started = time.monotonic()

@@ -67,7 +67,7 @@ class Finisher:
                 data = seen.get(duid)
                 if data is None:
                     self.engine.error(work, "copied message not found on the destination when verifying", uid=suid,
-                               key=smsg.key if smsg else None, size=smsg.size if smsg else None)
+                                      key=smsg.key if smsg else None, size=smsg.size if smsg else None)
                     continue
                 problems = []
                 if smsg is not None:
@@ -80,7 +80,7 @@ class Finisher:
                                                                     " ".join(work.flag_filter(smsg.flags))))
                 if problems:
                     self.engine.error(work, "verification failed: " + "; ".join(problems), uid=suid,
-                               key=smsg.key if smsg else None, size=smsg.size if smsg else None)
+                                      key=smsg.key if smsg else None, size=smsg.size if smsg else None)
                 else:
                     verified.add(suid)
         # what is still missing

@@ -53,6 +53,8 @@ def build(engine, works, plan, started):
                    else "%d of %d messages of the source are missing on the destination" % (missing, selected))
     if engine.error_count:
         verdict += "; %d error(s)" % engine.error_count
+    if engine.stopped:
+        verdict += "; stopped at errors_max"
     return {
         "changed": changed,
         "verdict": verdict,

@@ -150,11 +150,13 @@ class Transfer:
             if not rework:
                 break
             self.engine._parallel(sessions, rework, self.engine._look_again)
+            if self.engine.stopped:
+                break  # errors_max reached: what was copied is paired up and verified, the rest is reported missing
             if round_no == MAX_ROUNDS:
                 for work in rework:
                     for msg in work.to_copy:
                         self.engine.error(work, "not copied after %d attempts (connection problems)" % MAX_ROUNDS,
-                                   uid=msg.uid, key=msg.key, size=msg.size)
+                                          uid=msg.uid, key=msg.key, size=msg.size)
 
     def worker(self, tasks, session):
         """Copy batches; the APPEND of one batch overlaps with the FETCH of the next (LITERAL+ servers)."""
@@ -165,8 +167,8 @@ class Transfer:
                 work, batch = tasks.take(work)
             except queue.Empty:
                 work = batch = None
-            if work is not None and (work.recheck or self.engine.fatal is not None):
-                continue  # this pair is looked at again after this round anyway
+            if work is not None and (work.recheck or self.engine.fatal is not None or self.engine.stopped):
+                continue  # this pair is looked at again after this round anyway (or the copy stops)
             current = landing = None
             try:
                 if work is None:
@@ -289,6 +291,8 @@ class Transfer:
     def append_each(self, session, work, present, items):
         """Append one message at a time (after a batch was refused, or without LITERAL+/MULTIAPPEND)."""
         for msg, item in zip(present, items):
+            if self.engine.stopped:
+                return
             try:
                 uids = session.dst_wire.append(work.dst, [item])
             except wire_mod.CommandFailed as exc:
@@ -296,7 +300,7 @@ class Transfer:
                 with work.lock:
                     work.pending.discard(msg.uid)
                 self.engine.error(work, "the destination refused the message: %s" % exc, uid=msg.uid, key=msg.key,
-                           size=len(item[0]))
+                                  size=len(item[0]))
                 continue
             self.confirm(work, [msg], [item], uids)
 
@@ -319,7 +323,7 @@ class Transfer:
             with work.lock:
                 work.pending.discard(msg.uid)
             self.engine.error(work, "the destination refused the message: %s" % exc, uid=msg.uid, key=msg.key,
-                       size=msg.size)
+                              size=msg.size)
             return
         if done is None:
             with work.lock:

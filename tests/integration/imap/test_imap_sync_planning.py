@@ -66,8 +66,9 @@ def test_delete2_with_max_size_keeps_the_big_message_already_there(dovecot, mail
 def test_state_shortcut_does_not_skip_delete2_or_delete2duplicates(dovecot, mail_account, run_module, tmp_path):
     """Defect 2: a pair the state marks unchanged still gets the deletions asked for."""
     src, dst = mail_account(dovecot), mail_account(dovecot)
-    dovecot.append_many(*src, "INBOX", [(msg(1), (), None), (msg(2), (), None)])
-    dovecot.append_many(*dst, "INBOX", [(msg(1), (), None), (msg(1), (), None), (msg(7), (), None)])
+    when = dt.datetime(2015, 3, 2, 10, 0, tzinfo=dt.timezone.utc)  # one INTERNALDATE: the copies compare equal
+    dovecot.append_many(*src, "INBOX", [(msg(1), (), when), (msg(2), (), when)])
+    dovecot.append_many(*dst, "INBOX", [(msg(1), (), when), (msg(1), (), when), (msg(7), (), when)])
     state = str(tmp_path / "st")
     first = run_module("imap_sync", args(dovecot, src, dovecot, dst, state_dir=state))
     assert not first.failed and first["totals"]["copied"] == 1, first.get("msg")
