@@ -98,7 +98,8 @@ class Finisher:
         stats["destination_messages_after"] = dst_status.get("MESSAGES", 0)
         if (work.pstate is not None and not missing and not stats["errors"] and not self.engine.opts.get("delete1")
                 and (self.engine.opts.get("resync_flags", True) or not work.flag_differences)):
-            recorded = dict(dst_status, **{planner.PLAN_MARK: self.engine.signature})
+            recorded = dict(dst_status, **{planner.PLAN_MARK: self.engine.signature,
+                                           planner.CROSS_MARK: len(work.cross_skipped)})
             self.engine.state.set_status(work.pstate, work.src_status, recorded)
 
     @staticmethod

@@ -60,6 +60,7 @@ class Looker:
         """The state's shortcut: both statuses as recorded, by a run whose plan covers this one's."""
         recorded = dict(pstate.dst_status or {})
         signature = recorded.pop(planner.PLAN_MARK, None)
+        recorded.pop(planner.CROSS_MARK, None)
         return (bool(pstate.src_status) and bool(recorded) and pstate.src_status == src_status
                 and recorded == dst_status and planner.shortcut_allowed(signature, self.engine.signature))
 
@@ -100,7 +101,10 @@ class Looker:
                 and not self.engine.opts.get("delete1")):
             stats["unchanged"] = True
             stats["source_selected"] = len(pstate.map) if age_or_size else src_status.get("MESSAGES", 0)
-            stats["skipped"] = stats["source_selected"]
+            if not age_or_size:
+                # the messages skip_cross_duplicates left out are part of MESSAGES, not of the map
+                stats["cross_duplicates"] = int((pstate.dst_status or {}).get(planner.CROSS_MARK, 0))
+            stats["skipped"] = stats["source_selected"] - stats["cross_duplicates"]
             stats["destination_messages_after"] = dst_status.get("MESSAGES", 0)
             return True
         if quick:

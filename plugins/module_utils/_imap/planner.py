@@ -41,6 +41,7 @@ _MONTHS = {m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                       "Dec"], 1)}
 _SYSTEM_FLAGS = {f.lower(): f for f in ("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft")}
 PLAN_MARK = "PLAN"  # the key under which the state's recorded destination status keeps the plan signature
+CROSS_MARK = "CROSS"  # ... and the number of messages skip_cross_duplicates left out (for an unchanged pair's counts)
 
 
 def internaldate_epoch(text):

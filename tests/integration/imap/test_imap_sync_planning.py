@@ -133,6 +133,8 @@ def test_skip_cross_duplicates_holds_on_rerun_with_state(dovecot, mail_account, 
         again = run_module("imap_sync", params)
         assert not again.failed and again["totals"]["copied"] == 0 and not again.changed, again.get("msg")
         assert again["totals"]["missing"] == 0
+        assert again["verdict"] == first["verdict"] == "all 2 messages of the source are on the destination"
+        assert again["totals"]["cross_duplicates"] == 1
     # a new message in the later folder: the folder is looked at again, its cross-duplicate still skipped
     dovecot.append(*src, "Labels/Work", msg(3))
     res = run_module("imap_sync", params)
