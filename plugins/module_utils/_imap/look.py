@@ -65,7 +65,7 @@ class Looker:
                 and recorded == dst_status and planner.shortcut_allowed(signature, self.engine.signature))
 
     def look(self, src, dst, work, first=False, quick=False):
-        """Status, match, plan the copy of one pair (see module docstring, step 1).
+        """Status, listings, the planner's decisions for one pair (see engine.py's docstring, step 1).
 
         With quick=True only the statuses are read: returns True when the state says the pair is unchanged.
         """
@@ -220,4 +220,4 @@ class Looker:
                 msg = msgs.get(data.get("UID"))
                 if msg is not None:
                     msg.key = self.engine.identity.message_key(data.get("HEADER", b""), msg.size,
-                                                        internaldate_epoch(msg.date))
+                                                               internaldate_epoch(msg.date))
