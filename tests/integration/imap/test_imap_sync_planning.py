@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 
+import pytest
+
 from tests.integration.imap.test_imap_sync import args, msg, snapshot
 
 
@@ -166,3 +168,34 @@ def test_min_age_above_max_age_is_a_union(dovecot, mail_account, run_module):
     assert not res.failed, res.get("msg")
     assert (res["totals"]["copied"], res["totals"]["filtered"]) == (2, 1)
     assert bodies(dovecot, dst) == sorted([old, new])
+
+
+@pytest.mark.parametrize("options", [
+    dict(delete2=True, max_age=30, max_size=20_000),
+    dict(delete2duplicates=True, skip_cross_duplicates=True, automap=True, subscribe_all=True),
+    dict(delete1=True, delete1_confirm=True, min_age=100, max_age=10),
+    dict(delete2=True, min_age=30),
+], ids=["delete2-window-size", "guide-defaults", "delete1-union", "delete2-min-age"])
+def test_check_mode_predicts_the_real_run(dovecot, mail_account, run_module, options):
+    """Check mode reports exactly the plan a real run carries out, over a mixed source and destination."""
+    src, dst = mail_account(dovecot), mail_account(dovecot)
+    when = dt.datetime(2015, 3, 2, 10, 0, tzinfo=dt.timezone.utc)
+    old, mid, new, big = (msg(1, date=days_ago(400)), msg(2, date=days_ago(60)), msg(3, date=days_ago(2)),
+                          msg(4, size=30_000, date=days_ago(1)))
+    dovecot.append_many(*src, "INBOX", [(m, ("\\Seen",), when) for m in (old, mid, new, big, new)])
+    dovecot.append_many(*src, "Labels/Work", [(old, (), when), (msg(5, date=days_ago(3)), (), when)])
+    dovecot.append_many(*dst, "INBOX", [(old, (), when), (big, (), when), (mid, (), when), (mid, (), when),
+                                        (msg(9, date=days_ago(5)), (), when), (msg(8, date=days_ago(500)), (), when)])
+    check = run_module("imap_sync", args(dovecot, src, dovecot, dst, **options), check_mode=True)
+    assert not check.failed, check.get("msg")
+    real = run_module("imap_sync", args(dovecot, src, dovecot, dst, **options))
+    assert not real.failed, real.get("msg")
+    counters = ("copied", "skipped", "filtered", "cross_duplicates", "flags_updated", "deleted_source",
+                "deleted_destination", "destination_messages_after")
+    def per_folder(result):
+        return {f["source"]: {name: f[name] for name in counters} for f in result["folders"]}
+
+    assert per_folder(check) == per_folder(real)
+    assert real["changed"] and check["changed"]
+    again = run_module("imap_sync", args(dovecot, src, dovecot, dst, **options))
+    assert not again.failed and not again.changed, (again.get("msg"), again["totals"])
