@@ -36,7 +36,8 @@ attributes:
     support: full
     details:
       - Check mode is a dry run; it reports what would be copied, updated and deleted, and writes nothing on
-        either server nor in O(state_dir).
+        either server nor in O(state_dir). The counts are those of the plan a real run carries out (under
+        O(delete1), the messages it would copy and then delete are counted too).
   diff_mode:
     support: full
   idempotent:
@@ -79,12 +80,16 @@ options:
     description:
       - Delete messages of a destination folder that duplicate another message of that folder (same identity
         key) beyond what the source holds (the source's own duplicates are kept).
+      - With O(max_age)/O(min_age), only messages inside the age window are considered.
     type: bool
     default: false
   delete2:
     description:
       - Mirror. Delete, in each copied destination folder, every message that is not on the source (implies
         O(delete2duplicates)). Turn it off before the MX switch, or new mail on the destination is deleted.
+      - With O(max_age)/O(min_age), only destination messages inside the age window are compared and deleted
+        (as imapsync); a message left out by O(max_size) still counts as on the source, so its copy on the
+        destination is kept.
       - Refused together with O(delete1).
     type: bool
     default: false
@@ -102,8 +107,9 @@ options:
     default: false
   skip_cross_duplicates:
     description:
-      - Do not copy a message whose identity key was already seen in an earlier folder of this run (for
-        sources where one message appears in several folders, such as Gmail labels).
+      - Do not copy a message whose identity key is held by an earlier folder of the source (folders taken
+        INBOX first, then by name), for sources where one message appears in several folders, such as Gmail
+        labels. It holds on re-runs with O(state_dir) too.
       - Defaults to V(false), or to what the source's provider preset says (V(true) for Gmail).
     type: bool
   resync_flags:
@@ -114,16 +120,20 @@ options:
     default: true
   max_age:
     description:
-      - Copy only messages sent at most this many days ago (SEARCH SENTSINCE on the source).
+      - Consider only messages sent at most this many days ago (SEARCH SENTSINCE), on both sides as imapsync
+        does; messages outside the window are neither copied, nor re-flagged, nor deleted by O(delete2).
     type: float
   min_age:
     description:
-      - Copy only messages sent at least this many days ago (SEARCH SENTBEFORE on the source).
+      - Consider only messages sent at least this many days ago (SEARCH SENTBEFORE), on both sides.
+      - With O(max_age) too, O(min_age) <= O(max_age) keeps the messages between the two ages (intersection);
+        O(min_age) > O(max_age) keeps the messages outside them (union), as imapsync.
     type: float
   max_size:
     description:
-      - Skip messages of this size in bytes or bigger (imapsync's C(--maxsize)). A destination preset may set
-        it (Microsoft 365 refuses messages over 45 MB).
+      - Do not copy messages of this size in bytes or bigger (imapsync's C(--maxsize)); they count as
+        C(filtered). It only skips the copy; a copy already on the destination is kept and matched, its flags
+        are left alone. A destination preset may set it (Microsoft 365 refuses messages over 45 MB).
     type: int
   max_bytes_per_second:
     description:
@@ -145,13 +155,30 @@ options:
         UIDVALIDITY. With it, a re-run with no change costs one STATUS per folder (on a source with CONDSTORE),
         and a killed run resumes without loss or duplicate. Without it, re-runs compare identity headers of both
         sides.
+      - A folder pair is only skipped as unchanged when the run that recorded it selected the same messages
+        (O(max_age), O(max_size), the day's O(min_age) cutoff) and did at least the deletions asked for now.
     type: path
+  errors_max:
+    description:
+      - Stop copying once this many errors happened (imapsync's C(--errorsmax)), e.g. when the destination
+        refuses every message (quota full). What was copied is still verified and reported; the messages not
+        attempted count as missing and the task fails; a re-run copies them.
+      - Unset (the default), every message is attempted and every error reported; imapsync stops at 50 by
+        default.
+    type: int
 notes:
   - Dovecot may drop a connection or refuse a SELECT under parallel load; the module reconnects and sends
     again only what is missing.
   - With O(state_dir), a folder is skipped when its STATUS is as recorded; without CONDSTORE on the source, a
     flag change does not show in STATUS, so such folders have their flags read again on every run (unless
     O(resync_flags=false)).
+  - "Deliberate differences from imapsync: exact duplicates inside a source folder are all copied; messages
+    with neither Message-Id nor Received are copied (imapsync skips them without C(--addheader)) and
+    recognised by a fallback key; O(automap) uses RFC 6154 flags, then its own table of localised names,
+    and never merges two source folders; C(\\Noselect) folders are not copied themselves, their children are;
+    O(delete1) does not expunge the source folder first (imapsync turns on C(--expunge1)): a message already
+    marked C(\\Deleted) is copied with that flag, and only what this run verified is expunged (UID EXPUNGE).
+    The user guide lists them all (docs/imap_sync.md)."
 seealso:
   - module: mailwave.migrate.imap_mailbox_info
 """
@@ -305,7 +332,7 @@ except ImportError as exc:  # pragma: no cover
 ENGINE_OPTIONS = ("folders_include", "folders_exclude", "folder_map", "automap", "subfolder", "subscribe_all",
                   "delete2duplicates", "delete2", "delete1", "delete1_confirm", "skip_cross_duplicates",
                   "resync_flags", "max_age", "min_age", "max_size", "max_bytes_per_second",
-                  "max_messages_per_second", "connections", "state_dir")
+                  "max_messages_per_second", "connections", "state_dir", "errors_max")
 
 
 def _diff(result):
@@ -343,6 +370,7 @@ def main():
             max_messages_per_second=dict(type="float"),
             connections=dict(type="int", default=4),
             state_dir=dict(type="path"),
+            errors_max=dict(type="int"),
         ),
         mutually_exclusive=[["delete1", "delete2"]],
         supports_check_mode=True,
@@ -352,6 +380,8 @@ def main():
     params = module.params
     if params["connections"] < 1:
         module.fail_json(msg="connections must be 1 or more")
+    if params["errors_max"] is not None and params["errors_max"] < 1:
+        module.fail_json(msg="errors_max must be 1 or more (leave it unset for no limit)")
     for name in ("max_age", "min_age", "max_size", "max_bytes_per_second", "max_messages_per_second"):
         if params[name] is not None and params[name] < 0:
             module.fail_json(msg="%s must not be negative" % name)

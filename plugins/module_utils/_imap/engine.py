@@ -7,291 +7,56 @@
 
 """The IMAP copy engine behind imap_sync: imapsync semantics, parallel, resumable, verified.
 
-Per run: LIST both accounts, plan the folder pairs (folders.plan), then per pair:
+Per run: LIST both accounts, plan the folder pairs (folders.plan), create what is missing, STATUS every
+folder (this module: the *survey*), then per pair, one stage per module:
 
-1. *Look*: STATUS both sides. With a state map whose UIDVALIDITYs and recorded statuses still match,
-   the pair is unchanged and costs nothing more. Otherwise read sizes, flags, dates of both sides and
-   the identity headers of every message the UID map does not already pair up, and match source to
-   destination as a MULTISET of identity keys (two identical messages on the source and one on the
-   destination: one is copied).
-2. *Copy*: batches (<= 50 messages, <= 8 MB) go to K workers, each with its own source and destination
-   connection: one UID FETCH of bodies read straight off the socket (wire.py), one MULTIAPPEND with
-   LITERAL+. A batch counts as done only when the destination confirms it (APPENDUID) and is journalled
-   in the state at once. A dropped connection or refused SELECT (normal under parallel load) costs a
-   reconnect; the pair is then looked at again (round 2, 3 ...) and only what is still missing is sent.
-3. *Finish*: flag re-sync, delete2 / delete2duplicates on the destination, VERIFY every copied message
-   (size, flags, INTERNALDATE on the destination), delete1 on the source (only what is verified present),
-   record the new statuses.
+1. *Look* (look.py): STATUS both sides. With a state map whose UIDVALIDITYs and recorded statuses still
+   match, recorded by a run whose plan covers this one's, the pair is unchanged and costs nothing more.
+   Otherwise read sizes, flags, dates, the age window of both sides and the identity headers the UID map
+   does not make unnecessary, and hand them to the *planner* (planner.py, no I/O), which says what to
+   copy, re-flag and delete on each side.
+2. *Copy* (transfer.py): batches (<= 50 messages, <= 8 MB) go to K workers, each with its own source and
+   destination connection: one UID FETCH of bodies read straight off the socket (wire.py), one
+   MULTIAPPEND with LITERAL+. A batch counts as done only when the destination confirms it (APPENDUID)
+   and is journalled in the state at once. A dropped connection or refused SELECT (normal under parallel
+   load) costs a reconnect; the pair is then looked at again (round 2, 3 ...) and only what is still
+   missing is sent.
+3. *Finish* (finish.py): the plan's flag re-sync and deletions on the destination, VERIFY every copied
+   message (size, flags, INTERNALDATE on the destination), delete1 on the source (only what is verified
+   present), record the new statuses.
+4. *Result* (result.py): totals, verdict, errors.
 
-Check mode runs step 1 only and reports what would be done; it writes nothing anywhere.
+Check mode runs step 1 only and reports exactly what the planner says a real run does; it writes nothing.
 """
 
 from __future__ import annotations
 
-import calendar
-import collections
-import datetime
 import gc
 import queue
 import threading
 import time
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap import connection as conn
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap import planner
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap import result as result_mod
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap import wire as wire_mod
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.finish import Finisher
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.look import Looker
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.session import PairWork, Session, both
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.state import SyncState
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.throttle import Throttle
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.transfer import MEMORY_BUDGET, ByteBudget, Transfer
 
-BATCH_MESSAGES = 50
-BATCH_BYTES = 8 * 1024 * 1024
-STREAM_THRESHOLD = 4 * 1024 * 1024  # bigger messages are piped through, never held whole in memory
-MEMORY_BUDGET = 24 * 1024 * 1024  # message bytes held by all workers at once (a bigger message runs alone)
-MAX_ROUNDS = 6
 MAX_ERRORS_LISTED = 500
-META_ITEMS = "UID RFC822.SIZE FLAGS INTERNALDATE"
-_MONTHS = {m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-                                      "Dec"], 1)}
-_SYSTEM_FLAGS = {f.lower(): f for f in ("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft")}
-COUNTERS = ("source_messages", "source_selected", "destination_messages_before", "destination_messages_after",
-            "copied", "skipped", "source_duplicates", "cross_duplicates", "filtered", "flags_updated",
-            "deleted_source", "deleted_destination", "missing", "errors", "bytes")
-
-
-def internaldate_epoch(text):
-    """'22-Nov-2026 17:04:06 +0100' -> seconds since the epoch (None if unparsable)."""
-    try:
-        day_month_year, clock, zone = str(text).strip().split(" ")
-        day, mon, year = day_month_year.split("-")
-        hh, mm, ss = (int(x) for x in clock.split(":"))
-        offset = (int(zone[1:3]) * 3600 + int(zone[3:5]) * 60) * (-1 if zone[0] == "-" else 1)
-        return calendar.timegm((int(year), _MONTHS[mon.capitalize()], int(day), hh, mm, ss)) - offset
-    except (ValueError, KeyError, IndexError):
-        return None
-
-
-def _b(text):
-    return text if isinstance(text, bytes) else str(text).encode("utf-8")
-
-
-def _s(data):
-    return data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
-
-
-class ByteBudget:
-    """Bounds the message bytes held in memory by all workers together (a batch waits for room).
-
-    A batch bigger than the whole budget (one huge message) waits until nothing else is held, then runs
-    alone, so peak memory stays about max(budget, biggest message).
-    """
-
-    def __init__(self, limit):
-        self.limit = limit
-        self.used = 0
-        self._cond = threading.Condition()
-
-    def acquire(self, nbytes, blocking=True):
-        """Take nbytes; wait for room, or with blocking=False return False at once when there is none.
-
-        A caller that already holds bytes must not wait: if every worker held a batch and waited for room
-        for its next one, none would ever release (hold and wait). It asks without blocking, and on False
-        releases what it holds before it waits.
-        """
-        with self._cond:
-            while self.used and self.used + nbytes > self.limit:
-                if not blocking:
-                    return False
-                self._cond.wait()
-            self.used += nbytes
-            return True
-
-    def release(self, nbytes):
-        with self._cond:
-            self.used -= nbytes
-            self._cond.notify_all()
-
-
-class FolderQueue:
-    """The batches of a round, grouped by folder pair, handed out so that workers spread over folders.
-
-    A worker stays on its pair while that pair has batches, then moves to the pair with the fewest
-    workers and the most bytes left. Workers on different folders do not contend for the same mailbox
-    locks on the destination (Dovecot serialises APPENDs to one mailbox) and SELECT less on the source.
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._batches = collections.OrderedDict()  # pair -> deque of batches (plan order)
-        self._bytes_left = {}
-        self._workers_on = {}
-        self.total = 0
-
-    def put(self, work, batch):
-        self._batches.setdefault(work, collections.deque()).append(batch)
-        self._bytes_left[work] = self._bytes_left.get(work, 0) + sum(m.size for m in batch)
-        self._workers_on.setdefault(work, 0)
-        self.total += 1
-
-    def take(self, previous=None):
-        """(pair, batch) for a worker that last worked on previous; raises queue.Empty when all are taken."""
-        with self._lock:
-            if previous is not None:
-                self._workers_on[previous] -= 1
-            if previous is not None and self._batches.get(previous):
-                work = previous
-            else:
-                waiting = [w for w, batches in self._batches.items() if batches]
-                if not waiting:
-                    raise queue.Empty
-                work = min(waiting, key=lambda w: (self._workers_on[w], -self._bytes_left[w]))
-            batch = self._batches[work].popleft()
-            self._bytes_left[work] -= sum(m.size for m in batch)
-            self._workers_on[work] += 1
-            return work, batch
-
-
-class Msg:
-    """One message as seen in a folder (no body)."""
-
-    __slots__ = ("uid", "size", "flags", "date", "key")
-
-    def __init__(self, uid, size, flags, date, key=None):
-        self.uid = uid
-        self.size = size
-        self.flags = flags
-        self.date = date
-        self.key = key
-
-
-class FlagFilter:
-    """Source flags -> what the destination folder keeps (PERMANENTFLAGS; keywords only with \\*)."""
-
-    def __init__(self, permanent):
-        perm = [_s(f) for f in (permanent or ())]
-        self.any_keyword = "\\*" in perm
-        self.system = {f.lower() for f in perm if f.startswith("\\") and f != "\\*"}
-        self.keywords = {f.lower() for f in perm if not f.startswith("\\")}
-        self.unknown = not perm  # no PERMANENTFLAGS given: keep everything but \Recent
-
-    def __call__(self, flags):
-        out = []
-        for flag in flags:
-            flag = _s(flag)
-            low = flag.lower()
-            if low == "\\recent":
-                continue
-            if flag.startswith("\\"):
-                flag = _SYSTEM_FLAGS.get(low, flag)
-                if self.unknown or low in self.system:
-                    out.append(flag)
-            elif self.unknown or self.any_keyword or low in self.keywords:
-                out.append(flag)
-        return tuple(sorted(set(out), key=lambda f: f.lower()))
-
-
-def _flagset(flags):
-    return frozenset(_s(f).lower() for f in flags if _s(f).lower() != "\\recent")
-
-
-class PairWork:
-    """Everything about one folder pair during a run."""
-
-    def __init__(self, src, dst):
-        self.src = src
-        self.dst = dst
-        self.stats = dict.fromkeys(COUNTERS, 0)
-        self.stats.update(source=src, destination=dst, created=False, unchanged=False)
-        self.flag_filter = FlagFilter(None)
-        self.src_msgs = {}          # uid -> Msg (selected source messages)
-        self.matched = {}           # source uid -> destination Msg (present on the destination)
-        self.copied = {}            # source uid -> destination uid (None when the server did not say)
-        self.pending = set()        # source uids sent or to send, not yet confirmed
-        self.to_copy = []           # Msg list for the next copy round
-        self.dst_extra = []         # destination Msgs matched by no source message
-        self.dst_duplicates = []    # destination Msgs that duplicate another destination message
-        self.flag_updates = []      # (destination uid, flags tuple)
-        self.flag_differences = 0   # matched messages whose flags differ (even when not re-synced)
-        self.recheck = False        # a batch failed: skip the pair's other batches, look again after the round
-        self.needs_look = False     # copies without APPENDUID: look again after the round to pair them up
-        self.pstate = None
-        self.src_uidvalidity = None
-        self.dst_uidvalidity = None
-        self.src_status = None
-        self.pre_status = None      # (source status, destination status) read ahead for the first look
-        self.pre_dst_status = None
-        self.dst_exists = True
-        self.lock = threading.Lock()
-
-
-def both(first, second, cleanup=None):
-    """Run two independent calls (one per server) at the same time; return both results or raise the first
-    error (after calling cleanup on the other call's result, if it succeeded)."""
-    box = {}
-
-    def run_second():
-        try:
-            box["value"] = second()
-        except BaseException as exc:  # noqa: BLE001 - handed over to the caller's thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=run_second, daemon=True)
-    thread.start()
-    try:
-        value = first()
-    except BaseException:
-        thread.join()
-        if cleanup is not None and "value" in box:
-            cleanup(box["value"])
-        raise
-    thread.join()
-    if "error" in box:
-        if cleanup is not None:
-            cleanup(value)
-        raise box["error"]
-    return value, box["value"]
-
-
-class Session:
-    """One worker's pair of connections (source reads, destination writes)."""
-
-    def __init__(self, engine):
-        self.engine = engine
-        self.src = self.dst = None
-        self.src_wire = self.dst_wire = None
-        self.src_selected = None
-
-    def ensure(self):
-        if self.src is None and self.dst is None:
-            # both logins at once: the two servers answer in parallel
-            self.src, self.dst = both(lambda: self.engine.connect("source"),
-                                      lambda: self.engine.connect("destination"), cleanup=conn.close_quietly)
-            self.src_wire, self.dst_wire = wire_mod.Wire(self.src), wire_mod.Wire(self.dst)
-            self.src_selected = None
-        if self.src is None:
-            self.src = self.engine.connect("source")
-            self.src_wire = wire_mod.Wire(self.src)
-            self.src_selected = None
-        if self.dst is None:
-            self.dst = self.engine.connect("destination")
-            self.dst_wire = wire_mod.Wire(self.dst)
-
-    def drop(self):
-        for client in (self.src, self.dst):
-            if client is not None:
-                try:
-                    client.shutdown()
-                except Exception:  # noqa: BLE001 - the connection may be dead already
-                    pass
-        self.src = self.dst = self.src_wire = self.dst_wire = None
-        self.src_selected = None
-
-    def close(self):
-        for client in (self.src, self.dst):
-            if client is not None:
-                conn.close_quietly(client)
-        self.src = self.dst = None
 
 
 class SyncEngine:
-    """Run one source account -> destination account sync. ``run()`` returns the result dict."""
+    """Run one source account -> destination account sync. ``run()`` returns the result dict.
+
+    The engine holds the run (options, state, errors, sessions) and the survey (folders, their creation,
+    STATUS); the stages are look.Looker (listings -> planner), transfer.Transfer, finish.Finisher and
+    result (see each module).
+    """
 
     def __init__(self, source, destination, options=None, check_mode=False, connect=conn.connect, folders=None,
                  identity=None, log=None):
@@ -316,10 +81,18 @@ class SyncEngine:
         self._lock = threading.Lock()
         self.state = None
         self.fatal = None
+        self.stopped = False  # errors_max reached: no further copy is started
         self.budget = ByteBudget(MEMORY_BUDGET)
         self.throttle = Throttle(self._opt("max_bytes_per_second"), self._opt("max_messages_per_second"))
+        self.plan_options = planner.PlanOptions(
+            max_size=self._max_size(), resync_flags=self.opts.get("resync_flags", True),
+            delete1=self.opts.get("delete1"), delete2=self.opts.get("delete2"),
+            delete2duplicates=self.opts.get("delete2duplicates"))
+        self.looker, self.transfer, self.finisher = Looker(self), Transfer(self), Finisher(self)
+        self.signature = planner.plan_signature(
+            self.opts.get("max_age"), self.opts.get("min_age"), self._max_size(), self.opts.get("delete2"),
+            self.opts.get("delete2duplicates"), self._opt("skip_cross_duplicates", False))
 
-    # ------------------------------------------------------------------ options
     def _opt(self, name, default=None):
         """An option, else the source then destination preset's value, else default."""
         value = self.opts.get(name)
@@ -342,8 +115,12 @@ class SyncEngine:
             if len(self.errors) < MAX_ERRORS_LISTED:
                 self.errors.append({"folder": work.src if work is not None else None, "uid": uid, "key": key,
                                     "size": size, "message": self.source.redact(self.destination.redact(message))})
+            errors_max = self.opts.get("errors_max")
+            if errors_max and self.error_count >= errors_max and not self.stopped:
+                self.stopped = True  # imapsync's --errorsmax: a destination refusing everything is not tried to the end
+                self.warnings.append("the copy stopped after %d errors (errors_max); the messages not attempted are "
+                                     "counted as missing, a re-run copies them" % self.error_count)
 
-    # ------------------------------------------------------------------ run
     def run(self):
         started = time.monotonic()
         gc_was_enabled = gc.isenabled()
@@ -359,7 +136,7 @@ class SyncEngine:
             main = Session(self)
             sessions.append(main)
             main.ensure()  # wrong password, untrusted certificate ...: fail here, once, clearly
-            extra = [Session(self) for _index in range(self._workers() - 1)]
+            extra = [Session(self) for _index in range(self.workers() - 1)]
             sessions.extend(extra)
             quick = self.state is not None and bool(self.state.pairs)
             if not quick:
@@ -371,13 +148,13 @@ class SyncEngine:
                 opener.join()
                 opener = None
             self._parallel(sessions, todo, self._look_first)
-            self._cross_duplicates(works)
+            self.looker.cross_duplicates(sessions, works)
             if not self.check_mode:
-                self._copy_rounds(works, sessions)
+                self.transfer.copy_rounds(works, sessions)
                 self._parallel(sessions, [w for w in works if not w.stats["unchanged"]], self._finish_in)
             else:
-                self._predict(works)
-            result = self._result(works, plan, started)
+                result_mod.predict(self, works)
+            result = result_mod.build(self, works, plan, started)
             if self.state is not None and not self.check_mode:
                 self.state.save()
             return result
@@ -411,7 +188,7 @@ class SyncEngine:
             if quick:
                 # with a state, most pairs of a re-run are unchanged: the other workers only log in when
                 # there is something to do
-                todo = [w for w in works if not self._look(main.src, main.dst, w, first=True, quick=True)]
+                todo = [w for w in works if not self.looker.look(main.src, main.dst, w, first=True, quick=True)]
                 for work in todo:
                     if work.src_status is not None and work.pre_dst_status is not None:
                         work.pre_status = (work.src_status, work.pre_dst_status)
@@ -444,13 +221,13 @@ class SyncEngine:
             work.pre_dst_status = d_st
 
     def _look_first(self, session, work):
-        self._look(session.src, session.dst, work, first=True)
+        self.looker.look(session.src, session.dst, work, first=True)
 
     def _look_again(self, session, work):
-        self._look(session.src, session.dst, work)
+        self.looker.look(session.src, session.dst, work)
 
     def _finish_in(self, session, work):
-        self._finish_pair(session.src, session.dst, work)
+        self.finisher.finish_pair(session.src, session.dst, work)
 
     def _open_sessions(self, sessions):
         threads = [threading.Thread(target=self._open_one, args=(session,), daemon=True) for session in sessions]
@@ -517,7 +294,6 @@ class SyncEngine:
                                  "set delete1_confirm=true to confirm (or run in check mode to see what it would "
                                  "delete)", kind="config")
 
-    # ------------------------------------------------------------------ planning
     @staticmethod
     def _on(endpoint, doing, func, *args):
         """func(*args), its failure named after the server it talked to."""
@@ -586,626 +362,16 @@ class SyncEngine:
                 self.warnings.append("cannot subscribe to %r on the destination: %s"
                                      % (name, self.destination.redact(answer)))
 
-    # ------------------------------------------------------------------ look at one pair
-    def _status(self, client, folder):
-        what = ["MESSAGES", "UIDNEXT", "UIDVALIDITY"]
-        if client.has_capability("CONDSTORE"):
-            what.append("HIGHESTMODSEQ")
-        status = client.folder_status(folder, what)
-        return {_s(k).upper(): int(v) for k, v in status.items()}
-
-    @staticmethod
-    def _read_metas(wire):
-        """{uid: Msg} (size, flags, INTERNALDATE; no key yet) of the selected folder."""
-        msgs = {}
-        for data in wire.fetch_list("1:*", META_ITEMS):
-            uid = data.get("UID")
-            if uid is not None:
-                msgs[uid] = Msg(uid, data.get("RFC822.SIZE", 0), tuple(_s(f) for f in data.get("FLAGS", ())),
-                                data.get("INTERNALDATE"))
-        return msgs
-
-    def _age_filter(self, client):
-        """UIDs the max_age / min_age options keep (None: no age option), by SEARCH SENTSINCE/SENTBEFORE."""
-        max_age, min_age = self.opts.get("max_age"), self.opts.get("min_age")
-        if not max_age and not min_age:
-            return None
-        today = datetime.date.today()
-        criteria = []
-        if max_age:
-            criteria += ["SENTSINCE", today - datetime.timedelta(days=float(max_age))]
-        if min_age:
-            criteria += ["SENTBEFORE", today - datetime.timedelta(days=float(min_age))]
-        return set(client.search(criteria))
-
-    def _look(self, src, dst, work, first=False, quick=False):
-        """Status, match, plan the copy of one pair (see module docstring, step 1).
-
-        With quick=True only the statuses are read: returns True when the state says the pair is unchanged.
-        """
-        stats = work.stats
-        pre, work.pre_status = work.pre_status, None
-        if pre is not None:
-            src_status, dst_status = pre
-        else:
-            try:
-                src_status = self._status(src, work.src)
-            except Exception as exc:  # noqa: BLE001
-                raise conn.translate_error(exc, self.source, doing="reading folder %r of" % work.src)
-            dst_status = self._status(dst, work.dst) if work.dst_exists else {}
-        work.src_status = src_status
-        work.src_uidvalidity = src_status.get("UIDVALIDITY")
-        work.dst_uidvalidity = dst_status.get("UIDVALIDITY")
-        if first:
-            stats["source_messages"] = src_status.get("MESSAGES", 0)
-            stats["destination_messages_before"] = dst_status.get("MESSAGES", 0)
-        pstate = None
-        if self.state is not None and work.dst_exists:
-            pstate = self.state.get(work.src, work.dst)
-            if pstate is not None and not pstate.valid_for(work.src_uidvalidity, work.dst_uidvalidity):
-                pstate = None
-            if pstate is None and not self.check_mode:
-                pstate = self.state.reset_pair(work.src, work.dst, work.src_uidvalidity, work.dst_uidvalidity)
-        work.pstate = pstate
-        age_or_size = self.opts.get("max_age") or self.opts.get("min_age") or self._max_size()
-        # A flags-only change moves no STATUS item but HIGHESTMODSEQ: without CONDSTORE on the source, the
-        # flags must be read again (one FETCH FLAGS pass) before a pair can be called unchanged.
-        flags_visible = "HIGHESTMODSEQ" in src_status or not self.opts.get("resync_flags", True)
-        if (first and pstate is not None and flags_visible and pstate.unchanged(src_status, dst_status)
-                and not self.opts.get("delete1")):
-            stats["unchanged"] = True
-            stats["source_selected"] = len(pstate.map) if age_or_size else src_status.get("MESSAGES", 0)
-            stats["skipped"] = stats["source_selected"]
-            stats["destination_messages_after"] = dst_status.get("MESSAGES", 0)
-            return True
-        if quick:
-            return False
-        mapped = dict(pstate.map) if pstate is not None else {}
-
-        # source side (read-only)
-        src.select_folder(work.src, readonly=True)
-        src_wire = wire_mod.Wire(src)
-        src_all = self._read_metas(src_wire)
-        need_src = {u for u in src_all if u not in mapped}
-        keep = self._age_filter(src)
-        max_size = self._max_size()
-        selected = {}
-        for uid, msg in src_all.items():
-            if keep is not None and uid not in keep:
-                continue
-            if max_size and msg.size >= max_size:
-                continue
-            selected[uid] = msg
-        if first:
-            stats["filtered"] = len(src_all) - len(selected)
-            stats["source_selected"] = len(selected)
-        need_src &= set(selected)
-        work.src_msgs = selected
-
-        # destination side
-        dst_all = {}
-        if work.dst_exists:
-            # SELECT (not EXAMINE) for PERMANENTFLAGS, which a read-only mailbox reports empty; SELECT writes nothing
-            info = dst.select_folder(work.dst, readonly=self.check_mode)
-            work.flag_filter = FlagFilter(info.get(b"PERMANENTFLAGS"))
-            dst_wire = wire_mod.Wire(dst)
-            dst_all = self._read_metas(dst_wire)
-            live_mapped = {s: d for s, d in mapped.items() if d in dst_all and s in src_all}
-            mapped_dst = set(live_mapped.values())
-            self._fill_keys(dst_wire, dst_all, {u for u in dst_all if u not in mapped_dst})
-        else:
-            live_mapped = {}
-            mapped_dst = set()
-        # Identity keys of the source are only needed when there is something to match them with (a first
-        # copy into an empty folder skips reading every message's header) or to spot cross-folder duplicates.
-        if len(dst_all) > len(mapped_dst) or self._opt("skip_cross_duplicates", False):
-            self._fill_keys(src_wire, src_all, need_src)
-
-        # multiset match: the map first, then identity keys
-        matched = {}
-        for s_uid, d_uid in live_mapped.items():
-            if s_uid in selected:
-                matched[s_uid] = dst_all[d_uid]
-        # Identity keys can collide for different messages (imapsync's known weakness): prefer the
-        # candidate with the same size and date, then the same size, then any with the key.
-        tiers = ({}, {}, {})
-        for d_uid in sorted(dst_all):
-            if d_uid in mapped_dst:
-                continue
-            msg = dst_all[d_uid]
-            epoch = internaldate_epoch(msg.date)
-            tiers[0].setdefault((msg.key, msg.size, epoch), []).append(msg)
-            tiers[1].setdefault((msg.key, msg.size), []).append(msg)
-            tiers[2].setdefault(msg.key, []).append(msg)
-        taken = set()
-        to_copy = []
-        src_key_count = {}
-        for uid in sorted(selected):
-            msg = selected[uid]
-            if msg.key is None and uid in matched:
-                continue
-            src_key_count[msg.key] = src_key_count.get(msg.key, 0) + 1
-            if uid in matched:
-                continue
-            found = None
-            for tier, index in zip(tiers, ((msg.key, msg.size, internaldate_epoch(msg.date)), (msg.key, msg.size),
-                                           msg.key)):
-                candidates = tier.get(index)
-                while candidates:
-                    cand = candidates.pop(0)
-                    if cand.uid not in taken:
-                        found = cand
-                        break
-                if found is not None:
-                    break
-            if found is not None:
-                taken.add(found.uid)
-                matched[uid] = found
-            else:
-                to_copy.append(msg)
-        if pstate is not None and not self.check_mode:
-            newly = [(u, m.uid) for u, m in matched.items() if mapped.get(u) != m.uid]
-            if newly:
-                self.state.record(pstate, newly)
-        if first:
-            stats["source_duplicates"] = sum(c - 1 for k, c in src_key_count.items() if c > 1 and k is not None)
-            stats["skipped"] = len(matched)
-            work.pending = {m.uid for m in to_copy}
-        else:
-            # a later round: what was pending and is now found on the destination did arrive
-            still = {m.uid for m in to_copy}
-            for uid in list(work.pending):
-                if uid not in still and uid in matched:
-                    work.pending.discard(uid)
-                    with work.lock:
-                        if uid not in work.copied:
-                            work.copied[uid] = matched[uid].uid
-                            stats["copied"] += 1
-                            stats["bytes"] += selected[uid].size
-            to_copy = [m for m in to_copy if m.uid in work.pending]
-            with work.lock:
-                for uid, duid in list(work.copied.items()):
-                    if duid is None and uid in matched:
-                        work.copied[uid] = matched[uid].uid  # no APPENDUID: found by identity, verified below
-        work.matched = matched
-        work.to_copy = to_copy
-        matched_dst = {m.uid for m in matched.values()}
-        extra = [m for u, m in sorted(dst_all.items()) if u not in matched_dst]
-        work.dst_extra = extra
-        matched_keys = {m.key for m in matched.values()}
-        dups, seen = [], set()
-        for msg in extra:
-            if msg.key in matched_keys or msg.key in seen:
-                dups.append(msg)
-            else:
-                seen.add(msg.key)
-        work.dst_duplicates = dups
-        updates = []
-        for uid, dmsg in matched.items():
-            want = work.flag_filter(selected[uid].flags)
-            if _flagset(want) != _flagset(dmsg.flags):
-                updates.append((dmsg.uid, want))
-        work.flag_updates = updates if self.opts.get("resync_flags", True) else []
-        work.flag_differences = len(updates)
-
-    def _cross_duplicates(self, works):
-        """skip_cross_duplicates: drop from the copy what an earlier folder pair (plan order) already holds."""
-        if not self._opt("skip_cross_duplicates", False):
-            return
-        seen = set()
-        # INBOX first, then by name (imapsync goes through folders sorted): deterministic from run to run
-        for work in sorted(works, key=lambda w: (w.src.upper() != "INBOX", w.src)):
-            kept = []
-            for msg in work.to_copy:
-                if msg.key in seen:
-                    work.stats["cross_duplicates"] += 1
-                    work.pending.discard(msg.uid)
-                else:
-                    kept.append(msg)
-            work.to_copy = kept
-            seen.update(m.key for m in work.src_msgs.values() if m.key is not None)
-
-    def _fill_keys(self, wire, msgs, uids):
-        if not uids:
-            return
-        header_item = _s(self.identity.HEADER_FETCH_ITEM)
-        need = sorted(uids)
-        for start in range(0, len(need), 5000):
-            for data in wire.fetch_list(need[start:start + 5000], "UID " + header_item):
-                msg = msgs.get(data.get("UID"))
-                if msg is not None:
-                    msg.key = self.identity.message_key(data.get("HEADER", b""), msg.size,
-                                                        internaldate_epoch(msg.date))
-
     def _max_size(self):
         value = self.opts.get("max_size")
         if value is None:
             value = self.destination.preset.get("max_message_size")
         return int(value) if value else 0
 
-    # ------------------------------------------------------------------ copy
-    def _batches(self, work):
-        # under a rate limit, smaller batches keep the rate smooth (O365's 4 messages/s: 4 per batch)
-        max_msgs, max_bytes = BATCH_MESSAGES, BATCH_BYTES
-        if self.throttle.max_mps:
-            max_msgs = min(max_msgs, max(1, int(self.throttle.max_mps)))
-        if self.throttle.max_bps:
-            max_bytes = min(max_bytes, max(262144, int(self.throttle.max_bps)))
-        batch, size = [], 0
-        for msg in work.to_copy:
-            if msg.size > STREAM_THRESHOLD:
-                yield [msg]  # alone: it may be streamed
-                continue
-            if batch and (len(batch) >= max_msgs or size + msg.size > max_bytes):
-                yield batch
-                batch, size = [], 0
-            batch.append(msg)
-            size += msg.size
-        if batch:
-            yield batch
-
-    def _workers(self):
+    def workers(self):
         wanted = int(self.opts.get("connections") or 4)
         for endpoint in (self.source, self.destination):
             cap = endpoint.preset.get("max_connections")
             if cap:
                 wanted = min(wanted, int(cap))
         return max(1, wanted)
-
-    def _copy_rounds(self, works, sessions):
-        for round_no in range(1, MAX_ROUNDS + 1):
-            tasks = FolderQueue()
-            for work in works:
-                work.recheck = work.needs_look = False
-                for batch in self._batches(work):
-                    tasks.put(work, batch)
-            total = tasks.total
-            if not total:
-                break
-            self.log("round %d: %d batches" % (round_no, total))
-            threads = [threading.Thread(target=self._worker, args=(tasks, session), daemon=True)
-                       for session in sessions[:min(len(sessions), total)]]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            if self.fatal is not None:
-                raise self.fatal
-            rework = [w for w in works if w.recheck or w.needs_look]
-            for work in works:
-                work.to_copy = []
-            if not rework:
-                break
-            self._parallel(sessions, rework, self._look_again)
-            if round_no == MAX_ROUNDS:
-                for work in rework:
-                    for msg in work.to_copy:
-                        self.error(work, "not copied after %d attempts (connection problems)" % MAX_ROUNDS,
-                                   uid=msg.uid, key=msg.key, size=msg.size)
-
-    def _worker(self, tasks, session):
-        """Copy batches; the APPEND of one batch overlaps with the FETCH of the next (LITERAL+ servers)."""
-        inflight = None  # the batch whose APPEND was sent and not yet answered
-        work = None
-        while True:
-            try:
-                work, batch = tasks.take(work)
-            except queue.Empty:
-                work = batch = None
-            if work is not None and (work.recheck or self.fatal is not None):
-                continue  # this pair is looked at again after this round anyway
-            current = landing = None
-            try:
-                if work is None:
-                    if inflight is not None:
-                        self._land(session, inflight)
-                    return
-                # Never wait for memory while this worker's own APPEND holds some: land it first.
-                current = self._hold(work, batch, blocking=inflight is None)
-                if current is None:
-                    inflight, landing = None, inflight
-                    self._land(session, landing)
-                    current = self._hold(work, batch)
-                session.ensure()
-                if len(batch) == 1 and batch[0].size > STREAM_THRESHOLD and session.dst_wire.literal_plus:
-                    if inflight is not None:
-                        inflight, landing = None, inflight
-                        self._land(session, landing)
-                    self._select_source(session, work)
-                    self._stream_one(session, work, batch[0])
-                    continue
-                present, items = self._fetch_batch(session, work, batch)
-                if inflight is not None:
-                    inflight, landing = None, inflight
-                    self._land(session, landing)
-                if not present:
-                    continue
-                current["present"], current["items"] = present, items
-                self.throttle.account(sum(len(i[0]) for i in items), len(items))
-                dst_wire = session.dst_wire
-                if dst_wire.literal_plus and (len(items) == 1 or dst_wire.multiappend):
-                    current["tag"] = dst_wire.append_send(work.dst, items)
-                    inflight, current = current, None
-                else:
-                    self._append_each(session, work, present, items)
-            except Exception as exc:  # noqa: BLE001 - dropped connection, SELECT refused ...: recheck later
-                trouble = work
-                for held in (inflight, landing):
-                    if held is not None and not held["released"]:
-                        held["work"].recheck = True  # its APPEND may or may not have landed: look again
-                        trouble = trouble or held["work"]
-                        self._release(held)
-                inflight = None
-                if trouble is not None:
-                    self._connection_trouble(session, trouble, exc)
-                if work is None:
-                    return
-            finally:
-                if current is not None:
-                    self._release(current)
-
-    def _hold(self, work, batch, blocking=True):
-        """Reserve the batch's bytes in the memory budget; None when blocking=False and there is no room."""
-        nbytes = sum(m.size for m in batch)
-        if len(batch) == 1 and nbytes > STREAM_THRESHOLD:
-            nbytes = 2 * 1048576  # streamed by chunks
-        if not self.budget.acquire(nbytes, blocking=blocking):
-            return None
-        return {"work": work, "nbytes": nbytes, "released": False, "present": None, "items": None, "tag": None}
-
-    def _release(self, held):
-        if not held["released"]:
-            held["released"] = True
-            held["items"] = held["present"] = None
-            self.budget.release(held["nbytes"])
-
-    def _land(self, session, held):
-        """Read the answer of an APPEND sent earlier; on NO, append its messages one by one."""
-        work, present, items = held["work"], held["present"], held["items"]
-        try:
-            uids = session.dst_wire.append_finish(held["tag"], len(items))
-        except wire_mod.CommandFailed as exc:
-            self._raise_if_throttled(exc)
-            self._append_each(session, work, present, items)
-        else:
-            self._confirm(work, present, items, uids)
-        self._release(held)
-
-    def _select_source(self, session, work):
-        if session.src_selected != work.src:
-            session.src.select_folder(work.src, readonly=True)
-            session.src_selected = work.src
-
-    def _connection_trouble(self, session, work, exc):
-        err = exc if isinstance(exc, conn.ImapError) else conn.translate_error(exc, self.destination)
-        self.log("batch of %r failed: %s" % (work.src, err))
-        with self._lock:
-            self.reconnections += 1
-        work.recheck = True
-        session.drop()
-        if not err.transient and err.kind in ("auth", "tls", "config"):
-            self.fatal = self.fatal or err  # e.g. the password changed mid-run: stop, report after the round
-            return
-        time.sleep(min(err.backoff, 600.0) if err.backoff else 0.2)
-
-    def _fetch_batch(self, session, work, batch):
-        """FETCH the bodies of a batch: (present Msgs, [(body, filtered flags, internaldate)])."""
-        self._select_source(session, work)
-        bodies = {}
-
-        def keep(data):
-            uid = data.get("UID")
-            if uid is not None and "BODY" in data:
-                bodies[uid] = (data["BODY"], data.get("FLAGS", ()), data.get("INTERNALDATE"))
-
-        session.src_wire.fetch([m.uid for m in batch], "UID FLAGS INTERNALDATE BODY.PEEK[]", keep)
-        present = []
-        for msg in batch:
-            if msg.uid in bodies:
-                present.append(msg)
-            else:
-                with work.lock:
-                    work.pending.discard(msg.uid)  # expunged on the source meanwhile: nothing to copy
-        items = []
-        for msg in present:
-            body, flags, date = bodies[msg.uid]
-            items.append((body, work.flag_filter(flags), date))
-        return present, items
-
-    def _append_each(self, session, work, present, items):
-        """Append one message at a time (after a batch was refused, or without LITERAL+/MULTIAPPEND)."""
-        for msg, item in zip(present, items):
-            try:
-                uids = session.dst_wire.append(work.dst, [item])
-            except wire_mod.CommandFailed as exc:
-                self._raise_if_throttled(exc)
-                with work.lock:
-                    work.pending.discard(msg.uid)
-                self.error(work, "the destination refused the message: %s" % exc, uid=msg.uid, key=msg.key,
-                           size=len(item[0]))
-                continue
-            self._confirm(work, [msg], [item], uids)
-
-    def _raise_if_throttled(self, exc):
-        """A NO/BAD that says "slow down" (Microsoft's Suggested Backoff Time, [LIMIT], [UNAVAILABLE]) is not
-        the message's fault: back off and retry the batch in the next round instead of reporting it."""
-        text = "%s %s" % (exc.code or "", exc.text)
-        backoff = conn.backoff_from_text(text)
-        if backoff is not None or exc.code in ("LIMIT", "UNAVAILABLE", "INUSE") or "throttl" in text.lower():
-            raise conn.ImapError("the destination asks to slow down: %s" % exc.text, kind="throttled",
-                                 transient=True, backoff=backoff if backoff is not None else 5.0)
-
-    def _stream_one(self, session, work, msg):
-        flags = work.flag_filter(msg.flags)
-        self.throttle.account(msg.size, 1)
-        try:
-            done = wire_mod.stream_copy(session.src_wire, session.dst_wire, msg.uid, work.dst, flags, msg.date)
-        except wire_mod.CommandFailed as exc:
-            self._raise_if_throttled(exc)
-            with work.lock:
-                work.pending.discard(msg.uid)
-            self.error(work, "the destination refused the message: %s" % exc, uid=msg.uid, key=msg.key,
-                       size=msg.size)
-            return
-        if done is None:
-            with work.lock:
-                work.pending.discard(msg.uid)  # expunged on the source meanwhile
-            return
-        size, uids = done
-        self._confirm(work, [msg], [(b"", flags, msg.date)], uids, sizes=[size])
-
-    def _confirm(self, work, msgs, items, uids, sizes=None):
-        pairs = []
-        with work.lock:
-            for i, msg in enumerate(msgs):
-                duid = uids[i] if uids else None
-                work.copied[msg.uid] = duid
-                work.pending.discard(msg.uid)
-                work.stats["copied"] += 1
-                work.stats["bytes"] += sizes[i] if sizes else len(items[i][0])
-                if duid is not None:
-                    pairs.append((msg.uid, duid))
-        if work.pstate is not None and pairs:
-            self.state.record(work.pstate, pairs)
-        if not uids:
-            work.needs_look = True  # no APPENDUID: a look after this round pairs them up by identity
-
-    # ------------------------------------------------------------------ finish
-    def _finish_pair(self, src, dst, work):
-        stats = work.stats
-        if stats["unchanged"]:
-            return
-        to_delete = []
-        if self.opts.get("delete2"):
-            to_delete = [m.uid for m in work.dst_extra]
-        elif self.opts.get("delete2duplicates"):
-            to_delete = [m.uid for m in work.dst_duplicates]
-        # read-write only when something is to change (a no-change run sends no write at all)
-        dst.select_folder(work.dst, readonly=not (work.flag_updates or to_delete))
-        # flag re-sync on messages that were already there
-        if work.flag_updates:
-            groups = {}
-            for duid, flags in work.flag_updates:
-                groups.setdefault(flags, []).append(duid)
-            for flags, duids in groups.items():
-                dst.set_flags(duids, [_b(f) for f in flags], silent=True)
-            stats["flags_updated"] = len(work.flag_updates)
-            work.flag_updates = []
-        # deletions on the destination
-        if to_delete:
-            self._delete(dst, to_delete)
-            stats["deleted_destination"] = len(to_delete)
-        # verify what we copied
-        copied_uids = {s: d for s, d in work.copied.items() if d is not None}
-        verified = set()
-        if copied_uids:
-            dwire = wire_mod.Wire(dst)
-            by_duid = {d: s for s, d in copied_uids.items()}
-            seen = {}
-            for data in dwire.fetch_list(list(by_duid), META_ITEMS):
-                seen[data.get("UID")] = data
-            for duid, suid in by_duid.items():
-                smsg = work.src_msgs.get(suid)
-                data = seen.get(duid)
-                if data is None:
-                    self.error(work, "copied message not found on the destination when verifying", uid=suid,
-                               key=smsg.key if smsg else None, size=smsg.size if smsg else None)
-                    continue
-                problems = []
-                if smsg is not None:
-                    if data.get("RFC822.SIZE") != smsg.size:
-                        problems.append("size %s instead of %s" % (data.get("RFC822.SIZE"), smsg.size))
-                    if internaldate_epoch(data.get("INTERNALDATE")) != internaldate_epoch(smsg.date):
-                        problems.append("INTERNALDATE %s instead of %s" % (data.get("INTERNALDATE"), smsg.date))
-                    if _flagset(data.get("FLAGS", ())) != _flagset(work.flag_filter(smsg.flags)):
-                        problems.append("flags %s instead of %s" % (" ".join(_s(f) for f in data.get("FLAGS", ())),
-                                                                    " ".join(work.flag_filter(smsg.flags))))
-                if problems:
-                    self.error(work, "verification failed: " + "; ".join(problems), uid=suid,
-                               key=smsg.key if smsg else None, size=smsg.size if smsg else None)
-                else:
-                    verified.add(suid)
-        # what is still missing
-        missing = [u for u in work.src_msgs if u not in work.matched and u not in work.copied]
-        cross = stats["cross_duplicates"]
-        stats["missing"] = max(0, len(missing) - cross)
-        # delete1: only what is verified present on the destination
-        if self.opts.get("delete1"):
-            present = [u for u in work.src_msgs if u in work.matched or u in verified]
-            if present:
-                src.select_folder(work.src, readonly=False)
-                self._delete(src, present)
-                stats["deleted_source"] = len(present)
-        dst_status = self._status(dst, work.dst)
-        stats["destination_messages_after"] = dst_status.get("MESSAGES", 0)
-        if (work.pstate is not None and not missing and not stats["errors"] and not self.opts.get("delete1")
-                and (self.opts.get("resync_flags", True) or not work.flag_differences)):
-            self.state.set_status(work.pstate, work.src_status, dst_status)
-
-    @staticmethod
-    def _delete(client, uids):
-        client.add_flags(uids, [b"\\Deleted"], silent=True)
-        if client.has_capability("UIDPLUS"):
-            client.uid_expunge(uids)
-        else:
-            client.expunge()
-
-    # ------------------------------------------------------------------ check mode and result
-    def _predict(self, works):
-        for work in works:
-            stats = work.stats
-            if stats["unchanged"]:
-                continue
-            stats["copied"] = len(work.to_copy)
-            stats["bytes"] = sum(m.size for m in work.to_copy)
-            stats["flags_updated"] = len(work.flag_updates)
-            if self.opts.get("delete2"):
-                stats["deleted_destination"] = len(work.dst_extra)
-            elif self.opts.get("delete2duplicates"):
-                stats["deleted_destination"] = len(work.dst_duplicates)
-            if self.opts.get("delete1"):
-                stats["deleted_source"] = len(work.matched)
-            stats["destination_messages_after"] = (stats["destination_messages_before"] + stats["copied"]
-                                                   - stats["deleted_destination"])
-
-    def _result(self, works, plan, started):
-        elapsed = max(time.monotonic() - started, 1e-6)
-        totals = {key: 0 for key in COUNTERS}
-        folders = []
-        for work in works:
-            for key in COUNTERS:
-                totals[key] += work.stats[key]
-            folders.append(dict(work.stats))
-        totals["errors"] = self.error_count
-        changed = bool(totals["copied"] or totals["flags_updated"] or totals["deleted_source"]
-                       or totals["deleted_destination"] or self.created_folders or self.subscribed_folders)
-        selected = totals["source_selected"] - totals["cross_duplicates"]
-        if self.check_mode:
-            missing = totals["copied"]
-            verdict = ("check mode: all %d messages of the source are on the destination" % selected if not missing
-                       else "check mode: %d of %d messages of the source would be copied" % (missing, selected))
-        else:
-            missing = totals["missing"]
-            verdict = ("all %d messages of the source are on the destination" % selected if not missing
-                       else "%d of %d messages of the source are missing on the destination" % (missing, selected))
-        if self.error_count:
-            verdict += "; %d error(s)" % self.error_count
-        return {
-            "changed": changed,
-            "verdict": verdict,
-            "complete": (not missing or self.check_mode) and not self.error_count,
-            "totals": totals,
-            "folders": folders,
-            "errors": self.errors,
-            "renamed_folders": list(getattr(plan, "renamed", []) or []),
-            "excluded_folders": list(getattr(plan, "excluded", []) or []),
-            "automapped_folders": list(getattr(plan, "automapped", []) or []),
-            "created_folders": list(self.created_folders),
-            "subscribed_folders": list(self.subscribed_folders),
-            "warnings": list(self.warnings),
-            "elapsed": round(elapsed, 3),
-            "bytes_per_second": int(totals["bytes"] / elapsed) if not self.check_mode else 0,
-            "messages_per_second": round(totals["copied"] / elapsed, 1) if not self.check_mode else 0.0,
-            "reconnections": self.reconnections,
-            "connections": self._workers(),
-        }

@@ -1,17 +1,13 @@
-"""engine.py pieces that need no server: dates, flag filtering, throttle."""
+"""The engine's pieces that need no server: dates, flag filtering, throttle, the folder queue."""
 from __future__ import annotations
 
 import queue
 
 import pytest
 
-from ansible_collections.mailwave.migrate.plugins.module_utils._imap.engine import (
-    FlagFilter,
-    FolderQueue,
-    Msg,
-    PairWork,
-    internaldate_epoch,
-)
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.planner import FlagFilter, Msg, internaldate_epoch
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.session import PairWork
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.transfer import FolderQueue
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.throttle import Throttle
 
 
@@ -60,11 +56,11 @@ def test_throttled_refusal_is_retried_not_reported():
     ep = Endpoint.from_params({"host": "h", "user": "u", "password": "p"})
     engine = SyncEngine(ep, ep, {})
     with pytest.raises(ImapError) as info:
-        engine._raise_if_throttled(CommandFailed("BAD", "Request is throttled. Suggested Backoff Time: 2500 milliseconds"))
+        engine.transfer.raise_if_throttled(CommandFailed("BAD", "Request is throttled. Suggested Backoff Time: 2500 milliseconds"))
     assert info.value.transient and info.value.backoff == 2.5
     with pytest.raises(ImapError):
-        engine._raise_if_throttled(CommandFailed("NO", "[LIMIT] Too many commands"))
-    engine._raise_if_throttled(CommandFailed("NO", "[OVERQUOTA] Quota exceeded"))  # the message's problem: no raise
+        engine.transfer.raise_if_throttled(CommandFailed("NO", "[LIMIT] Too many commands"))
+    engine.transfer.raise_if_throttled(CommandFailed("NO", "[OVERQUOTA] Quota exceeded"))  # the message's problem: no raise
 
 
 def _queue(sizes_by_folder):

@@ -1,0 +1,76 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) Mailwave engineers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# NOTE: THIS IS ONLY FOR USE BY THE mailwave.migrate COLLECTION. It is PRIVATE to the collection.
+
+"""The result of an imap_sync run: check mode's prediction from the plan, totals, verdict, per-folder counters."""
+
+from __future__ import annotations
+
+import time
+
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.session import COUNTERS
+
+
+def predict(engine, works):
+    """Check mode: the counters a real run would reach, from the plan alone (nothing is copied)."""
+    for work in works:
+        stats = work.stats
+        if stats["unchanged"]:
+            continue
+        stats["copied"] = len(work.to_copy)
+        stats["bytes"] = sum(m.size for m in work.to_copy)
+        stats["flags_updated"] = len(work.flag_updates)
+        stats["deleted_destination"] = len(work.delete_destination)
+        if engine.opts.get("delete1"):
+            # a real run deletes what is there now and what it copies (once verified)
+            stats["deleted_source"] = len(work.matched) + len(work.to_copy)
+        stats["destination_messages_after"] = (stats["destination_messages_before"] + stats["copied"]
+                                               - stats["deleted_destination"])
+
+def build(engine, works, plan, started):
+    """The module's result dict: totals, per-folder counters, verdict, errors."""
+    elapsed = max(time.monotonic() - started, 1e-6)
+    totals = {key: 0 for key in COUNTERS}
+    folders = []
+    for work in works:
+        for key in COUNTERS:
+            totals[key] += work.stats[key]
+        folders.append(dict(work.stats))
+    totals["errors"] = engine.error_count
+    changed = bool(totals["copied"] or totals["flags_updated"] or totals["deleted_source"]
+                   or totals["deleted_destination"] or engine.created_folders or engine.subscribed_folders)
+    selected = totals["source_selected"] - totals["cross_duplicates"]
+    if engine.check_mode:
+        missing = totals["copied"]
+        verdict = ("check mode: all %d messages of the source are on the destination" % selected if not missing
+                   else "check mode: %d of %d messages of the source would be copied" % (missing, selected))
+    else:
+        missing = totals["missing"]
+        verdict = ("all %d messages of the source are on the destination" % selected if not missing
+                   else "%d of %d messages of the source are missing on the destination" % (missing, selected))
+    if engine.error_count:
+        verdict += "; %d error(s)" % engine.error_count
+    if engine.stopped:
+        verdict += "; stopped at errors_max"
+    return {
+        "changed": changed,
+        "verdict": verdict,
+        "complete": (not missing or engine.check_mode) and not engine.error_count,
+        "totals": totals,
+        "folders": folders,
+        "errors": engine.errors,
+        "renamed_folders": list(getattr(plan, "renamed", []) or []),
+        "excluded_folders": list(getattr(plan, "excluded", []) or []),
+        "automapped_folders": list(getattr(plan, "automapped", []) or []),
+        "created_folders": list(engine.created_folders),
+        "subscribed_folders": list(engine.subscribed_folders),
+        "warnings": list(engine.warnings),
+        "elapsed": round(elapsed, 3),
+        "bytes_per_second": int(totals["bytes"] / elapsed) if not engine.check_mode else 0,
+        "messages_per_second": round(totals["copied"] / elapsed, 1) if not engine.check_mode else 0.0,
+        "reconnections": engine.reconnections,
+        "connections": engine.workers(),
+    }
