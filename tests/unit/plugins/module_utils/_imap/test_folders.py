@@ -219,7 +219,39 @@ def test_dot_without_prefix_to_slash_and_inbox_children():
 def test_inbox_case_insensitive():
     src = L(["Inbox", "inbox/Sub"], delimiter="/")
     plan = F.plan(src, courier())
-    assert plan.pairs == [("Inbox", "INBOX"), ("inbox/Sub", "INBOX.INBOX.Sub")]
+    assert plan.pairs == [("Inbox", "INBOX"), ("inbox/Sub", "INBOX.Sub")]
+
+
+# issue 11 item 8 (namespaces): children of INBOX land under a destination prefix that is INBOX itself
+@pytest.mark.parametrize("source, destination, expected", [
+    (dovecot(["INBOX/Newsletters", "INBOX/Newsletters/2024"]), courier(),
+     {"INBOX/Newsletters": "INBOX.Newsletters", "INBOX/Newsletters/2024": "INBOX.Newsletters.2024"}),
+    (L(["INBOX", "INBOX.Newsletters"], delimiter="."), courier(), {"INBOX.Newsletters": "INBOX.Newsletters"}),
+    (dovecot(["INBOX/Newsletters"]), L(["INBOX"], delimiter="/", prefix="INBOX/"),
+     {"INBOX/Newsletters": "INBOX/Newsletters"}),
+    # a prefix other than INBOX keeps INBOX as a folder of its own under it
+    (dovecot(["INBOX/Newsletters"]), L(["INBOX"], delimiter=".", prefix="Mail."),
+     {"INBOX/Newsletters": "Mail.INBOX.Newsletters"}),
+    # no prefix: unchanged
+    (dovecot(["INBOX/Newsletters"]), L(["INBOX"], delimiter="."), {"INBOX/Newsletters": "INBOX.Newsletters"}),
+    # and back: a Cyrus/Courier child of INBOX is a top-level folder on Dovecot (the prefix is removed)
+    (courier(["INBOX.Newsletters"]), dovecot(), {"INBOX.Newsletters": "Newsletters"}),
+])
+def test_inbox_children_map_onto_an_inbox_prefix(source, destination, expected):
+    pairs = dict(F.plan(source, destination).pairs)
+    assert pairs["INBOX"] == "INBOX"
+    assert {k: v for k, v in pairs.items() if k in expected} == expected
+
+
+def test_inbox_child_and_same_top_level_name_collide_with_a_clear_error():
+    # both would be INBOX.Newsletters on Cyrus/Courier: never merged silently
+    with pytest.raises(F.FolderPlanError, match="INBOX/Newsletters.*Newsletters|Newsletters.*INBOX/Newsletters"):
+        F.plan(dovecot(["Newsletters", "INBOX/Newsletters"]), courier())
+
+
+def test_inbox_child_under_subfolder_keeps_inbox():
+    plan = F.plan(dovecot(["INBOX/Newsletters"]), courier(), subfolder="Old")
+    assert dict(plan.pairs)["INBOX/Newsletters"] == "INBOX.Old.INBOX.Newsletters"
 
 
 # --- illegal names and collisions --------------------------------------------------------------------------
