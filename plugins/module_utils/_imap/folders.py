@@ -209,7 +209,11 @@ class FolderListing:
         return [f.name for f in self.folders]
 
     def __contains__(self, name):
-        return name in self._by_name
+        """A folder by that name exists and can be SELECTed. A \\Noselect or \\NonExistent entry (the parent
+        of ``Archives/2019`` on Dovecot or Courier before ``Archives`` itself is created) does not count:
+        a source folder going there (Cyrus makes parents real folders) must still be CREATEd."""
+        folder = self._by_name.get(name)
+        return folder is not None and folder.selectable
 
     def __iter__(self):
         return iter(self.folders)
@@ -444,7 +448,7 @@ def plan(source, destination, *, include=None, exclude=None, folder_map=None, au
     inbox_is_prefix = bool(dst_delim) and dst_prefix.upper() == "INBOX" + dst_delim
 
     for key in folder_map:
-        if key not in source:
+        if source.get(key) is None:
             result.warnings.append("folder_map: the source has no folder %r; entry ignored" % key)
 
     # 1. selection

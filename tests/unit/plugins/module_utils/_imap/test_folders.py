@@ -392,3 +392,15 @@ def test_list_folders_no_extra_command_when_flags_present():
     client._listing = [((b"\\Sent",), b"/", "Envoyés"), ((), b"/", "INBOX")]
     F.list_folders(client)
     assert client.sent == []
+
+
+def test_a_noselect_parent_is_not_an_existing_folder():
+    # issue 11 (found by the server matrix): Cyrus's real, empty INBOX.Archives went to a Dovecot
+    # "Archives" listed only as the \Noselect parent of Archives/2019: it was taken as existing, never
+    # CREATEd, and the run failed with "STATUS: Mailbox doesn't exist: Archives".
+    listing = L(["INBOX", "Archives", "Archives/2019"], delimiter="/", noselect=["Archives"])
+    assert "Archives/2019" in listing and "INBOX" in listing
+    assert "Archives" not in listing and listing.get("Archives") is not None
+    plan = F.plan(L(["INBOX", "Archives"], delimiter="/", noselect=["Archives"]), dovecot(),
+                  folder_map={"Archives": "Old"})
+    assert not any("has no folder" in w for w in plan.warnings)
