@@ -13,6 +13,14 @@ APT_PACKAGES=(
   chromium                          # headless browser: tests of the report's HTML page
   openssl shellcheck rsync make
 )
+# Cyrus IMAP and Courier-IMAP: their server packages Conflict with dovecot-imapd (imap-server), so only
+# their libraries are installed here; the servers themselves are unpacked privately below.
+APT_PACKAGES+=(
+  sasl2-bin libsasl2-modules libsasl2-modules-db libclamav12 libical3 libicu72 libjansson4 libpcre3 libpq5
+  libsqlite3-0 libwrap0 libxapian30 libxml2 libzephyr4 libldap-2.5-0 libkrb5-3
+  courier-authlib courier-authdaemon courier-authlib-userdb courier-base libcourier-unicode4 libidn12
+  libgamin0 libgdbm6
+)
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 
@@ -33,6 +41,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ -n "$created_policy" ] && rm -f /usr/sbin/policy-rc.d
   # Debian starts some of them anyway on systems without policy-rc.d support; stop what runs.
   for svc in dovecot named knot pdns_server; do pkill -x "$svc" 2>/dev/null || true; done
+fi
+# Cyrus and Courier servers: `apt-get download` + `dpkg -x` into .build/imap-servers (git-ignored), run
+# from there by tests/servers/cyrus.py and courier.py; redone only when the candidate versions change.
+IMAP_ROOT=.build/imap-servers
+IMAP_DEBS=(cyrus-common cyrus-imapd courier-imap)
+imap_versions=$(apt-cache policy "${IMAP_DEBS[@]}" | awk '/^[^ ]/{p=$1} /Candidate:/{print p $2}' | tr -d '\n')
+if [ "$(cat "$IMAP_ROOT/.versions" 2>/dev/null)" != "$imap_versions" ]; then
+  if [ "$(id -u)" != 0 ]; then echo "install-deps: need root to unpack ${IMAP_DEBS[*]}" >&2; exit 1; fi
+  [ -n "$imap_versions" ] || apt-get update -qq
+  rm -rf "$IMAP_ROOT.tmp" && mkdir -p "$IMAP_ROOT.tmp/debs"
+  (cd "$IMAP_ROOT.tmp/debs" && apt-get download -qq "${IMAP_DEBS[@]}" >/dev/null)
+  for deb in "$IMAP_ROOT.tmp"/debs/*.deb; do dpkg -x "$deb" "$IMAP_ROOT.tmp/root"; done
+  rm -rf "$IMAP_ROOT.tmp/debs" "$IMAP_ROOT"
+  mv "$IMAP_ROOT.tmp" "$IMAP_ROOT"
+  apt-cache policy "${IMAP_DEBS[@]}" | awk '/^[^ ]/{p=$1} /Candidate:/{print p $2}' | tr -d '\n' > "$IMAP_ROOT/.versions"
 fi
 # AppArmor or the packages' defaults are not used by our fixtures: each server gets its own config.
 

@@ -608,14 +608,30 @@ service anvil {{
         return _run([DOVEADM, "-c", str(self.config_file), *args]).stdout
 
     def usage(self, user: str) -> dict:
-        """{"bytes": sum of RFC822.SIZE (vsize), "messages": count} over every folder of user (doveadm)."""
-        out = self.doveadm("-f", "flow", "mailbox", "status", "-u", user, "messages vsize", "*")
-        total_bytes = total_msgs = 0
-        for line in out.splitlines():
-            fields = dict(part.split("=", 1) for part in line.split() if "=" in part)
-            total_msgs += int(fields.get("messages", 0))
-            total_bytes += int(fields.get("vsize", 0))
-        return {"bytes": total_bytes, "messages": total_msgs}
+        """{"bytes": sum of RFC822.SIZE (vsize), "messages": count} over every folder of user (doveadm).
+
+        Safe while another client creates or deletes folders: ``status *`` fails as a whole when a
+        folder it listed is gone (or not yet created) when it opens it ("Mailbox doesn't exist"); then
+        each listed folder is asked on its own, and one that does not exist counts as empty."""
+        proc = self._doveadm_proc("-f", "flow", "mailbox", "status", "-u", user, "messages vsize", "*")
+        if proc.returncode == 0:
+            return _sum_status(proc.stdout)
+        if not _only_missing_mailboxes(proc.stderr):
+            raise RuntimeError(f"doveadm failed ({proc.returncode}): {proc.stderr.strip()}")
+        total = {"bytes": 0, "messages": 0}
+        for name in self.doveadm("mailbox", "list", "-u", user).splitlines():
+            proc = self._doveadm_proc("-f", "flow", "mailbox", "status", "-u", user, "messages vsize", "--", name)
+            if proc.returncode != 0:
+                if _only_missing_mailboxes(proc.stderr):
+                    continue
+                raise RuntimeError(f"doveadm failed ({proc.returncode}): {proc.stderr.strip()}")
+            for key, value in _sum_status(proc.stdout).items():
+                total[key] += value
+        return total
+
+    def _doveadm_proc(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([DOVEADM, "-c", str(self.config_file), *args], capture_output=True, text=True,
+                              check=False)
 
     # ----------------------------------------------------------------- IMAP helpers for tests
     def settings(self, user: str, password: str, security: str = "tls") -> dict:
@@ -682,6 +698,21 @@ service anvil {{
         finally:
             _logout(client)
         return result
+
+
+def _sum_status(out: str) -> dict:
+    total_bytes = total_msgs = 0
+    for line in out.splitlines():
+        fields = dict(part.split("=", 1) for part in line.split() if "=" in part)
+        total_msgs += int(fields.get("messages", 0))
+        total_bytes += int(fields.get("vsize", 0))
+    return {"bytes": total_bytes, "messages": total_msgs}
+
+
+def _only_missing_mailboxes(stderr: str) -> bool:
+    """doveadm's stderr names only folders that do not exist (any other error is real)."""
+    errors = [line for line in stderr.splitlines() if line.strip()]
+    return bool(errors) and all("doesn't exist" in line for line in errors)
 
 
 def _logout(client) -> None:

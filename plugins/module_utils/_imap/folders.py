@@ -28,7 +28,10 @@ folder options (anchors 1.2) with these rules, applied in this order:
    the target by its own name, the automap is skipped and a warning says so.
 4. Otherwise the name is translated: the source namespace prefix (e.g. ``INBOX.`` on Courier) is removed,
    ``strip_prefixes`` (e.g. ``[Gmail]/``) are removed, the path is split on the source separator and joined
-   with the destination separator under the destination prefix. ``INBOX`` (any case) is ``INBOX``.
+   with the destination separator under the destination prefix. ``INBOX`` (any case) is ``INBOX``. A
+   child of INBOX (``INBOX/Newsletters`` on Dovecot) goes to the same child of the destination's INBOX:
+   where the destination's personal namespace is INBOX itself (prefix ``INBOX.`` on Cyrus and Courier),
+   that is ``INBOX.Newsletters``, not ``INBOX.INBOX.Newsletters`` (without ``subfolder``).
 5. ``subfolder`` puts the translated tree under that folder like imapsync's ``--subfolder2``: ``INBOX``
    becomes ``<subfolder>/INBOX`` too (imapsync does the same), so nothing is merged with the new INBOX.
 6. A path component that cannot exist on the destination (it contains the destination separator, e.g.
@@ -206,7 +209,11 @@ class FolderListing:
         return [f.name for f in self.folders]
 
     def __contains__(self, name):
-        return name in self._by_name
+        """A folder by that name exists and can be SELECTed. A \\Noselect or \\NonExistent entry (the parent
+        of ``Archives/2019`` on Dovecot or Courier before ``Archives`` itself is created) does not count:
+        a source folder going there (Cyrus makes parents real folders) must still be CREATEd."""
+        folder = self._by_name.get(name)
+        return folder is not None and folder.selectable
 
     def __iter__(self):
         return iter(self.folders)
@@ -437,9 +444,11 @@ def plan(source, destination, *, include=None, exclude=None, folder_map=None, au
     dst_delim = destination.delimiter
     src_delim = source.delimiter
     dst_prefix = destination.prefix
+    # Cyrus/Courier: every personal folder is a child of INBOX, so "INBOX" + child is already the prefix
+    inbox_is_prefix = bool(dst_delim) and dst_prefix.upper() == "INBOX" + dst_delim
 
     for key in folder_map:
-        if key not in source:
+        if source.get(key) is None:
             result.warnings.append("folder_map: the source has no folder %r; entry ignored" % key)
 
     # 1. selection
@@ -459,6 +468,8 @@ def plan(source, destination, *, include=None, exclude=None, folder_map=None, au
             parts = _split(rel, src_delim)
             if parts and parts[0].upper() == "INBOX":
                 parts[0] = "INBOX"
+                if inbox_is_prefix and len(parts) > 1 and not subfolder:
+                    parts = parts[1:]
         if subfolder:
             parts = _split(subfolder, dst_delim) + parts
         return parts

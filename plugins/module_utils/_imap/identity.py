@@ -5,26 +5,37 @@
 
 # NOTE: THIS IS ONLY FOR USE BY THE mailwave.migrate COLLECTION. It is PRIVATE to the collection.
 
-"""Message identity: the key that says "this message is already on the other side".
+r"""Message identity: the key that says "this message is already on the other side".
 
 Two kinds of key, both plain str, never None:
 
 * **imapsync key** (22 characters of unpadded base64), for every message with a ``Message-Id`` or a
-  ``Received`` header. It reproduces imapsync 2.229 with its default ``--useheader Message-Id
-  --useheader Received`` and ``--skipsize`` (anchors 1.1): the header block is unfolded the way
-  Mail::IMAPClient's parse_headers does (a line ``Name: value`` starts a field; a continuation line is
-  appended as it is), the values of each field are sorted (byte order, before normalisation), each
-  ``Name: value`` line is normalised by ``header_line_normalize`` (8-bit bytes -> ``X``, tabs -> space,
-  leading/trailing blanks removed, runs of blanks -> one space, the whole line uppercased), fields are
-  taken in name order (MESSAGE-ID, then RECEIVED), the lines are concatenated with no separator and the
-  key is ``md5_base64`` of that (Perl's Digest::MD5: base64 without ``=`` padding). So a box pre-copied
-  by imapsync is recognised.
-* **fallback key** ``noheader:<size>:<internaldate>:<hash>`` for a message with neither header (imapsync
-  calls those "void" and does not copy them without ``--addheader``; we copy them and recognise them
-  on the next run): size is RFC822.SIZE, internaldate is the INTERNALDATE in UTC seconds since the
-  epoch, hash is the first 16 hex digits of the MD5 of the normalised ``Date``, ``From`` and ``Subject``
-  lines (same normalisation as above). The copy keeps bytes and INTERNALDATE, so the key is the same on
-  both sides. Size and date make two different messages without headers very unlikely to collide.
+  ``Received`` header: byte for byte imapsync 2.229's signature with its defaults (``--useheader
+  Message-Id --useheader Received``, ``--skipsize``), so a box pre-copied by imapsync or by a Mailcow
+  sync job is recognised. The steps, as imapsync and Mail::IMAPClient 3.43 do them:
+
+  1. ``parse_headers`` (Mail::IMAPClient): the header block is split on ``CR?LF``; a line with no
+     non-blank character is skipped; a line starting with ``)`` ends the block; ``s/^(\S+?)\:\s*//``
+     (non-greedy: the field name ends at the first colon) starts a field, its value being the rest of the
+     line; any other line is appended, as it is (leading blanks kept, no separator), to the value of the
+     field before it.
+  2. ``header_line_normalize`` (imapsync) on each value of Message-Id and Received: 8-bit bytes -> ``X``,
+     each tab -> a space, leading and trailing blanks removed, runs of blanks -> one space, then the
+     whole line ``NAME: value`` uppercased.
+  3. ``header_construct``: all those lines sorted together (byte order, *after* normalisation), joined
+     with no separator; the key is ``md5_base64`` (Perl's Digest::MD5: base64 without ``=``).
+
+* **fallback key** ``noheader:<internaldate>:<hash>`` for a message with neither header (imapsync calls
+  those "void" and does not copy them without ``--addheader``; we copy them and recognise them on the
+  next run): internaldate is the INTERNALDATE in UTC seconds since the epoch, hash the first 16 hex
+  digits of the MD5 of the normalised ``Date``, ``From`` and ``Subject`` lines (steps 1-3). The size is
+  not part of it: Courier appends CRLF to a message without a final line end and imapsync's
+  ``--addheader`` prepends a line, and either must not make the copy look like another message.
+  A message whose only identity header is the ``Message-Id: <UID@imapsync>`` that ``--addheader`` (as
+  Mailcow's sync jobs run it) prepends to such a message gets the fallback key of its other headers, so
+  it is recognised as the header-less original (imapsync keeps the INTERNALDATE). Two header-less
+  messages of the same second with the same Date, From and Subject share a key: within a folder the
+  engine counts keys as a multiset, so both are still copied.
 
 Fetch ``FETCH_ITEMS`` (or at least ``HEADER_FETCH_ITEM`` plus RFC822.SIZE and INTERNALDATE) and call
 ``key_from_fetch(data)`` on each FETCH response dict of imapclient.
@@ -47,21 +58,28 @@ FETCH_ITEMS = [HEADER_FETCH_ITEM, b"RFC822.SIZE", b"INTERNALDATE"]
 
 FALLBACK_PREFIX = "noheader:"
 
-_FIELD_RE = re.compile(rb"^(\S+):\s*(.*)$", re.S)   # greedy like Perl's s/^(\S+)\:\s*//
+_FIELD_RE = re.compile(rb"^(\S+?):\s*")   # Mail::IMAPClient parse_headers: s/^(\S+?)\:\s*// (non-greedy)
+_NONBLANK_RE = re.compile(rb"\S")
 _HIGH_RE = re.compile(rb"[\x80-\xff]")
 _BLANKS_RE = re.compile(rb"\s+")
 _LINE_RE = re.compile(rb"\r?\n")
+# the line imapsync --addheader prepends to a message without Message-Id and Received, normalised
+_ADDHEADER_RE = re.compile(rb"^MESSAGE-ID: <[^<>\s]*@IMAPSYNC>$")
 
 
 def parse_fields(header_bytes):
-    """{UPPERCASE NAME: [raw unfolded values]} as Mail::IMAPClient's parse_headers builds it."""
+    """{UPPERCASE NAME: [raw unfolded values]} as Mail::IMAPClient 3.43's parse_headers builds it."""
     fields = {}
     current = None
     for line in _LINE_RE.split(header_bytes or b""):
+        if not _NONBLANK_RE.search(line):
+            continue
+        if line.startswith(b")"):  # parse_headers takes it for the end of the FETCH response
+            break
         match = _FIELD_RE.match(line)
         if match:
             current = match.group(1).upper()
-            fields.setdefault(current, []).append(match.group(2))
+            fields.setdefault(current, []).append(line[match.end():])
         elif current is not None:
             fields[current][-1] += line
     return fields
@@ -76,14 +94,16 @@ def normalize_line(name, value):
     return (name + b": " + value).upper()
 
 
+def header_lines(header_bytes, names=KEY_FIELDS):
+    """The normalised lines of the given fields, sorted as imapsync's header_construct sorts them."""
+    fields = parse_fields(header_bytes)
+    wanted = {n.upper() for n in names}
+    return sorted(normalize_line(name, value) for name in wanted for value in fields.get(name, []))
+
+
 def header_string(header_bytes, names=KEY_FIELDS):
     """The concatenated normalised lines of the given fields (b"" when the message has none of them)."""
-    fields = parse_fields(header_bytes)
-    out = []
-    for name in sorted(n.upper() for n in names):
-        for value in sorted(fields.get(name, [])):
-            out.append(normalize_line(name, value))
-    return b"".join(out)
+    return b"".join(header_lines(header_bytes, names))
 
 
 def md5_base64(data):
@@ -99,6 +119,13 @@ def imapsync_key(header_bytes):
     return md5_base64(headstr)
 
 
+def added_by_imapsync(header_bytes):
+    """True when the only Message-Id/Received line is the ``Message-Id: <UID@imapsync>`` that imapsync's
+    ``--addheader`` prepends to a message that had neither."""
+    lines = header_lines(header_bytes, KEY_FIELDS)
+    return len(lines) == 1 and bool(_ADDHEADER_RE.match(lines[0]))
+
+
 def _epoch(internaldate):
     if internaldate is None:
         return ""
@@ -112,15 +139,20 @@ def _epoch(internaldate):
     return str(internaldate)
 
 
-def fallback_key(header_bytes, size, internaldate):
+def fallback_key(header_bytes, internaldate):
     """Deterministic key for a message without Message-Id and Received (see module docstring)."""
     digest = hashlib.md5(header_string(header_bytes, FALLBACK_FIELDS)).hexdigest()[:16]
-    return "%s%s:%s:%s" % (FALLBACK_PREFIX, int(size or 0), _epoch(internaldate), digest)
+    return "%s%s:%s" % (FALLBACK_PREFIX, _epoch(internaldate), digest)
 
 
 def message_key(header_bytes, size, internaldate):
-    """The identity of a message: the imapsync key if possible, else the fallback key. Never None."""
-    return imapsync_key(header_bytes) or fallback_key(header_bytes, size, internaldate)
+    """The identity of a message: the imapsync key if possible, else the fallback key. Never None.
+
+    size (RFC822.SIZE) is not part of either key (imapsync's default --skipsize; see the docstring)."""
+    del size
+    if added_by_imapsync(header_bytes):
+        return fallback_key(header_bytes, internaldate)
+    return imapsync_key(header_bytes) or fallback_key(header_bytes, internaldate)
 
 
 def is_fallback(key):

@@ -261,3 +261,33 @@ def test_corpus_absent_skips_with_reason(monkeypatch, tmp_path):
     assert dovecot_fixtures.corpus_files() == []
     with pytest.raises(pytest.skip.Exception, match="corpus is absent"):
         dovecot_fixtures.require_corpus()
+
+
+def test_usage_tolerates_a_folder_created_mid_listing(dovecot, mail_account, tmp_path, monkeypatch):
+    # issue 11 (a flaky test): `doveadm mailbox status *` failed as a whole with "Mailbox doesn't exist"
+    # when the module created a folder while doveadm listed them. This doveadm plays that race every time:
+    # the wildcard status fails as the real one did, and Sub/Folder is listed but never opens.
+    import tests.servers.dovecot as dovecot_module  # pylint: disable=import-outside-toplevel
+
+    user, password = mail_account(dovecot)
+    dovecot.append(user, password, "INBOX", b"Subject: a\r\n\r\none\r\n")
+    dovecot.append(user, password, "Sub", b"Subject: b\r\n\r\ntwo\r\n")
+    real = dovecot_module.DOVEADM
+    racing = tmp_path / "doveadm"
+    racing.write_text(f"""#!/bin/bash
+case "$*" in
+  *"mailbox status"*" *") echo "doveadm($4): Error: Mailbox Sub/Folder: Mailbox doesn't exist: Sub/Folder" >&2
+                          exit 68;;
+  *"mailbox list"*) {real} "$@" && echo Sub/Folder; exit;;
+  *"-- Sub/Folder") echo "doveadm($4): Error: Mailbox Sub/Folder: Mailbox doesn't exist: Sub/Folder" >&2
+                    exit 68;;
+esac
+exec {real} "$@"
+""", encoding="utf-8")
+    racing.chmod(0o755)
+    monkeypatch.setattr(dovecot_module, "DOVEADM", str(racing))
+    assert dovecot.usage(user) == {"messages": 2, "bytes": 2 * len(b"Subject: a\r\n\r\none\r\n")}
+    # any other doveadm error is still an error
+    racing.write_text("#!/bin/sh\necho 'Fatal: something else' >&2\nexit 75\n", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="something else"):
+        dovecot.usage(user)

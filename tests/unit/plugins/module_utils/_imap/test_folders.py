@@ -219,7 +219,39 @@ def test_dot_without_prefix_to_slash_and_inbox_children():
 def test_inbox_case_insensitive():
     src = L(["Inbox", "inbox/Sub"], delimiter="/")
     plan = F.plan(src, courier())
-    assert plan.pairs == [("Inbox", "INBOX"), ("inbox/Sub", "INBOX.INBOX.Sub")]
+    assert plan.pairs == [("Inbox", "INBOX"), ("inbox/Sub", "INBOX.Sub")]
+
+
+# issue 11 item 8 (namespaces): children of INBOX land under a destination prefix that is INBOX itself
+@pytest.mark.parametrize("source, destination, expected", [
+    (dovecot(["INBOX/Newsletters", "INBOX/Newsletters/2024"]), courier(),
+     {"INBOX/Newsletters": "INBOX.Newsletters", "INBOX/Newsletters/2024": "INBOX.Newsletters.2024"}),
+    (L(["INBOX", "INBOX.Newsletters"], delimiter="."), courier(), {"INBOX.Newsletters": "INBOX.Newsletters"}),
+    (dovecot(["INBOX/Newsletters"]), L(["INBOX"], delimiter="/", prefix="INBOX/"),
+     {"INBOX/Newsletters": "INBOX/Newsletters"}),
+    # a prefix other than INBOX keeps INBOX as a folder of its own under it
+    (dovecot(["INBOX/Newsletters"]), L(["INBOX"], delimiter=".", prefix="Mail."),
+     {"INBOX/Newsletters": "Mail.INBOX.Newsletters"}),
+    # no prefix: unchanged
+    (dovecot(["INBOX/Newsletters"]), L(["INBOX"], delimiter="."), {"INBOX/Newsletters": "INBOX.Newsletters"}),
+    # and back: a Cyrus/Courier child of INBOX is a top-level folder on Dovecot (the prefix is removed)
+    (courier(["INBOX.Newsletters"]), dovecot(), {"INBOX.Newsletters": "Newsletters"}),
+])
+def test_inbox_children_map_onto_an_inbox_prefix(source, destination, expected):
+    pairs = dict(F.plan(source, destination).pairs)
+    assert pairs["INBOX"] == "INBOX"
+    assert {k: v for k, v in pairs.items() if k in expected} == expected
+
+
+def test_inbox_child_and_same_top_level_name_collide_with_a_clear_error():
+    # both would be INBOX.Newsletters on Cyrus/Courier: never merged silently
+    with pytest.raises(F.FolderPlanError, match="INBOX/Newsletters.*Newsletters|Newsletters.*INBOX/Newsletters"):
+        F.plan(dovecot(["Newsletters", "INBOX/Newsletters"]), courier())
+
+
+def test_inbox_child_under_subfolder_keeps_inbox():
+    plan = F.plan(dovecot(["INBOX/Newsletters"]), courier(), subfolder="Old")
+    assert dict(plan.pairs)["INBOX/Newsletters"] == "INBOX.Old.INBOX.Newsletters"
 
 
 # --- illegal names and collisions --------------------------------------------------------------------------
@@ -360,3 +392,15 @@ def test_list_folders_no_extra_command_when_flags_present():
     client._listing = [((b"\\Sent",), b"/", "Envoyés"), ((), b"/", "INBOX")]
     F.list_folders(client)
     assert client.sent == []
+
+
+def test_a_noselect_parent_is_not_an_existing_folder():
+    # issue 11 (found by the server matrix): Cyrus's real, empty INBOX.Archives went to a Dovecot
+    # "Archives" listed only as the \Noselect parent of Archives/2019: it was taken as existing, never
+    # CREATEd, and the run failed with "STATUS: Mailbox doesn't exist: Archives".
+    listing = L(["INBOX", "Archives", "Archives/2019"], delimiter="/", noselect=["Archives"])
+    assert "Archives/2019" in listing and "INBOX" in listing
+    assert "Archives" not in listing and listing.get("Archives") is not None
+    plan = F.plan(L(["INBOX", "Archives"], delimiter="/", noselect=["Archives"]), dovecot(),
+                  folder_map={"Archives": "Old"})
+    assert not any("has no folder" in w for w in plan.warnings)
