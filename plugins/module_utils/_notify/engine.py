@@ -57,12 +57,14 @@ def run(messages, sender, log_path, check_mode, transport_factory, now=_now):
     """Send each message not in the sent-log; return {"changed", "messages", "errors"}.
 
     transport_factory() returns a context manager with send(EmailMessage, sender, recipients); it is
-    only opened when something is to be sent (and never in check mode).
+    only opened when something is to be sent (and never in check mode). Without one (no SMTP server
+    configured) nothing is sent: the messages are recorded as pending, so that the report can say so.
     """
     validate(messages)
     rows, errors = [], []
     with sentlog.locked(log_path):
-        sent = sentlog.load(log_path)
+        sent, pending = sentlog.load_all(log_path)
+        pending_before = dict(pending)
         todo = []
         for msg, record in plan(messages, sent):
             if record is not None:
@@ -73,13 +75,22 @@ def run(messages, sender, log_path, check_mode, transport_factory, now=_now):
                 todo.append(msg)
                 rows.append(None)
         if todo and not check_mode:
-            _send_all(todo, sender, log_path, sent, transport_factory, now, errors)
-    out, pending = [], iter(todo)
+            if transport_factory is None:
+                for msg in todo:
+                    msg["_error"] = "no SMTP server given (smtp): the message was not sent"
+            else:
+                _send_all(todo, sender, log_path, sent, pending, transport_factory, now, errors)
+            for msg in todo:
+                if msg["id"] not in sent:
+                    pending[msg["id"]] = {"to": list(msg["to"]), "kind": msg.get("kind") or "other",
+                                          "mailbox": msg.get("mailbox"), "reason": msg.get("_error")}
+            sentlog.save(log_path, sent, pending)
+    out, queue = [], iter(todo)
     for row in rows:
         if row is not None:
             out.append(row)
             continue
-        msg = next(pending)
+        msg = next(queue)
         record = sent.get(msg["id"])
         if check_mode:
             out.append(_row(msg, False, None, "would_send"))
@@ -87,11 +98,13 @@ def run(messages, sender, log_path, check_mode, transport_factory, now=_now):
             out.append(_row(msg, True, record["at"], "sent"))
         else:
             out.append(_row(msg, False, None, "not_sent", error=msg.get("_error")))
-    changed = any(r["action"] in ("sent", "would_send") for r in out)
+    changed = any(r["action"] in ("sent", "would_send") for r in out) or \
+        (not check_mode and transport_factory is None and
+         {k: v for k, v in pending.items() if k not in sent} != pending_before)
     return {"changed": changed, "messages": out, "errors": errors}
 
 
-def _send_all(todo, sender, log_path, sent, transport_factory, now, errors):
+def _send_all(todo, sender, log_path, sent, pending, transport_factory, now, errors):
     try:
         with transport_factory() as transport:
             for msg in todo:
@@ -105,7 +118,7 @@ def _send_all(todo, sender, log_path, sent, transport_factory, now, errors):
                 sent[msg["id"]] = {"to": list(msg["to"]), "at": now().isoformat().replace("+00:00", "Z"),
                                    "digest": _message.digest(sender, msg["to"], msg["text"]),
                                    "kind": msg.get("kind") or "other", "mailbox": msg.get("mailbox")}
-                sentlog.save(log_path, sent)  # after each message: an interrupted run resumes
+                sentlog.save(log_path, sent, pending)  # after each message: an interrupted run resumes
     except TransportError as exc:  # the session itself (connect, TLS, login)
         for msg in todo:
             if msg["id"] not in sent and "_error" not in msg:

@@ -32,23 +32,30 @@ class SentLogError(Exception):
 
 
 def load(path):
-    """{id: {"to", "at", "digest", "kind", "mailbox"}}; {} when the file does not exist yet."""
+    """{id: {"to", "at", "digest", "kind", "mailbox"}} of the messages sent; {} when there is no file yet."""
+    return load_all(path)[0]
+
+
+def load_all(path):
+    """(sent, pending): pending holds the messages not sent yet ({id: {"to", "kind", "mailbox", "reason"}})."""
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
     except FileNotFoundError:
-        return {}
+        return {}, {}
     except (OSError, ValueError) as exc:
         raise SentLogError("cannot read the sent-log %s (%s); fix or move it (a missing log means every message "
                            "is sent again)" % (path, exc)) from None
     if not isinstance(data, dict) or not isinstance(data.get("sent"), dict):
         raise SentLogError("%s is not a Mailwave sent-log (no 'sent' mapping); fix or move it" % path)
-    return data["sent"]
+    return data["sent"], data.get("pending") or {}
 
 
-def save(path, sent):
+def save(path, sent, pending=None):
     ensure_private_dir(os.path.dirname(os.path.abspath(path)))
-    write_private_file(path, json.dumps({"version": VERSION, "sent": sent}, indent=1, sort_keys=True) + "\n")
+    pending = {k: v for k, v in (pending or {}).items() if k not in sent}
+    write_private_file(path, json.dumps({"version": VERSION, "sent": sent, "pending": pending}, indent=1,
+                                        sort_keys=True) + "\n")
 
 
 @contextlib.contextmanager

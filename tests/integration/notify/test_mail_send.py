@@ -90,3 +90,17 @@ def test_starttls_missing_is_an_error_not_a_plain_session(smtp_server, run_modul
     server = smtp_server("none", users={})
     res = run_module("mail_send", params(server, tmp_path, security="starttls", username=None, password=None))
     assert res.failed and "does not offer STARTTLS" in res["msg"] and server.messages == []
+
+
+def test_without_smtp_the_messages_are_pending_not_failed(run_module, tmp_path, smtp_server):
+    server = smtp_server()
+    base = params(server, tmp_path)
+    del base["smtp"]
+    res = run_module("mail_send", base)
+    assert not res.failed and res.changed and res["messages"][0]["action"] == "not_sent"
+    assert json.loads((tmp_path / "n" / "sent.json").read_text())["pending"]["credentials:anna@alpha.test"]
+    again = run_module("mail_send", base)
+    assert not again.failed and not again.changed
+    sent = run_module("mail_send", params(server, tmp_path))
+    assert sent["messages"][0]["action"] == "sent" and len(server.wait_for(1)) == 1
+    assert json.loads((tmp_path / "n" / "sent.json").read_text())["pending"] == {}

@@ -4,7 +4,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 
 import pytest
 
@@ -94,7 +93,8 @@ def test_a_session_that_cannot_open_sends_nothing_and_says_why(tmp_path):
     log = tmp_path / "sent.json"
     res = run(log, msgs("announce:a@x.test"), Recorder(fail_open="certificate not trusted"))
     assert res["messages"][0]["action"] == "not_sent" and "certificate" in res["messages"][0]["error"]
-    assert not os.path.exists(log)
+    sent, pending = sentlog.load_all(str(log))
+    assert sent == {} and "certificate" in pending["announce:a@x.test"]["reason"]
 
 
 @pytest.mark.parametrize("bad, match", [
@@ -122,3 +122,16 @@ def test_message_is_utf8_and_automatic():
     assert msg["Subject"] == "Réunion — déménagement" and msg["Auto-Submitted"] == "auto-generated"
     assert msg["Message-ID"].endswith("@example.org>") and msg.get_content() == "Bonjour Élise,\n"
     assert b"\r\n" in raw
+
+
+def test_without_smtp_nothing_is_sent_and_the_log_says_pending(tmp_path):
+    log = tmp_path / "sent.json"
+    res = engine.run(msgs("announce:a@x.test"), SENDER, str(log), False, None, now=lambda: NOW)
+    assert res["changed"] and res["messages"][0]["action"] == "not_sent" and not res["errors"]
+    sent, pending = sentlog.load_all(str(log))
+    assert sent == {} and pending["announce:a@x.test"]["reason"].startswith("no SMTP server")
+    again = engine.run(msgs("announce:a@x.test"), SENDER, str(log), False, None, now=lambda: NOW)
+    assert not again["changed"]
+    run(log, msgs("announce:a@x.test", "credentials:a@x.test"), Recorder())
+    sent, pending = sentlog.load_all(str(log))
+    assert set(sent) == {"announce:a@x.test", "credentials:a@x.test"} and pending == {}
