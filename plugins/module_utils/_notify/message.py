@@ -19,12 +19,17 @@ class MessageError(ValueError):
     pass
 
 
+# The subject line's label, in the languages of the templates ("Objet :" in French typography).
+SUBJECT_LABELS = ("subject", "objet", "betreff", "asunto", "oggetto", "assunto", "onderwerp")
+
+
 def split_text(text):
-    """(subject, body) of a rendered message: a first "Subject:" line, then the body (blank line skipped)."""
+    """(subject, body) of a rendered message: a first "Subject:" (or "Objet :"...) line, then the body."""
     first, _, rest = text.lstrip("\n").partition("\n")
-    if not first.lower().startswith("subject:"):
+    label, colon, subject = first.partition(":")
+    if not colon or label.strip().lower() not in SUBJECT_LABELS:
         raise MessageError("the message text must start with a 'Subject:' line (then a blank line and the body)")
-    subject = first[len("subject:"):].strip()
+    subject = subject.strip()
     if not subject:
         raise MessageError("the message's Subject line is empty")
     return subject, rest[1:] if rest.startswith("\n") else rest

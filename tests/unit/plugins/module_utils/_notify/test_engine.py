@@ -135,3 +135,9 @@ def test_without_smtp_nothing_is_sent_and_the_log_says_pending(tmp_path):
     run(log, msgs("announce:a@x.test", "credentials:a@x.test"), Recorder())
     sent, pending = sentlog.load_all(str(log))
     assert set(sent) == {"announce:a@x.test", "credentials:a@x.test"} and pending == {}
+
+
+@pytest.mark.parametrize("text, subject", [("Subject: Hi\n\nb\n", "Hi"), ("Objet : Votre boîte\n\nb\n", "Votre boîte"),
+                                           ("\nSUBJECT:x: y\nb\n", "x: y")])
+def test_split_text(text, subject):
+    assert message.split_text(text)[0] == subject
