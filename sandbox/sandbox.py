@@ -1,8 +1,8 @@
 """The sandbox of `make demo` and of the wave tests: everything a migration wave talks to, on 127.0.0.1.
 
 * two source IMAP servers (real Dovecot): "oldmail" for alpha.test and beta.test, "oldmail-b" for
-  gamma.test, each mailbox filled with real-world mail (/work/shared/corpus when present, generated
-  mail otherwise) in INBOX, Sent and a nested folder;
+  gamma.test, each mailbox filled with nasty generated mail (tests/lib/mailgen.py), then the real-world
+  fixtures of ../shared/corpus/ where present, in INBOX, Sent and a nested folder;
 * the destination: the Mailcow API emulator in front of a third Dovecot (a mailbox created through the
   API becomes an IMAP account there);
 * DNS: a BIND primary for the three zones (TSIG-signed UPDATE and AXFR) and a BIND serving the parent
@@ -23,12 +23,14 @@ import signal
 import sys
 import threading
 
+from tests.lib import mailgen
 from tests.lib.ports import free_port, wait_for_port
 from tests.servers.bind import KEY_NAME, BindServer, free_port_on, new_tsig_secret
 from tests.servers.dovecot import DovecotServer, TestCA
 from tests.servers.mailcow.emulator import MailcowEmulator
 
-CORPUS = pathlib.Path(os.environ.get("MAILWAVE_CORPUS", "/work/shared/corpus"))
+REPO = pathlib.Path(__file__).resolve().parents[1]
+CORPUS = pathlib.Path(os.environ.get("MAILWAVE_CORPUS", REPO.parent / "shared" / "corpus"))
 MAILCOW_HOST = "mail.newmail.test"
 OLD_MX = "mx1.oldmail.test."
 MX_TTL = 3  # short, so that "wait the old TTL out" is real but quick
@@ -69,15 +71,13 @@ def parent_text():
 
 
 def corpus_messages():
-    """Real-world messages (bytes) from the shared corpus, or generated ones when it is absent."""
+    """The messages (bytes) the boxes are filled from: the generated ones (always), then the shared
+    corpus's real-world ones where it is present (an extra check, after them: a small sandbox gets the
+    same mail either way)."""
+    messages = [m.raw for m in mailgen.generate(count=120, seed=2026, large_bytes=2_000_000)]
     files = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name != "LICENSE" and p.suffix != ".md") \
         if CORPUS.is_dir() else []
-    messages = [p.read_bytes() for p in files if p.stat().st_size > 0]
-    if messages:
-        return messages
-    return [(f"From: sender{i}@example.net\r\nTo: someone@example.org\r\nSubject: Message {i}\r\n"
-             f"Message-ID: <gen{i}@example.net>\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\n"
-             f"Body of message {i}.\r\n").encode() for i in range(60)]
+    return messages + [p.read_bytes() for p in files if p.stat().st_size > 0]
 
 
 class Sandbox:

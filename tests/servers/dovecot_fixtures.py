@@ -9,9 +9,11 @@
   account, revoked after the test.
 - ``mail_account`` (function): ``mail_account(server, quota_mb=None) -> (user, password)``; the account
   and its mail are removed after the test.
-- ``load_corpus(server, user, password, folder="INBOX")``: appends the real-world corpus
-  (``../shared/corpus/mail-gem/**/*.eml``, 103 files) with deterministic flags and INTERNALDATEs;
-  ``corpus_files()`` lists them and ``require_corpus()`` skips a test when the corpus is absent.
+- ``load_corpus(server, user, password, folder="INBOX")``: appends the corpus: 100 generated nasty
+  messages (tests/lib/mailgen.py, always there) followed, where present, by the real-world fixtures of
+  ``../shared/corpus/mail-gem/**/*.eml`` (103 files, an extra check), with deterministic flags and
+  INTERNALDATEs; ``corpus_files()`` lists the shared files and ``require_corpus()`` skips a test that
+  needs them when they are absent (no test of the suite does).
 - ``tcp_proxy`` (function): ``tcp_proxy(host, port, latency_ms=0) -> TcpProxy`` (tests/servers/tcp_proxy.py),
   started; stopped after the test. Point a client at ``proxy.port`` (TLS still verifies: SAN 127.0.0.1).
 """
@@ -25,6 +27,7 @@ import secrets
 
 import pytest
 
+from tests.lib import mailgen
 from tests.servers.dovecot import DovecotServer, OAuth2Introspection, TestCA
 from tests.servers.tcp_proxy import TcpProxy
 
@@ -64,19 +67,22 @@ def require_corpus() -> list[pathlib.Path]:
 
 
 def corpus_entries() -> list[dict]:
-    """What load_corpus appends: [{"path", "message", "flags", "internaldate"}], deterministic."""
-    entries = []
+    """What load_corpus appends: [{"path", "kind", "message", "flags", "internaldate"}], deterministic.
+
+    The generated messages first ("path" None), then the shared fixtures when present ("kind" "shared").
+    """
+    entries = [{"path": None, "kind": m.kind, "message": m.raw, "flags": m.flags, "internaldate": m.internaldate}
+               for m in mailgen.generate()]
     for index, path in enumerate(corpus_files()):
         date = (_BASE_DATE + _dt.timedelta(hours=37 * index, minutes=11 * index)).replace(
             tzinfo=_TZS[index % len(_TZS)])
-        entries.append({"path": path, "message": path.read_bytes(),
+        entries.append({"path": path, "kind": "shared", "message": path.read_bytes(),
                         "flags": CORPUS_FLAGS[index % len(CORPUS_FLAGS)], "internaldate": date})
     return entries
 
 
 def load_corpus(server: DovecotServer, user: str, password: str, folder: str = "INBOX") -> list[dict]:
-    """Append every corpus message to folder (skips the test if the corpus is absent); return the entries."""
-    require_corpus()
+    """Append every corpus message to folder; return the entries."""
     entries = corpus_entries()
     server.append_many(user, password, folder,
                        [(e["message"], e["flags"], e["internaldate"]) for e in entries])

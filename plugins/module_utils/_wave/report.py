@@ -143,6 +143,9 @@ def domain_fragment(params):
     status = "failed" if failure else ("dry-run" if params.get("check_mode") else "ok")
     entries = [mailbox_entry(b, infos.get(b.get("address", "").lower()), syncs.get(b.get("address", "").lower()),
                              quotas.get(b.get("address", "").lower())) for b in boxes]
+    notices = notifications(params)
+    for entry in entries:
+        entry["notifications"] = notices.get(str(entry.get("address") or "").lower(), [])
     if not failure and any(e.get("errors") for e in entries):
         status = "incomplete"
     return scrub({
@@ -162,6 +165,26 @@ def domain_fragment(params):
         },
         "written": _now(),
     })
+
+
+def notifications(params):
+    """{address: [{kind, to, sent, at}]} from the domain's sent-log (the notify role's mail_send), where the
+    wave keeps it: <work dir>/notifications/<domain>/sent.json, the work dir being run_dir's grandparent."""
+    path = params.get("notifications_log") or os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(params.get("run_dir") or "."))), "notifications",
+        str(params.get("domain")), "sent.json")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    out = {}
+    for sent, records in ((True, data.get("sent") or {}), (False, data.get("pending") or {})):
+        for key, rec in sorted(records.items(), key=lambda kv: (str(kv[1].get("at") or ""), kv[0])):
+            if isinstance(rec, dict) and rec.get("mailbox"):
+                out.setdefault(str(rec["mailbox"]).lower(), []).append(
+                    {"kind": rec.get("kind"), "to": rec.get("to") or [], "sent": sent, "at": rec.get("at")})
+    return out
 
 
 def _now():

@@ -254,11 +254,15 @@ def test_attach_from_another_process_shares_users(tmp_path, test_ca):
     assert not (tmp_path / "shared" / "server.json").exists()
 
 
-def test_corpus_absent_skips_with_reason(monkeypatch, tmp_path):
+def test_corpus_without_shared_is_the_generated_one(monkeypatch, tmp_path):
+    """A fresh clone (no ../shared) still has a corpus: the generated one; the shared fixtures only add to it."""
+    from tests.lib import mailgen
     from tests.servers import dovecot_fixtures
 
     monkeypatch.setattr(dovecot_fixtures, "CORPUS_DIR", tmp_path / "nowhere" / "mail-gem")
     assert dovecot_fixtures.corpus_files() == []
+    entries = dovecot_fixtures.corpus_entries()
+    assert [e["message"] for e in entries] == [m.raw for m in mailgen.generate()]
     with pytest.raises(pytest.skip.Exception, match="corpus is absent"):
         dovecot_fixtures.require_corpus()
 
