@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   dovecot-imapd dovecot-core        # IMAP source and destination in tests
   bind9 bind9-utils knot knot-dnsutils pdns-server pdns-backend-sqlite3 sqlite3  # DNS servers in tests
+  sogo memcached postgresql radicale xandikos  # groupware: SOGo (destination), Radicale, Xandikos (DAV sources)
+  dovecot-managesieved dovecot-sieve  # ManageSieve source for sieve_sync
   isync                             # mbsync, a peer in the benchmark
   time                              # GNU time: exact peak RSS of each copier in the benchmark
   chromium                          # headless browser: tests of the report's HTML page
@@ -40,7 +42,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   [ -n "$created_policy" ] && rm -f /usr/sbin/policy-rc.d
   # Debian starts some of them anyway on systems without policy-rc.d support; stop what runs.
-  for svc in dovecot named knot pdns_server; do pkill -x "$svc" 2>/dev/null || true; done
+  for svc in dovecot named knot pdns_server sogod memcached radicale xandikos; do pkill -x "$svc" 2>/dev/null || true; done
 fi
 # Cyrus and Courier servers: `apt-get download` + `dpkg -x` into .build/imap-servers (git-ignored), run
 # from there by tests/servers/cyrus.py and courier.py; redone only when the candidate versions change.

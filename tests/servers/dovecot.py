@@ -209,7 +209,7 @@ class DovecotServer:
 
     def __init__(self, workdir: pathlib.Path | str, *, separator: str = "/", special_use: bool = True,
                  quota: bool = True, ca: TestCA | None = None, capability: str | None = None,
-                 oauth2_introspection_url: str | None = None):
+                 oauth2_introspection_url: str | None = None, managesieve: bool = False):
         if separator not in ("/", "."):
             raise ValueError("separator must be '/' or '.'")
         self.workdir = pathlib.Path(workdir)
@@ -226,6 +226,9 @@ class DovecotServer:
         self.ca_file = self.ca.ca_file
         self.port = 0
         self.port_tls = 0
+        # Pigeonhole ManageSieve (RFC 5804) on port_sieve, scripts in ~/sieve (a Sieve source for sieve_sync)
+        self.managesieve = managesieve
+        self.port_sieve = 0
         self._init_paths()
         self.home_root = self.workdir / "home"  # replaced by a /tmp dir if the mail user cannot reach it
         self._home_is_temp = False
@@ -306,7 +309,7 @@ state_dir = {state_dir}
 log_path = {self.log_file}
 info_log_path = {self.log_file}
 debug_log_path = {self.log_file}
-protocols = imap
+protocols = imap{" sieve" if self.managesieve else ""}
 listen = 127.0.0.1
 shutdown_clients = yes
 default_internal_user = root
@@ -358,7 +361,7 @@ service imap-login {{
 service imap {{
   process_limit = 1024
 }}
-service anvil {{
+{self._managesieve_config()}service anvil {{
   chroot =
   # No auth penalty: one test's wrong password must not slow every later login from 127.0.0.1 by
   # up to 15 s (the auth process disables the penalty when it cannot reach this socket).
@@ -369,6 +372,13 @@ service anvil {{
 """
         self.config_file.write_text(config, encoding="utf-8")
 
+    def _managesieve_config(self) -> str:
+        if not self.managesieve:
+            return ""
+        return (f"service managesieve-login {{\n  inet_listener sieve {{\n    address = 127.0.0.1\n"
+                f"    port = {self.port_sieve}\n  }}\n  chroot =\n}}\n"
+                "plugin {\n  sieve = file:~/sieve;active=~/.dovecot.sieve\n}\n")
+
     def start(self) -> "DovecotServer":
         if self.running:
             return self
@@ -377,6 +387,7 @@ service anvil {{
             self.port, self.port_tls = free_port(), free_port()
             while self.port_tls == self.port:
                 self.port_tls = free_port()
+            self.port_sieve = free_port() if self.managesieve else 0
             self._make_home_root()
             self._write_config()
             self._write_passwd()
@@ -389,8 +400,8 @@ service anvil {{
                 log.close()
             try:
                 deadline = time.monotonic() + 15
-                for port in (self.port, self.port_tls):
-                    while True:
+                for port in (self.port, self.port_tls, self.port_sieve):
+                    while port:
                         if self._proc.poll() is not None:
                             raise RuntimeError(f"dovecot exited with {self._proc.returncode}: {self._tail()}")
                         try:
