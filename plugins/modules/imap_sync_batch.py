@@ -72,8 +72,8 @@ options:
   progress_file:
     description:
       - A JSON file (0600) rewritten every O(progress_interval) seconds with the batch's state, for
-        people and tools to follow a long copy: counts of boxes done, running, waiting and failed, MB
-        copied, rate, and per box its state, attempts and times.
+        people and tools to follow a long copy (counts of boxes done, running, waiting and failed, MB
+        copied, rate, and per box its state, attempts and times).
     type: path
   progress_interval:
     description:
