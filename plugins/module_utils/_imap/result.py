@@ -30,6 +30,7 @@ def predict(engine, works):
         stats["destination_messages_after"] = (stats["destination_messages_before"] + stats["copied"]
                                                - stats["deleted_destination"])
 
+
 def build(engine, works, plan, started):
     """The module's result dict: totals, per-folder counters, verdict, errors."""
     elapsed = max(time.monotonic() - started, 1e-6)

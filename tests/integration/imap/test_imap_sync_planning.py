@@ -192,6 +192,7 @@ def test_check_mode_predicts_the_real_run(dovecot, mail_account, run_module, opt
     assert not real.failed, real.get("msg")
     counters = ("copied", "skipped", "filtered", "cross_duplicates", "flags_updated", "deleted_source",
                 "deleted_destination", "destination_messages_after")
+
     def per_folder(result):
         return {f["source"]: {name: f[name] for name in counters} for f in result["folders"]}
 
