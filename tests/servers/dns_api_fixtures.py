@@ -96,6 +96,7 @@ def ovh_emulator(ovh_api):
 
 @pytest.fixture
 def gandi_emulator(gandi_api):
+    gandi_api.send_total_count = True
     return _reset(gandi_api)
 
 

@@ -51,6 +51,7 @@ class GandiEmulator(ApiEmulator):
         super().__init__()
         self.token = token
         self.api_key = api_key                  # the deprecated Apikey scheme
+        self.send_total_count = True            # knob: False answers pages with the Link header only
         self.foreign_token = foreign_token      # a valid token of another organisation (403 on our zones)
         self.zones: dict[str, dict] = {}        # zone -> {"rrsets": {(name, TYPE): {ttl, values}}, "serial"}
 
@@ -139,7 +140,10 @@ class GandiEmulator(ApiEmulator):
         if page < last:
             links.append(f'<{url}?page={page + 1}&per_page={per_page}>; rel="next"')
         links.append(f'<{url}?page={last}&per_page={per_page}>; rel="last"')
-        return Response(200, chunk, headers={"Total-Count": str(len(items)), "Link": ", ".join(links)})
+        headers = {"Link": ", ".join(links)}
+        if self.send_total_count:
+            headers["Total-Count"] = str(len(items))
+        return Response(200, chunk, headers=headers)
 
     def handle(self, request: Request) -> Response:
         path = self.api_path(request)

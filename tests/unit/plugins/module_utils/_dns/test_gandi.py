@@ -100,6 +100,15 @@ def test_read_zone_reads_every_page(gandi_emulator):
     assert all(r.arg("per_page") == str(gandi.PER_PAGE) for r in pages)
 
 
+def test_pages_followed_by_link_header_without_total_count(gandi_emulator):
+    _seed_big(gandi_emulator, count=250)
+    gandi_emulator.send_total_count = False
+    total = len(gandi_emulator.zones["example.test"]["rrsets"])
+    with make(gandi_emulator) as provider:
+        assert len(provider.read_zone().rrsets) == total
+    assert len([r for r in gandi_emulator.requests if r.method == "GET"]) == -(-total // gandi.PER_PAGE)
+
+
 def test_change_on_a_big_zone_keeps_every_other_rrset(gandi_emulator):
     _seed_big(gandi_emulator)
     before = gandi_emulator.rrsets("example.test")

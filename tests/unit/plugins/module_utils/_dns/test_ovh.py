@@ -278,3 +278,20 @@ def test_emulator_signature_covers_url_body_and_method(ovh_emulator):
                                           if k[0] == "x.example.test."]
     resp = requests.post(url, data=body, headers=dict(headers, **{"X-Ovh-Signature": good}), timeout=5)
     assert resp.status_code == 200 and resp.json()["subDomain"] == "x"
+
+
+def test_ovh_dkim_field_type_is_read_as_txt_and_not_rewritten(ovh_emulator):
+    """OVH files a DKIM key under its own fieldType DKIM (octoDNS issue #114), unquoted: read as the TXT it
+    publishes, equal to the same value asked as TXT, so nothing is written."""
+    from ansible_collections.mailwave.migrate.plugins.module_utils._dns.engine import plan_record_sets
+    value = "v=DKIM1; k=rsa; p=" + "K" * 380
+    with ovh_emulator.lock:
+        records = ovh_emulator.zones["example.test"]["records"]
+        records[9000001] = {"id": 9000001, "zone": "example.test", "subDomain": "mail._domainkey", "fieldType": "DKIM",
+                            "target": value, "ttl": 3600}
+    with make(ovh_emulator) as provider:
+        zone = provider.read_zone()
+        got = zone.get("mail._domainkey.example.test.", "TXT")
+        assert got is not None and got.same_values(RRset.from_values(got.name, "TXT", 3600, [value]))
+        item = {"record": "mail._domainkey", "type": "TXT", "ttl": 3600, "value": [value]}
+        assert plan_record_sets(zone, [item]) == []
