@@ -8,8 +8,8 @@ import ssl
 import imapclient
 import pytest
 
-from tests.servers.courier import CourierServer, available, courier  # noqa: F401 (fixture)
-from tests.servers.cyrus import imap_account  # noqa: F401 (fixture)
+from tests.servers.courier import CourierServer, available, courier  # noqa: F401  # pylint: disable=unused-import
+from tests.servers.cyrus import imap_account  # noqa: F401  # pylint: disable=unused-import
 
 pytestmark = pytest.mark.skipif(available() is not None, reason=str(available()))
 
