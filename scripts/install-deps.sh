@@ -48,16 +48,17 @@ fi
 # from there by tests/servers/cyrus.py and courier.py; redone only when the candidate versions change.
 IMAP_ROOT=.build/imap-servers
 IMAP_DEBS=(cyrus-common cyrus-imapd courier-imap)
-imap_versions=$(apt-cache policy "${IMAP_DEBS[@]}" | awk '/^[^ ]/{p=$1} /Candidate:/{print p $2}' | tr -d '\n')
-if [ "$(cat "$IMAP_ROOT/.versions" 2>/dev/null)" != "$imap_versions" ]; then
+imap_candidates() { apt-cache policy "${IMAP_DEBS[@]}" | awk '/^[^ ]/{p=$1} /Candidate:/{print p $2}' | tr -d '\n'; }
+imap_versions=$(imap_candidates)
+if [ ! -s "$IMAP_ROOT/.versions" ] || [ "$(cat "$IMAP_ROOT/.versions")" != "$imap_versions" ]; then
   if [ "$(id -u)" != 0 ]; then echo "install-deps: need root to unpack ${IMAP_DEBS[*]}" >&2; exit 1; fi
-  [ -n "$imap_versions" ] || apt-get update -qq
+  case "$imap_versions" in *"(none)"*|"") apt-get update -qq; imap_versions=$(imap_candidates);; esac
   rm -rf "$IMAP_ROOT.tmp" && mkdir -p "$IMAP_ROOT.tmp/debs"
   (cd "$IMAP_ROOT.tmp/debs" && apt-get download -qq "${IMAP_DEBS[@]}" >/dev/null)
   for deb in "$IMAP_ROOT.tmp"/debs/*.deb; do dpkg -x "$deb" "$IMAP_ROOT.tmp/root"; done
   rm -rf "$IMAP_ROOT.tmp/debs" "$IMAP_ROOT"
   mv "$IMAP_ROOT.tmp" "$IMAP_ROOT"
-  apt-cache policy "${IMAP_DEBS[@]}" | awk '/^[^ ]/{p=$1} /Candidate:/{print p $2}' | tr -d '\n' > "$IMAP_ROOT/.versions"
+  printf '%s' "$imap_versions" > "$IMAP_ROOT/.versions"
 fi
 # AppArmor or the packages' defaults are not used by our fixtures: each server gets its own config.
 

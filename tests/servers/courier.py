@@ -9,8 +9,8 @@ are bind-mounted over those two: the system's are never touched, and the namespa
 process. In it run ``authdaemond`` (``authuserdb`` only), ``couriertcpd`` with ``imaplogin`` and
 ``imapd`` (STARTTLS), and again through ``couriertls -server -tcpd`` (implicit TLS), all in the
 foreground of one process group that ``stop()`` kills; listeners only on 127.0.0.1 at free ports, a
-certificate from the suite's throwaway CA. Known gap: STARTTLS on the plain port is announced but the
-handshake is closed by couriertls here (not solved yet); use implicit TLS (``settings()``'s default).
+certificate from the suite's throwaway CA (key and certificate in one PEM owned by the ``courier`` user,
+as Debian does: for STARTTLS, imaplogin runs couriertls after dropping to that user).
 
 The settings are Debian's ``/etc/courier/imapd`` and ``imapd-ssl`` (sourced from the unpacked package)
 with the listener, TLS and one override: ``IMAP_EMPTYTRASH`` is off (Debian purges Trash messages older
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import pwd
 import shutil
 import signal
 import subprocess
@@ -132,6 +133,12 @@ class CourierServer:
         pem = etc / "imapd.pem"  # couriertls wants key and certificate in one file
         pem.write_bytes(pathlib.Path(key).read_bytes() + pathlib.Path(cert).read_bytes())
         os.chmod(pem, 0o600)
+        # for STARTTLS, imaplogin runs couriertls after dropping to the courier user (Debian's owner)
+        try:
+            courier_user = pwd.getpwnam("courier")
+            os.chown(pem, courier_user.pw_uid, courier_user.pw_gid)
+        except KeyError:
+            pass
         if SYSTEM_DHPARAMS.exists():
             shutil.copy(SYSTEM_DHPARAMS, etc / "dhparams.pem")
         else:

@@ -23,8 +23,8 @@ import pytest
 
 from tests.servers import courier as courier_module
 from tests.servers import cyrus as cyrus_module
-from tests.servers.courier import courier  # noqa: F401 (fixture)
-from tests.servers.cyrus import CyrusServer, cyrus, imap_account  # noqa: F401 (fixtures)
+from tests.servers.courier import courier  # noqa: F401  # pylint: disable=unused-import
+from tests.servers.cyrus import CyrusServer, cyrus, imap_account  # noqa: F401  # pylint: disable=unused-import
 from tests.servers.dovecot import DovecotServer, _logout
 
 pytestmark = pytest.mark.skipif(
@@ -274,7 +274,7 @@ def _guide_first_run(pair, run_module, **extra):
     src, src_acct, dst, dst_acct, layout = pair
     # a duplicate already on the destination (delete2duplicates removes one of the two)
     plain = [body for name, body, _f in nasty_messages(src_acct[0]) if name == "plain"][0]
-    for _ in range(2):
+    for _copy in range(2):
         assert raw_append(dst, *dst_acct, "INBOX", plain, ("\\Seen",), _date(1))[0] == "OK"
     before = snapshot(src, *src_acct)
     result = run_module("imap_sync", sync_args(src, src_acct, dst, dst_acct, **GUIDE_DEFAULTS, **extra))
@@ -409,8 +409,7 @@ def test_cyrus_user_flag_limit_drops_and_reports_keywords(dovecot, cyrus, imap_a
     "issue 11 item 8: Cyrus maxmessagesize announces APPENDLIMIT and answers NO [TOOBIG] then drops the "
     "connection; imap_sync reconnects 6 times and reports both messages, the small one too, 'not copied "
     "after 6 attempts (connection problems)' (key: None)"))
-def test_toobig_is_a_clear_per_message_error_without_reconnects(dovecot, imap_account, run_module, tmp_path,
-                                                               test_ca):
+def test_toobig_is_a_clear_per_message_error_without_reconnects(dovecot, imap_account, run_module, tmp_path, test_ca):
     src_acct = imap_account(dovecot)
     small = b"Message-ID: <small.%s@example.test>\r\nSubject: small\r\n\r\nsmall\r\n" % src_acct[0].encode()
     big = (b"Message-ID: <big.%s@example.test>\r\nSubject: big\r\n\r\n" % src_acct[0].encode()

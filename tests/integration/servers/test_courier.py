@@ -8,13 +8,13 @@ import ssl
 import imapclient
 import pytest
 
-from tests.servers.courier import CourierServer, available, courier  # noqa: F401 (fixture)
-from tests.servers.cyrus import imap_account  # noqa: F401 (fixture)
+from tests.servers.courier import CourierServer, available, courier  # noqa: F401  # pylint: disable=unused-import
+from tests.servers.cyrus import imap_account  # noqa: F401  # pylint: disable=unused-import
 
 pytestmark = pytest.mark.skipif(available() is not None, reason=str(available()))
 
 
-def test_implicit_tls_verifies_against_the_test_ca(courier, imap_account):
+def test_tls_verifies_and_starttls_works(courier, imap_account):
     user, password = imap_account(courier)
     client = courier.client(user, password)
     try:
@@ -25,8 +25,13 @@ def test_implicit_tls_verifies_against_the_test_ca(courier, imap_account):
     with pytest.raises(ssl.SSLCertVerificationError):
         imapclient.IMAPClient(courier.host, port=courier.port_tls, ssl=True, ssl_context=ssl.create_default_context(),
                               timeout=20)
-    # STARTTLS on the plain port is announced, but couriertls closes the handshake in this private
-    # setup (not solved yet): the fixture's clients and settings() use implicit TLS.
+    plain = imapclient.IMAPClient(courier.host, port=courier.port, ssl=False, timeout=20)
+    try:
+        assert b"STARTTLS" in plain.capabilities()
+        plain.starttls(courier.ssl_context())
+        assert plain.login(user, password)
+    finally:
+        plain.logout()
 
 
 def test_full_address_users_and_wrong_password(courier):

@@ -8,7 +8,7 @@ import ssl
 import imapclient
 import pytest
 
-from tests.servers.cyrus import CyrusServer, available, cyrus, imap_account  # noqa: F401 (fixtures)
+from tests.servers.cyrus import CyrusServer, available, cyrus, imap_account  # noqa: F401  # pylint: disable=unused-import
 
 pytestmark = pytest.mark.skipif(available() is not None, reason=str(available()))
 

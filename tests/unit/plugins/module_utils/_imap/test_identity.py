@@ -162,16 +162,24 @@ IMAPSYNC_VECTORS = [
      b'Message-ID: <abc.123@example.org>\r\n\r\n',
      'hWRgvlhle6hNwaE9i1Kx2w'),
     ('message-id and folded received',
-     b'Message-ID: <abc.123@example.org>\r\nReceived: from mx.example.org (mx.example.org [192.0.2.1])\r\n\tby mail.example.net with ESMTPS id 42; Mon, 3 Jun 2024 10:00:00 +0200\r\n\r\n',
+     (b'Message-ID: <abc.123@example.org>\r\n'
+      b'Received: from mx.example.org (mx.example.org [192.0.2.1])\r\n'
+      b'\tby mail.example.net with ESMTPS id 42; Mon, 3 Jun 2024 10:00:00 +0200\r\n'
+      b'\r\n'),
      '2W2fbW3QKzaC8RIHHTWPEA'),
     ('received sorted after normalisation',
-     b'Received: from b.example\r\nReceived:   from a.example\r\nReceived: \tfrom c.example\r\nMessage-Id: <x@y>\r\n',
+     (b'Received: from b.example\r\n'
+      b'Received:   from a.example\r\n'
+      b'Received: \tfrom c.example\r\n'
+      b'Message-Id: <x@y>\r\n'),
      'EEBK3ziq5IuC7ubhw4L+ZQ'),
     ('tab refolded',
      b'Received: from a.example\r\n\tby b.example with SMTP id 1;\r\n\tTue, 1 Jan 2019 00:00:00 +0000\r\n',
      'YeboJolD2mpJXQPXLcs+jg'),
     ('space refolded',
-     b'Received: from a.example\r\n        by b.example with SMTP id 1;\r\n Tue, 1 Jan 2019 00:00:00 +0000\r\n',
+     (b'Received: from a.example\r\n'
+      b'        by b.example with SMTP id 1;\r\n'
+      b' Tue, 1 Jan 2019 00:00:00 +0000\r\n'),
      'YeboJolD2mpJXQPXLcs+jg'),
     ('tab and space sort',
      b'Received: \tzz first by tab\r\nReceived:  aa second by space\r\nReceived: from m\r\n',
@@ -183,7 +191,17 @@ IMAPSYNC_VECTORS = [
      b'Received: from a2.example\r\nReceived: from B1.example\r\n',
      'y/ebp13sf5G2RBxJI3gh2g'),
     ('exchange received',
-     b'Received: from AM6PR01MB1234.eurprd01.prod.exchangelabs.com\r\n (2603:10a6:20b:1::11) by AM0PR01MB5678.eurprd01.prod.exchangelabs.com\r\n (2603:10a6:208:2::22) with Microsoft SMTP Server (version=TLS1_2,\r\n cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.7633.21; Mon, 3 Jun\r\n 2024 08:00:01 +0000\r\nReceived: from AM6PR01MB1234.eurprd01.prod.exchangelabs.com\r\n ([fe80::1:2:3:4]) by AM6PR01MB1234.eurprd01.prod.exchangelabs.com\r\n ([fe80::1:2:3:4%6]) with mapi id 15.20.7633.021; Mon, 3 Jun 2024 08:00:00\r\n +0000\r\nMessage-ID:\r\n <AM6PR01MB1234ABCD@AM6PR01MB1234.eurprd01.prod.exchangelabs.com>\r\n',
+     (b'Received: from AM6PR01MB1234.eurprd01.prod.exchangelabs.com\r\n'
+      b' (2603:10a6:20b:1::11) by AM0PR01MB5678.eurprd01.prod.exchangelabs.com\r\n'
+      b' (2603:10a6:208:2::22) with Microsoft SMTP Server (version=TLS1_2,\r\n'
+      b' cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.7633.21; Mon, 3 Jun\r\n'
+      b' 2024 08:00:01 +0000\r\n'
+      b'Received: from AM6PR01MB1234.eurprd01.prod.exchangelabs.com\r\n'
+      b' ([fe80::1:2:3:4]) by AM6PR01MB1234.eurprd01.prod.exchangelabs.com\r\n'
+      b' ([fe80::1:2:3:4%6]) with mapi id 15.20.7633.021; Mon, 3 Jun 2024 08:00:00\r\n'
+      b' +0000\r\n'
+      b'Message-ID:\r\n'
+      b' <AM6PR01MB1234ABCD@AM6PR01MB1234.eurprd01.prod.exchangelabs.com>\r\n'),
      '4fX1l4owRLg/XfJsGe3lig'),
     ('exchange received no space after colon',
      b'Received:(2603:10a6:20b:1::11) by AM0PR01MB5678 with mapi\r\nMessage-ID:<AM6PR@exchangelabs.com>\r\n',
@@ -260,7 +278,13 @@ for my $name (qw(header_construct header_line_normalize)) {
     eval $1; die $@ if $@;
 }
 sub myprint { print STDERR @_ }
-package FakeIMAP { our @ISA = ('Mail::IMAPClient'); our $LIT; sub fetch { return ["1 UID FETCH 1 BODY.PEEK[HEADER.FIELDS (Message-Id Received)]", "* 1 FETCH (UID 1 BODY[HEADER.FIELDS (Message-Id Received)] {" . length($LIT) . "}\r\n", $LIT, ")\r\n"] } }
+package FakeIMAP {
+    our @ISA = ('Mail::IMAPClient'); our $LIT;
+    sub fetch {  # what Mail::IMAPClient's fetch returns: the command, the response lines, the literal
+        return ["1 UID FETCH 1 BODY.PEEK[HEADER.FIELDS (Message-Id Received)]",
+                "* 1 FETCH (UID 1 BODY[HEADER.FIELDS (Message-Id Received)] {" . length($LIT) . "}\r\n", $LIT, ")\r\n"];
+    }
+}
 package main;
 my $imap = FakeIMAP->new(Uid => 1);
 local $/ = "\n";
