@@ -5,6 +5,8 @@
   fixtures of ../shared/corpus/ where present, in INBOX, Sent and a nested folder;
 * the destination: the Mailcow API emulator in front of a third Dovecot (a mailbox created through the
   API becomes an IMAP account there);
+* SMTP: a real SMTP server (aiosmtpd, STARTTLS and AUTH) that the notify role sends the users' messages
+  through; it keeps each message it accepts in ``smtp-spool/NNNN.eml`` (0600), which `make demo` shows;
 * DNS: a BIND primary for the three zones (TSIG-signed UPDATE and AXFR) and a BIND serving the parent
   zone `test.` with their delegations, as dns_propagation needs.
 
@@ -28,11 +30,13 @@ from tests.lib.ports import free_port, wait_for_port
 from tests.servers.bind import KEY_NAME, BindServer, free_port_on, new_tsig_secret
 from tests.servers.dovecot import DovecotServer, TestCA
 from tests.servers.mailcow.emulator import MailcowEmulator
+from tests.servers.smtp import SmtpServer
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 CORPUS = pathlib.Path(os.environ.get("MAILWAVE_CORPUS", REPO.parent / "shared" / "corpus"))
 MAILCOW_HOST = "mail.newmail.test"
 OLD_MX = "mx1.oldmail.test."
+SMTP_USER = "relay@newmail.test"
 MX_TTL = 3  # short, so that "wait the old TTL out" is real but quick
 
 DOMAINS = {
@@ -127,6 +131,12 @@ class Sandbox:
         self.servers.append(parent)
         parent.start()
 
+        smtp_password = secrets.token_urlsafe(12)
+        smtp = SmtpServer(ca=ca, security="starttls", users={SMTP_USER: smtp_password},
+                          spool_dir=self.dir / "smtp-spool")
+        self.servers.append(smtp)
+        smtp.start()
+
         domains = self._fill(sources)
         self.state = {
             "dir": str(self.dir),
@@ -139,6 +149,8 @@ class Sandbox:
             "dns": {"provider": "rfc2136", "server": "127.0.0.1", "port": dns_port, "key_name": KEY_NAME,
                     "key_secret": secret, "key_algorithm": "hmac-sha256"},
             "dns_parent": {"server": "127.0.0.1", "port": parent_port},
+            "smtp": {"host": smtp.host, "port": smtp.port, "security": "starttls", "username": SMTP_USER,
+                     "password": smtp_password, "ca_file": ca.ca_file},
             "old_mx": OLD_MX,
             "domains": domains,
         }
@@ -147,6 +159,7 @@ class Sandbox:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(self.state, handle, indent=2, sort_keys=True)
         self._sources, self._dest, self._mailcow, self._dns = sources, dest, mailcow, primary
+        self._smtp = smtp
 
     def stop(self):
         for server in reversed(self.servers):
@@ -204,6 +217,11 @@ class Sandbox:
     @property
     def mailcow(self):
         return self._mailcow
+
+    @property
+    def smtp(self):
+        """The SMTP server; .messages are what it accepted."""
+        return self._smtp
 
 
 def main(argv=None):

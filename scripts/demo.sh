@@ -30,11 +30,19 @@ done
 grep -q '^READY' "$LOG" || { echo "The sandbox did not start in 60 s:" >&2; cat "$LOG" >&2; exit 1; }
 
 COLLECTIONS=$("$PY" -c 'from tests.lib.collection import ensure_collection_link; print(ensure_collection_link())')
-echo "== Running: ansible-playbook mailwave.migrate.wave -i examples/inventory.yml"
+play() {
+  (cd examples && MAILWAVE_SANDBOX="$SANDBOX" ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS" \
+    PATH="$REPO/$VENV/bin:$PATH" ansible-playbook mailwave.migrate.wave -i inventory.yml "$@")
+}
+echo "== Days before: ansible-playbook mailwave.migrate.wave -i examples/inventory.yml --tags announce"
 set +e
-(cd examples && MAILWAVE_SANDBOX="$SANDBOX" ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS" \
-  PATH="$REPO/$VENV/bin:$PATH" ansible-playbook mailwave.migrate.wave -i inventory.yml)
+play --tags announce
 rc=$?
+if [ "$rc" -eq 0 ]; then
+  echo "== Running: ansible-playbook mailwave.migrate.wave -i examples/inventory.yml"
+  play
+  rc=$?
+fi
 set -e
 
 report=$(find "$SANDBOX/work/wave1/reports" -name report.md 2>/dev/null | sort | tail -n 1)
@@ -43,5 +51,16 @@ if [ -n "$report" ]; then
   echo "== The wave report ($report; JSON next to it)"
   cat "$report"
 fi
+spool="$SANDBOX/smtp-spool"
+count=$(find "$spool" -name '*.eml' 2>/dev/null | wc -l)
+echo
+echo "== The sandbox's SMTP server received $count message(s) (in $spool):"
+for f in $(find "$spool" -name '*.eml' 2>/dev/null | sort); do
+  "$PY" - "$f" <<'PYEOF'
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+print("  %-28s %s" % (m["To"], m["Subject"]))
+PYEOF
+done
 echo "== Files of the wave (passwords 0600, messages to users, zone backups): $SANDBOX/work/wave1"
 exit $rc

@@ -79,7 +79,7 @@ class SmtpServer:
         with self._lock:
             self.messages.append(received)
             if self.spool_dir:
-                self.spool_dir.mkdir(parents=True, exist_ok=True)
+                self.spool_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
                 path = self.spool_dir / ("%04d.eml" % len(self.messages))
                 path.write_bytes(received.data)
                 path.chmod(0o600)

@@ -38,7 +38,6 @@ def test_deterministic_from_the_seed(generated):
 def test_every_kind_is_there_and_is_what_it_says(generated):
     kinds = by_kind(generated)
     assert set(kinds) == set(mailgen.KINDS)
-    assert len(mailgen.generate(count=40, large_bytes=1000)) == 40
     assert set(m.kind for m in mailgen.generate(count=40, large_bytes=1000)) == set(mailgen.KINDS)
     for m in generated:
         assert b"\0" not in m.raw and b"\r" not in m.raw.replace(b"\r\n", b""), m.kind  # IMAP forbids both
