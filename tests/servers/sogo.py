@@ -20,7 +20,8 @@ PostgreSQL (immediate) and memcached, and removes the directory.
 
 Invitations: ``SOGoAppointmentSendEMailNotifications = YES`` with ``SOGoSMTPServer`` pointed at
 ``smtp_url`` (by default a closed port), so an event written without SCHEDULE-AGENT=CLIENT would make
-SOGo try to mail its attendees; tests can pass the URL of an SMTP sink to see it.
+SOGo mail its attendees (measured: it does, when the user is the organizer); ``SmtpSink`` is the
+server that catches those mails.
 """
 from __future__ import annotations
 
@@ -28,8 +29,10 @@ import os
 import pathlib
 import shutil
 import signal
+import socketserver
 import subprocess
 import tempfile
+import threading
 import time
 
 import requests
@@ -53,6 +56,52 @@ def _ids(name: str) -> tuple[int, int]:
 
 def _sql_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
+
+
+class SmtpSink:
+    """A minimal SMTP server on 127.0.0.1 that accepts every message and keeps it (``messages``): it sees
+    the invitations SOGo sends, so a test can assert that none went out."""
+
+    def __init__(self):
+        self.messages: list[bytes] = []
+        sink = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self):
+                self.wfile.write(b"220 mailwave-sink\r\n")
+                data: list[bytes] | None = None
+                for line in self.rfile:
+                    if data is not None:
+                        if line == b".\r\n":
+                            sink.messages.append(b"".join(data))
+                            data = None
+                            self.wfile.write(b"250 ok\r\n")
+                        else:
+                            data.append(line)
+                        continue
+                    verb = line[:4].upper()
+                    if verb == b"DATA":
+                        data = []
+                        self.wfile.write(b"354 go on\r\n")
+                    elif verb == b"QUIT":
+                        self.wfile.write(b"221 bye\r\n")
+                        return
+                    else:
+                        self.wfile.write(b"250 ok\r\n")
+
+        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
 
 
 class SogoServer:

@@ -196,3 +196,37 @@ def test_bad_destination_password_fails_with_the_cause(run_module, xandikos, sog
     result = run_module("dav_sync", _args(xandikos.base_url, "x", "y", sogo, user, "wrong", tmp_path / "s.json"))
     assert result.failed and "refused the login" in result["msg"] and "Traceback" not in result.stderr
     assert "wrong" not in json.dumps(result)
+
+
+def _wait_for_mail(sink, count, seconds=10.0):
+    import time  # pylint: disable=import-outside-toplevel
+
+    deadline = time.monotonic() + seconds
+    while len(sink.messages) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return len(sink.messages)
+
+
+def test_copied_events_send_no_invitations(run_module, xandikos, sogo, sogo_account, smtp_sink, tmp_path):
+    user, password = sogo_account()
+
+    def meeting(uid):
+        return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Mailwave//test//EN\r\nBEGIN:VEVENT\r\n"
+                f"UID:{uid}\r\nDTSTAMP:20240101T000000Z\r\nDTSTART:20300110T100000Z\r\nDTEND:20300110T110000Z\r\n"
+                f"SUMMARY:Planning\r\nORGANIZER;CN=Me:mailto:{user}\r\n"
+                "ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:guest@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+    # control: the same kind of event PUT as it is makes SOGo mail the attendee (the sink sees it)
+    before = len(smtp_sink.messages)
+    response = requests.put(sogo.dav_url(user) + "Calendar/personal/control.ics", data=meeting("control").encode(),
+                            auth=(user, password), headers={"Content-Type": "text/calendar", "Connection": "close"})
+    assert response.status_code == 201
+    assert _wait_for_mail(smtp_sink, before + 1) > before, "SOGo sent no invitation: the control proves nothing"
+    assert b"guest@example.com" in b"".join(smtp_sink.messages[before:])
+
+    corpus.put(requests.Session(), xandikos.home_url + "calendars/calendar/", {"m1": meeting("m1")}, "calendar")
+    after_control = _wait_for_mail(smtp_sink, 10**6, seconds=1)
+    result = run_module("dav_sync", {**_args(xandikos.base_url, "x", "y", sogo, user, password, tmp_path / "s.json"),
+                                     "kinds": ["calendars"]})
+    assert not result.failed and result["calendars"]["copied"] == 1, result
+    assert _wait_for_mail(smtp_sink, after_control + 1, seconds=3) == after_control  # nothing sent
