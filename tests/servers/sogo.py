@@ -262,11 +262,23 @@ class SogoServer:
         values = ", ".join(_sql_literal(v) for v in (user, user, password, name or user, user))
         self._psql(f"INSERT INTO sogo_users VALUES ({values}) ON CONFLICT (c_uid) DO UPDATE SET "
                    "c_password = EXCLUDED.c_password, c_cn = EXCLUDED.c_cn")
+        if user in self._users and self._users[user] != password:
+            self.flush_cache()
         self._users[user] = password
+
+    def flush_cache(self) -> None:
+        """Empty memcached: SOGo keeps a user's checked password there, so a changed password is refused
+        (and the old one accepted) until the entry expires."""
+        import socket  # pylint: disable=import-outside-toplevel
+
+        with socket.create_connection((self.host, self.memcached_port), timeout=10) as conn:
+            conn.sendall(b"flush_all\r\n")
+            assert conn.recv(64).startswith(b"OK")
 
     def remove_user(self, user: str) -> None:
         self._psql(f"DELETE FROM sogo_users WHERE c_uid = {_sql_literal(user)}")
-        self._users.pop(user, None)
+        if self._users.pop(user, None) is not None:
+            self.flush_cache()
 
     def users(self) -> list[str]:
         return sorted(line for line in self._psql("SELECT c_uid FROM sogo_users").splitlines() if line)
@@ -276,3 +288,25 @@ class SogoServer:
         session = requests.Session()
         session.auth = (user, self._users[user])
         return session
+
+
+class MailAndSogoBackend:
+    """A Mailcow emulator backend (``MailcowEmulator(backend=...)``) that is a mail backend (the test Dovecot)
+    plus SOGo: a mailbox made, re-passworded or deleted through the API is made, changed or removed in SOGo's
+    user source too, as Mailcow's ``_sogo_static_view`` does (it is a view on Mailcow's mailbox table).
+    Everything else (quota, usage, IMAP clients) is the mail backend's. A new password arrives through
+    ``add_user`` (the emulator's fallback when a backend has no ``set_password``)."""
+
+    def __init__(self, mail, sogo: SogoServer):
+        self.mail, self.sogo = mail, sogo
+
+    def __getattr__(self, name):
+        return getattr(self.mail, name)
+
+    def add_user(self, user, password, quota_mb=None):
+        self.mail.add_user(user, password, quota_mb)
+        self.sogo.add_user(user, password)
+
+    def remove_user(self, user):
+        self.mail.remove_user(user)
+        self.sogo.remove_user(user)

@@ -230,3 +230,45 @@ def test_copied_events_send_no_invitations(run_module, xandikos, sogo, sogo_acco
                                      "kinds": ["calendars"]})
     assert not result.failed and result["calendars"]["copied"] == 1, result
     assert _wait_for_mail(smtp_sink, after_control + 1, seconds=3) == after_control  # nothing sent
+
+
+def test_mailcow_emulator_accounts_are_sogo_users_and_receive_contacts(run_module, dovecot, sogo, radicale,
+                                                                      radicale_account, tmp_path):
+    from tests.servers.mailcow_fixtures import start_emulator  # pylint: disable=import-outside-toplevel
+    from tests.servers.sogo import MailAndSogoBackend  # pylint: disable=import-outside-toplevel
+
+    emulator = start_emulator(backend=MailAndSogoBackend(dovecot, sogo))
+    user = "mc-user@groupware.example"
+    try:
+        headers = {"X-API-Key": emulator.rw_key}
+        requests.post(emulator.url + "/api/v1/add/domain", json={"domain": "groupware.example"}, headers=headers,
+                      timeout=30)
+        made = requests.post(emulator.url + "/api/v1/add/mailbox", headers=headers, timeout=30, json={
+            "local_part": "mc-user", "domain": "groupware.example", "password": "First-Pass-1",
+            "password2": "First-Pass-1"})
+        assert "mailbox_added" in made.text
+        assert user in sogo.users()
+        src_user, src_password = radicale_account()
+        session = radicale.session(src_user)
+        corpus.make_collection(session, radicale.home_url(src_user) + "book/", "addressbook", "Book")
+        corpus.put(session, radicale.home_url(src_user) + "book/", corpus.vcards(), "addressbook")
+        result = run_module("dav_sync", {**_args(radicale.base_url, src_user, src_password, sogo, user, "First-Pass-1",
+                                                 tmp_path / "s.json"), "kinds": ["contacts"]})
+        assert not result.failed and result["contacts"]["copied"] == len(corpus.vcards()), result
+        # a password changed through the API is SOGo's password too
+        changed = requests.post(emulator.url + "/api/v1/edit/mailbox", headers=headers, timeout=30, json={
+            "items": [user], "attr": {"password": "Second-Pass-2", "password2": "Second-Pass-2"}})
+        assert "mailbox_modified" in changed.text
+        assert requests.request("PROPFIND", sogo.dav_url(user), auth=(user, "Second-Pass-2"), timeout=30,
+                                headers={"Depth": "0", "Connection": "close"}).status_code == 207
+        assert requests.request("PROPFIND", sogo.dav_url(user), auth=(user, "First-Pass-1"), timeout=30,
+                                headers={"Depth": "0", "Connection": "close"}).status_code == 401
+        requests.post(emulator.url + "/api/v1/delete/mailbox", json=[user], headers=headers, timeout=30)
+        assert user not in sogo.users()
+        assert requests.request("PROPFIND", sogo.dav_url(user), auth=(user, "Second-Pass-2"), timeout=30,
+                                headers={"Depth": "0", "Connection": "close"}).status_code == 401
+    finally:
+        emulator.stop()
+        if user in sogo.users():
+            sogo.remove_user(user)
+        dovecot.remove_user(user)
