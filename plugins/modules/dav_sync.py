@@ -169,11 +169,11 @@ requests:
 import json
 import os
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._common.files import write_private_file
 from ansible_collections.mailwave.migrate.plugins.module_utils._dav.engine import AccountSync
-from ansible_collections.mailwave.migrate.plugins.module_utils._dav.webdav import DavClient, DavError
+from ansible_collections.mailwave.migrate.plugins.module_utils._dav.webdav import HAS_REQUESTS, DavClient, DavError
 
 
 def _endpoint():
@@ -204,6 +204,8 @@ def main():
         ),
         supports_check_mode=True,
     )
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"))
     params = module.params
     for side in ("source", "destination"):
         if not params[side]["url"].startswith(("https://", "http://")):
@@ -236,7 +238,7 @@ def main():
     result["requests"] = {"source": source.requests, "destination": dest.requests, "writes": dest.writes}
     diff = {"before": {}, "after": {}}
     for coll in result["collections"]:
-        written = [o for o in coll.get("verified", [])] + [a["uid"] for a in coll.get("altered", [])]
+        written = list(coll.get("verified", [])) + [a["uid"] for a in coll.get("altered", [])]
         if written or coll["created"]:
             diff["after"][coll["destination"]] = sorted(written)
     module.exit_json(changed=sync.changed, diff=diff, **result)

@@ -179,7 +179,6 @@ class AccountSync:
     def _apply(self, kind: str, actions: list[planner.Action], saved: dict, report: dict) -> bool:
         """Carry out the actions (unless check mode); False when something was left undone."""
         clean = True
-        report.setdefault("objects", [])
         for action in actions:
             if action.kind in (planner.ERROR, planner.CONFLICT):
                 clean = False

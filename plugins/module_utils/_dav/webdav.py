@@ -20,7 +20,12 @@ import urllib.parse
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
 
-import requests
+try:
+    import requests
+    HAS_REQUESTS = True
+except ImportError:  # reported by the module with missing_required_lib
+    requests = None
+    HAS_REQUESTS = False
 
 DAV, CARDDAV, CALDAV = "DAV:", "urn:ietf:params:xml:ns:carddav", "urn:ietf:params:xml:ns:caldav"
 APPLE, CS = "http://apple.com/ns/ical/", "http://calendarserver.org/ns/"
