@@ -190,8 +190,8 @@ class AccountSync:
                     saved["objects"][action.uid] = {"source_href": action.source_href, "source_etag": source_etag,
                                                     "dest_href": action.dest_href, "dest_etag": action.dest_etag}
                 continue
-            self.changed = True
             if self.check_mode:
+                self.changed = True  # predicted: a refusal cannot be known without writing
                 continue
             try:
                 self.dest.put(action.dest_href, action.data, MEDIA_TYPE[kind], action.dest_etag)
@@ -203,6 +203,7 @@ class AccountSync:
                 self._problem(report, action, f"refused by the destination: {exc}{hint}", status=exc.status)
                 report.setdefault("failed", []).append(action.uid)
                 continue
+            self.changed = True
             saved["objects"][action.uid] = {"source_href": action.source_href, "source_etag": source_etag,
                                             "dest_href": action.dest_href, "dest_etag": dest_etag}
             changes = content.differences(action.data, stored)

@@ -177,7 +177,7 @@ def test_state_lost_rerun_finds_everything_already_there_or_conflicting(run_modu
     cards = corpus.vcards()
     corpus.put(session, xandikos.home_url + "contacts/addressbook/", cards, "addressbook")
     user, password = sogo_account()
-    args = _args(xandikos.base_url, "x", "y", sogo, user, password, tmp_path / "state.json")
+    args = _args(xandikos.base_url, "anyone", "xandikos-has-no-auth", sogo, user, password, tmp_path / "state.json")
     args["kinds"] = ["contacts"]
     first = run_module("dav_sync", args)
     assert not first.failed and first["contacts"]["copied"] == len(cards), first
@@ -193,7 +193,7 @@ def test_state_lost_rerun_finds_everything_already_there_or_conflicting(run_modu
 
 def test_bad_destination_password_fails_with_the_cause(run_module, xandikos, sogo, sogo_account, tmp_path):
     user, _password = sogo_account()
-    result = run_module("dav_sync", _args(xandikos.base_url, "x", "y", sogo, user, "wrong", tmp_path / "s.json"))
+    result = run_module("dav_sync", _args(xandikos.base_url, "anyone", "xandikos-has-no-auth", sogo, user, "wrong", tmp_path / "s.json"))
     assert result.failed and "refused the login" in result["msg"] and "Traceback" not in result.stderr
     assert "wrong" not in json.dumps(result)
 
@@ -226,7 +226,7 @@ def test_copied_events_send_no_invitations(run_module, xandikos, sogo, sogo_acco
 
     corpus.put(requests.Session(), xandikos.home_url + "calendars/calendar/", {"m1": meeting("m1")}, "calendar")
     after_control = _wait_for_mail(smtp_sink, 10**6, seconds=1)
-    result = run_module("dav_sync", {**_args(xandikos.base_url, "x", "y", sogo, user, password, tmp_path / "s.json"),
+    result = run_module("dav_sync", {**_args(xandikos.base_url, "anyone", "xandikos-has-no-auth", sogo, user, password, tmp_path / "s.json"),
                                      "kinds": ["calendars"]})
     assert not result.failed and result["calendars"]["copied"] == 1, result
     assert _wait_for_mail(smtp_sink, after_control + 1, seconds=3) == after_control  # nothing sent
@@ -272,3 +272,25 @@ def test_mailcow_emulator_accounts_are_sogo_users_and_receive_contacts(run_modul
         if user in sogo.users():
             sogo.remove_user(user)
         dovecot.remove_user(user)
+
+
+def test_what_sogo_refuses_is_reported_per_object_and_tried_again(run_module, xandikos, sogo, sogo_account, tmp_path):
+    journal = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Mailwave//test//EN\r\nBEGIN:VJOURNAL\r\nUID:journal-1\r\n"
+               "DTSTAMP:20240101T000000Z\r\nSUMMARY:Carnet de bord\r\nEND:VJOURNAL\r\nEND:VCALENDAR\r\n")
+    small = corpus.calendar_objects(large=False)
+    corpus.put(requests.Session(), xandikos.home_url + "calendars/calendar/", {**small, "journal-1": journal}, "calendar")
+    user, password = sogo_account()
+    args = {**_args(xandikos.base_url, "anyone", "xandikos-has-no-auth", sogo, user, password, tmp_path / "s.json"), "kinds": ["calendars"]}
+    first = run_module("dav_sync", args)
+    assert not first.failed, first
+    problems = _problems(first)
+    # SOGo 5.8 answers a VJOURNAL with 404 "the requested object could not be found!"
+    assert [(p["uid"], p["status"]) for p in problems] == [("journal-1", 404)], problems
+    assert "refused by the destination" in problems[0]["problem"]
+    assert first["calendars"]["errors"] == 1 and first["calendars"]["copied"] == len(small)
+    assert set(_sogo_objects(sogo, user, password, "Calendar/personal/")) == set(small)
+    # the sync-token did not move on: the next run sees the refused object again, and changes nothing
+    again = run_module("dav_sync", args)
+    assert not again.failed and not again.changed, again
+    assert [p["uid"] for p in _problems(again)] == ["journal-1"]
+    assert again["calendars"]["copied"] == 0 and again["calendars"]["errors"] == 1
