@@ -38,3 +38,28 @@ def test_filter_add_edit_delete_and_one_active_per_type(mailcow):
     gone = _call(mailcow, "delete/filter", [rows["two"]["id"]])
     assert gone[0]["msg"] == ["delete_filter", str(rows["two"]["id"])]
     assert [r["script_desc"] for r in _call(mailcow, "get/filters/all")] == ["one"]
+
+
+def test_mailcow_filter_module_present_idempotent_update_absent(run_module, mailcow):
+    _call(mailcow, "add/domain", {"domain": "m.example"})
+    _call(mailcow, "add/mailbox", {"local_part": "u", "domain": "m.example", "password": "Pw-123456",
+                                   "password2": "Pw-123456"})
+    args = mailcow.api_args(mailbox="u@m.example", description="vacation",
+                            script='require "vacation";\nvacation :days 3 "Absent.";\n')
+    predicted = run_module("mailcow_filter", args, check_mode=True, diff=True)
+    assert not predicted.failed and predicted.changed, predicted
+    assert _call(mailcow, "get/filters/u@m.example") == {}
+    made = run_module("mailcow_filter", args, diff=True)
+    assert not made.failed and made.changed, made
+    assert made["filter"]["active"] is True and made["filter"]["description"] == "vacation"
+    assert made["diff"]["after"]["script"] == args["script"]
+    writes = len(mailcow.writes())
+    crlf = dict(args, script=args["script"].replace("\n", "\r\n"))
+    again = run_module("mailcow_filter", crlf)
+    assert not again.failed and not again.changed and len(mailcow.writes()) == writes, again
+    off = run_module("mailcow_filter", dict(args, active=False))
+    assert off.changed and off["changes"] == ["active"] and off["filter"]["active"] is False
+    gone = run_module("mailcow_filter", dict(args, state="absent"))
+    assert gone.changed and _call(mailcow, "get/filters/u@m.example") == {}
+    empty = run_module("mailcow_filter", dict(args, script=" "))
+    assert empty.failed and "script is required" in empty["msg"]
