@@ -20,7 +20,8 @@ PostgreSQL (immediate) and memcached, and removes the directory.
 
 Invitations: ``SOGoAppointmentSendEMailNotifications = YES`` with ``SOGoSMTPServer`` pointed at
 ``smtp_url`` (by default a closed port), so an event written without SCHEDULE-AGENT=CLIENT would make
-SOGo try to mail its attendees; tests can pass the URL of an SMTP sink to see it.
+SOGo mail its attendees (measured: it does, when the user is the organizer); ``SmtpSink`` is the
+server that catches those mails.
 """
 from __future__ import annotations
 
@@ -28,8 +29,10 @@ import os
 import pathlib
 import shutil
 import signal
+import socketserver
 import subprocess
 import tempfile
+import threading
 import time
 
 import requests
@@ -53,6 +56,52 @@ def _ids(name: str) -> tuple[int, int]:
 
 def _sql_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
+
+
+class SmtpSink:
+    """A minimal SMTP server on 127.0.0.1 that accepts every message and keeps it (``messages``): it sees
+    the invitations SOGo sends, so a test can assert that none went out."""
+
+    def __init__(self):
+        self.messages: list[bytes] = []
+        sink = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self):
+                self.wfile.write(b"220 mailwave-sink\r\n")
+                data: list[bytes] | None = None
+                for line in self.rfile:
+                    if data is not None:
+                        if line == b".\r\n":
+                            sink.messages.append(b"".join(data))
+                            data = None
+                            self.wfile.write(b"250 ok\r\n")
+                        else:
+                            data.append(line)
+                        continue
+                    verb = line[:4].upper()
+                    if verb == b"DATA":
+                        data = []
+                        self.wfile.write(b"354 go on\r\n")
+                    elif verb == b"QUIT":
+                        self.wfile.write(b"221 bye\r\n")
+                        return
+                    else:
+                        self.wfile.write(b"250 ok\r\n")
+
+        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
 
 
 class SogoServer:
@@ -213,11 +262,23 @@ class SogoServer:
         values = ", ".join(_sql_literal(v) for v in (user, user, password, name or user, user))
         self._psql(f"INSERT INTO sogo_users VALUES ({values}) ON CONFLICT (c_uid) DO UPDATE SET "
                    "c_password = EXCLUDED.c_password, c_cn = EXCLUDED.c_cn")
+        if user in self._users and self._users[user] != password:
+            self.flush_cache()
         self._users[user] = password
+
+    def flush_cache(self) -> None:
+        """Empty memcached: SOGo keeps a user's checked password there, so a changed password is refused
+        (and the old one accepted) until the entry expires."""
+        import socket  # pylint: disable=import-outside-toplevel
+
+        with socket.create_connection((self.host, self.memcached_port), timeout=10) as conn:
+            conn.sendall(b"flush_all\r\n")
+            assert conn.recv(64).startswith(b"OK")
 
     def remove_user(self, user: str) -> None:
         self._psql(f"DELETE FROM sogo_users WHERE c_uid = {_sql_literal(user)}")
-        self._users.pop(user, None)
+        if self._users.pop(user, None) is not None:
+            self.flush_cache()
 
     def users(self) -> list[str]:
         return sorted(line for line in self._psql("SELECT c_uid FROM sogo_users").splitlines() if line)
@@ -227,3 +288,25 @@ class SogoServer:
         session = requests.Session()
         session.auth = (user, self._users[user])
         return session
+
+
+class MailAndSogoBackend:
+    """A Mailcow emulator backend (``MailcowEmulator(backend=...)``) that is a mail backend (the test Dovecot)
+    plus SOGo: a mailbox made, re-passworded or deleted through the API is made, changed or removed in SOGo's
+    user source too, as Mailcow's ``_sogo_static_view`` does (it is a view on Mailcow's mailbox table).
+    Everything else (quota, usage, IMAP clients) is the mail backend's. A new password arrives through
+    ``add_user`` (the emulator's fallback when a backend has no ``set_password``)."""
+
+    def __init__(self, mail, sogo: SogoServer):
+        self.mail, self.sogo = mail, sogo
+
+    def __getattr__(self, name):
+        return getattr(self.mail, name)
+
+    def add_user(self, user, password, quota_mb=None):
+        self.mail.add_user(user, password, quota_mb)
+        self.sogo.add_user(user, password)
+
+    def remove_user(self, user):
+        self.mail.remove_user(user)
+        self.sogo.remove_user(user)

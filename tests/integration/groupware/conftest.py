@@ -1,5 +1,6 @@
 """Fixtures for the groupware tests: real DAV and Sieve servers.
 
+- ``smtp_sink`` (session): the SMTP server SOGo sends invitations to (``smtp_sink.messages``).
 - ``sogo`` (session): one SOGo + PostgreSQL + memcached for the whole session (about 9 s to start);
   tests make their own users with ``sogo_account``.
 - ``sogo_account`` (function): ``sogo_account() -> (user, password)``, a fresh SOGo user (removed after).
@@ -15,15 +16,22 @@ import pytest
 
 from tests.servers.dovecot import DovecotServer
 from tests.servers.radicale import RadicaleServer
-from tests.servers.sogo import SogoServer
+from tests.servers.sogo import SmtpSink, SogoServer
 from tests.servers.xandikos import XandikosServer
 
 _counter = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def sogo():
-    with SogoServer() as server:
+def smtp_sink():
+    sink = SmtpSink()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def sogo(smtp_sink):
+    with SogoServer(smtp_url=smtp_sink.url) as server:
         yield server
 
 

@@ -1,0 +1,248 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) Mailwave engineers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: dav_sync
+short_description: Copy one account's address books and calendars (CardDAV/CalDAV) into Mailcow's SOGo
+version_added: 0.2.0
+description:
+  - Reads every address book and calendar of one account from a CardDAV/CalDAV server and writes each
+    vCard and iCalendar object, unchanged, into the account's SOGo (the groupware of Mailcow).
+  - The first address book goes to SOGo's C(Contacts/personal/), the first calendar to C(Calendar/personal/);
+    each further collection is created under them with its display name (and its colour for calendars).
+  - Objects are matched by UID, never deleted at the destination. A re-run copies nothing (the O(state_file)
+    remembers the ETags copied) and, where the source supports WebDAV sync (RFC 6578), lists only what changed.
+  - Every object written is read back and compared with what was sent; objects SOGo refused or altered are
+    listed one by one.
+  - Events and tasks are written with C(SCHEDULE-AGENT=CLIENT) on their organizer and attendees, so SOGo sends
+    no invitation or update to anyone. That parameter is the only change made to the data.
+  - Discovery follows RFC 6764 from O(source.url) (C(/.well-known/carddav), C(/.well-known/caldav)),
+    then C(current-user-principal) and the home sets. DNS SRV discovery is not done yet.
+author:
+  - Mailwave engineers (@mailwave)
+requirements:
+  - requests
+extends_documentation_fragment:
+  - mailwave.migrate._attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reads both sides and reports exactly what a real run would write; writes nothing, not even the state file.
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+options:
+  source:
+    description: The CardDAV/CalDAV account to read.
+    type: dict
+    required: true
+    suboptions:
+      url:
+        description:
+          - The server (C(https://dav.example.com), discovery through the well-known URIs), or the user's
+            principal or home URL.
+        type: str
+        required: true
+      user:
+        description: Login name.
+        type: str
+        required: true
+      password:
+        description: Password (HTTP Basic, over TLS).
+        type: str
+        required: true
+      ca_file:
+        description: PEM file of the CA certificates to trust instead of the system's ones.
+        type: path
+      validate_certs:
+        description: Verify the server's TLS certificate. Leave it on.
+        type: bool
+        default: true
+  destination:
+    description: The SOGo account to write (Mailcow's C(/SOGo/dav/)).
+    type: dict
+    required: true
+    suboptions:
+      url:
+        description: The Mailcow server (C(https://mail.example.org)) or its SOGo DAV root (C(.../SOGo/dav/)).
+        type: str
+        required: true
+      user:
+        description: The mailbox address (SOGo's user name).
+        type: str
+        required: true
+      password:
+        description: The mailbox password.
+        type: str
+        required: true
+      ca_file:
+        description: PEM file of the CA certificates to trust instead of the system's ones.
+        type: path
+      validate_certs:
+        description: Verify the server's TLS certificate. Leave it on.
+        type: bool
+        default: true
+  kinds:
+    description: What to copy.
+    type: list
+    elements: str
+    choices: [contacts, calendars]
+    default: [contacts, calendars]
+  state_file:
+    description:
+      - JSON file (written 0600) holding the sync-tokens and, per UID, the ETags copied. One per account.
+      - Keep it between runs; without it the next run compares contents instead (slower, and objects SOGo
+        alters are then reported as conflicts).
+    type: path
+    required: true
+  on_conflict:
+    description:
+      - What to do with an object whose UID is at the destination in another version that this module did not
+        write (or that was changed there since). V(keep) leaves it and reports it; V(overwrite) writes the source's.
+    type: str
+    choices: [keep, overwrite]
+    default: keep
+  timeout:
+    description: Seconds to wait for each HTTP answer.
+    type: int
+    default: 60
+notes:
+  - Deletions are not copied; an object removed at the source stays at the destination.
+  - Google (OAuth2) and Microsoft 365 (Graph) sources are not supported yet.
+seealso:
+  - module: mailwave.migrate.mailcow_mailbox
+"""
+
+EXAMPLES = r"""
+- name: Move Alice's contacts and calendars to Mailcow
+  mailwave.migrate.dav_sync:
+    source:
+      url: https://dav.old-provider.example
+      user: alice@example.org
+      password: "{{ old_password }}"
+    destination:
+      url: https://mail.example.org
+      user: alice@example.org
+      password: "{{ new_password }}"
+    state_file: /var/lib/mailwave/dav/alice@example.org.json
+  register: dav
+"""
+
+RETURN = r"""
+contacts:
+  description: Counts for the address books (objects).
+  returned: when contacts are copied
+  type: dict
+  sample: {source: 120, copied: 118, updated: 0, already_there: 2, unchanged: 0, conflicts: 0, errors: 0,
+           verified: 120, altered: 0, removed_at_source: 0}
+calendars:
+  description: Counts for the calendars, as for RV(contacts).
+  returned: when calendars are copied
+  type: dict
+collections:
+  description:
+    - One entry per source collection, with its destination, whether it was created, whether the listing was
+      incremental, the counts, and the lists C(problems) (per object, with C(uid), C(problem), C(status)),
+      C(altered) (per object, the properties SOGo stored differently) and C(verified) (UIDs read back identical).
+  returned: always
+  type: list
+  elements: dict
+problems:
+  description: Account-level problems (for example a source without CalDAV).
+  returned: always
+  type: list
+  elements: dict
+requests:
+  description: HTTP requests sent to the source and the destination, and writes to the destination.
+  returned: always
+  type: dict
+  sample: {source: 12, destination: 9, writes: 0}
+"""
+
+import json
+import os
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.mailwave.migrate.plugins.module_utils._common.files import write_private_file
+from ansible_collections.mailwave.migrate.plugins.module_utils._dav.engine import AccountSync
+from ansible_collections.mailwave.migrate.plugins.module_utils._dav.webdav import HAS_REQUESTS, DavClient, DavError
+
+
+def _endpoint():
+    return dict(type="dict", required=True, options=dict(
+        url=dict(type="str", required=True),
+        user=dict(type="str", required=True),
+        password=dict(type="str", required=True, no_log=True),
+        ca_file=dict(type="path"),
+        validate_certs=dict(type="bool", default=True),
+    ))
+
+
+def _client(params, timeout):
+    verify = params["ca_file"] or params["validate_certs"]
+    return DavClient(params["url"], params["user"], params["password"], verify=verify, timeout=timeout)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            source=_endpoint(),
+            destination=_endpoint(),
+            kinds=dict(type="list", elements="str", choices=["contacts", "calendars"],
+                       default=["contacts", "calendars"]),
+            state_file=dict(type="path", required=True),
+            on_conflict=dict(type="str", choices=["keep", "overwrite"], default="keep"),
+            timeout=dict(type="int", default=60),
+        ),
+        supports_check_mode=True,
+    )
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"))
+    params = module.params
+    for side in ("source", "destination"):
+        if not params[side]["url"].startswith(("https://", "http://")):
+            module.fail_json(msg="%s.url must start with https:// (or http:// for a local test server), not %r"
+                             % (side, params[side]["url"]))
+    state = {}
+    if os.path.exists(params["state_file"]):
+        try:
+            with open(params["state_file"], encoding="utf-8") as handle:
+                state = json.load(handle)
+        except (OSError, ValueError) as exc:
+            module.fail_json(msg="cannot read state_file %s: %s; fix or remove it (then contents are compared)"
+                             % (params["state_file"], exc))
+    source = _client(params["source"], params["timeout"])
+    dest = _client(params["destination"], params["timeout"])
+    sync = AccountSync(source, dest, params["destination"]["user"], state, check_mode=module.check_mode,
+                       on_conflict=params["on_conflict"])
+    try:
+        try:
+            result = sync.run(params["kinds"])
+        finally:
+            if not module.check_mode:
+                directory = os.path.dirname(os.path.abspath(params["state_file"]))
+                if os.path.isdir(directory):
+                    write_private_file(params["state_file"], json.dumps(sync.state, indent=1, sort_keys=True))
+    except DavError as exc:
+        module.fail_json(msg=str(exc), collections=sync.result["collections"])
+    except OSError as exc:
+        module.fail_json(msg="cannot write state_file %s: %s" % (params["state_file"], exc))
+    result["requests"] = {"source": source.requests, "destination": dest.requests, "writes": dest.writes}
+    diff = {"before": {}, "after": {}}
+    for coll in result["collections"]:
+        written = list(coll.get("verified", [])) + [a["uid"] for a in coll.get("altered", [])]
+        if written or coll["created"]:
+            diff["after"][coll["destination"]] = sorted(written)
+    module.exit_json(changed=sync.changed, diff=diff, **result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,228 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) Mailwave engineers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: sieve_sync
+short_description: Copy one account's Sieve filters (ManageSieve) into Mailcow's filters
+version_added: 0.2.0
+description:
+  - Reads every Sieve script of one account over ManageSieve (RFC 5804) and writes each as a Mailcow filter of
+    the mailbox (C(add/filter), C(edit/filter)), named by the script's name, with the script's active state.
+    Forwarding and vacation rules move with the scripts that hold them.
+  - Mailcow keeps one active filter per mailbox and type; the script active at the source is written last and
+    becomes the active one. Another active filter of that type that was not copied from the source is then
+    deactivated by Mailcow; the result names it in RV(filters).
+  - Nothing is deleted at Mailcow. Every filter written is read back and compared.
+  - Scripts that C(include) other scripts are copied as they are and reported in the warnings, because Mailcow's
+    filters cannot include the user's personal scripts.
+author:
+  - Mailwave engineers (@mailwave)
+extends_documentation_fragment:
+  - mailwave.migrate._mailcow
+  - mailwave.migrate._attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+options:
+  source:
+    description: The ManageSieve account to read.
+    type: dict
+    required: true
+    suboptions:
+      host:
+        description: ManageSieve server.
+        type: str
+        required: true
+      port:
+        description: TCP port.
+        type: int
+        default: 4190
+      security:
+        description:
+          - V(starttls) (the ManageSieve standard), V(tls) (TLS from the first byte), or V(plain), which sends the
+            password in clear and needs O(source.allow_plaintext=true).
+        type: str
+        choices: [starttls, tls, plain]
+        default: starttls
+      allow_plaintext:
+        description: The explicit opt-in for O(source.security=plain).
+        type: bool
+        default: false
+      user:
+        description: Login name.
+        type: str
+        required: true
+      password:
+        description: Password (SASL PLAIN, inside TLS).
+        type: str
+        required: true
+      ca_file:
+        description: PEM file of the CA certificates to trust instead of the system's ones.
+        type: path
+      validate_certs:
+        description: Verify the server's TLS certificate.
+        type: bool
+        default: true
+  mailbox:
+    description: The Mailcow mailbox (full address) that gets the filters.
+    type: str
+    required: true
+  filter_type:
+    description: Mailcow's filter type; V(prefilter) runs before the user's own SOGo rules, V(postfilter) after.
+    type: str
+    choices: [prefilter, postfilter]
+    default: prefilter
+seealso:
+  - module: mailwave.migrate.dav_sync
+"""
+
+EXAMPLES = r"""
+- name: Move Alice's Sieve filters to Mailcow
+  mailwave.migrate.sieve_sync:
+    api_url: https://mail.example.org
+    api_key: "{{ mailcow_api_key }}"
+    source:
+      host: imap.old-provider.example
+      user: alice@example.org
+      password: "{{ old_password }}"
+    mailbox: alice@example.org
+"""
+
+RETURN = r"""
+filters:
+  description: Counts, and the names of the filters deactivated at Mailcow.
+  returned: always
+  type: dict
+  sample: {source: 2, copied: 1, updated: 0, already_there: 1, errors: 0, verified: 2, deactivated: []}
+scripts:
+  description: One entry per source script, with C(name), C(active), C(action) (add, edit, unchanged, error),
+    C(changes), C(verified) and C(problem).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+import re
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.engine import (
+    client_from_module,
+    mailcow_argument_spec,
+)
+from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.errors import MailcowError
+from ansible_collections.mailwave.migrate.plugins.module_utils._sieve import planner
+from ansible_collections.mailwave.migrate.plugins.module_utils._sieve.managesieve import ManageSieveClient, SieveError
+
+
+def read_scripts(params):
+    client = ManageSieveClient(params["host"], params["port"], params["security"], params["ca_file"],
+                               params["validate_certs"])
+    client.connect()
+    try:
+        client.login(params["user"], params["password"])
+        return [planner.Script(name, client.get_script(name), active) for name, active in client.list_scripts()]
+    finally:
+        client.close()
+
+
+def main():
+    spec = mailcow_argument_spec()
+    spec.update(
+        source=dict(type="dict", required=True, options=dict(
+            host=dict(type="str", required=True),
+            port=dict(type="int", default=4190),
+            security=dict(type="str", choices=["starttls", "tls", "plain"], default="starttls"),
+            allow_plaintext=dict(type="bool", default=False),
+            user=dict(type="str", required=True),
+            password=dict(type="str", required=True, no_log=True),
+            ca_file=dict(type="path"),
+            validate_certs=dict(type="bool", default=True),
+        )),
+        mailbox=dict(type="str", required=True),
+        filter_type=dict(type="str", choices=["prefilter", "postfilter"], default="prefilter"),
+    )
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    params = module.params
+    if params["source"]["security"] == "plain" and not params["source"]["allow_plaintext"]:
+        module.fail_json(msg="source.security=plain sends the password in clear text; use starttls or tls, or set "
+                             "source.allow_plaintext=true for a test server")
+    mailbox = params["mailbox"].strip().lower()
+    try:
+        scripts = read_scripts(params["source"])
+    except SieveError as exc:
+        module.fail_json(msg=str(exc))
+    client = client_from_module(module)
+    try:
+        filters = client.get_list("filters", mailbox)
+        actions = planner.plan(scripts, filters, params["filter_type"])
+        report, counts = [], {"source": len(scripts), "copied": 0, "updated": 0, "already_there": 0, "errors": 0,
+                              "verified": 0, "deactivated": []}
+        warnings = []
+        for action in actions:
+            entry = {"name": action.name, "active": action.active, "action": action.kind, "changes": list(action.changes)}
+            report.append(entry)
+            script = next(s for s in scripts if s.name == action.name)
+            if re.search(r"^\s*include\b", script.data, re.M):
+                warnings.append("script %r includes other scripts: Mailcow filters cannot include the user's "
+                                "personal scripts" % action.name)
+            if action.kind == planner.ERROR:
+                counts["errors"] += 1
+                entry["problem"] = action.reason
+                continue
+            if action.kind == planner.UNCHANGED:
+                counts["already_there"] += 1
+                continue
+            counts["deactivated"].extend(d for d in action.deactivates if d not in counts["deactivated"])
+            if module.check_mode:
+                counts["copied" if action.kind == planner.ADD else "updated"] += 1
+                continue
+            attrs = {"active": 1 if action.active else 0, "script_data": action.data}
+            try:
+                if action.kind == planner.ADD:
+                    client.add("filter", dict(attrs, username=mailbox, script_desc=action.name,
+                                              filter_type=params["filter_type"]))
+                    counts["copied"] += 1
+                else:
+                    client.edit("filter", [action.filter_id], attrs)
+                    counts["updated"] += 1
+            except MailcowError as exc:
+                counts["errors"] += 1
+                entry["problem"] = "refused by Mailcow: %s" % exc
+        written = [e for e in report if e["action"] in (planner.ADD, planner.EDIT) and "problem" not in e]
+        if written and not module.check_mode:
+            after = {f["script_desc"]: f for f in client.get_list("filters", mailbox)
+                     if f.get("filter_type") == params["filter_type"]}
+            for entry in written:
+                script = next(s for s in scripts if s.name == entry["name"])
+                row = after.get(entry["name"])
+                entry["verified"] = bool(row) and planner.same_script(row["script_data"], script.data) and \
+                    bool(int(row.get("active") or 0)) == script.active
+                if entry["verified"]:
+                    counts["verified"] += 1
+                else:
+                    entry["problem"] = "read back different from the source"
+        counts["verified"] += counts["already_there"]
+    except MailcowError as exc:
+        module.fail_json(msg=str(exc))
+    changed = any(e["action"] in (planner.ADD, planner.EDIT) and "problem" not in e for e in report)
+    diff = {"before": {f["script_desc"]: bool(int(f.get("active") or 0)) for f in filters
+                       if f.get("filter_type") == params["filter_type"]},
+            "after": {}}
+    diff["after"] = dict(diff["before"], **{e["name"]: e["active"] for e in report if e["action"] != planner.ERROR})
+    if any(e["active"] for e in report if e["action"] != planner.ERROR):
+        diff["after"].update({name: False for name in counts["deactivated"]})
+    module.exit_json(changed=changed, filters=counts, scripts=report, warnings=warnings, diff=diff)
+
+
+if __name__ == "__main__":
+    main()
