@@ -169,9 +169,13 @@ def _is_throttle_text(text):
 # A login refused for want of room on the server, not for the credentials. Dovecot 2.3 holds the LOGIN
 # about 10 s once its imap process_limit is reached, then closes the socket ("socket error: EOF", seen
 # on the suite's Dovecot); other servers say so in words or with RFC 5530 codes.
-_BUSY_LOGIN_RE = re.compile(r"socket error|\bEOF\b|connection queue full|too many|\[UNAVAILABLE\]|\[LIMIT\]|\[INUSE\]"
+_BUSY_LOGIN_RE = re.compile(r"socket error|\bEOF\b|connection queue full|too many|\[LIMIT\]|\[INUSE\]"
                             r"|server (is )?busy|try again later|maximum number of connections", re.I)
 _AUTH_FAILED_RE = re.compile(r"\[AUTHENTICATIONFAILED\]|\[AUTHORIZATIONFAILED\]|\[EXPIRED\]", re.I)
+# RFC 5530 [UNAVAILABLE] says a subsystem is down, not that the server is full. Dovecot 2.3.19 answers
+# it for an OAuth2 token its introspection endpoint does not know (a permanent fault) as much as for an
+# auth backend that is briefly away: worth a short second look, never the long wait of a full server.
+_UNAVAILABLE_RE = re.compile(r"\[UNAVAILABLE\]", re.I)
 
 
 def is_busy_login(text):
@@ -209,6 +213,13 @@ def translate_error(exc, endpoint, doing="talking to"):
                          "Waited and tried again; if it goes on, lower the connections per copy or the number of "
                          "copies run at once, or raise the server's connection limits"
                          % (where, str(words).rstrip(". ")), kind="busy", transient=True)
+    if imap_exceptions is not None and isinstance(exc, imap_exceptions.LoginError) and _UNAVAILABLE_RE.search(words):
+        err = ImapError("%s: login failed, the server said: %s. It calls this a temporary failure of its own "
+                        "(often its authentication backend, or an OAuth2 token it cannot check); it went on after "
+                        "a few tries. Check %s.user and the password or token, then the server's logs"
+                        % (where, str(words).rstrip(". "), endpoint.role), kind="auth")
+        err.unavailable = True
+        return err
     if imap_exceptions is not None and isinstance(exc, imap_exceptions.LoginError):
         return ImapError("%s: login failed, the server said: %s. Check %s.user and the password or token"
                          % (where, str(words).rstrip(". "), endpoint.role), kind="auth")
@@ -232,6 +243,8 @@ def translate_error(exc, endpoint, doing="talking to"):
 # gives up: a box that waits for a free slot is better than a box that fails.
 BUSY_PATIENCE = 180.0
 BUSY_MAX_DELAY = 30.0
+# A login answered [UNAVAILABLE] is tried this many more times (1 s, then 2 s apart).
+UNAVAILABLE_RETRIES = 2
 
 
 def connect(endpoint, sleep=time.sleep, clock=time.monotonic):
@@ -242,11 +255,14 @@ def connect(endpoint, sleep=time.sleep, clock=time.monotonic):
     """
     deadline = clock() + BUSY_PATIENCE
     delay = 1.0
+    unavailable_left = UNAVAILABLE_RETRIES
     while True:
         try:
             return _connect_once(endpoint)
         except ImapError as err:
-            if err.kind != "busy" or clock() + delay > deadline:
+            if getattr(err, "unavailable", False) and unavailable_left > 0:
+                unavailable_left -= 1
+            elif err.kind != "busy" or clock() + delay > deadline:
                 raise
         sleep(delay)
         delay = min(BUSY_MAX_DELAY, delay * 2)

@@ -100,7 +100,7 @@ def test_call_with_retry_retries_transient_only():
 @pytest.mark.parametrize("text, busy", [
     ("command: LOGIN => socket error: EOF", True),           # Dovecot 2.3 at its imap process_limit
     ("command: LOGIN => Connection queue full", True),
-    ("[UNAVAILABLE] Internal login failure. Refer to server log", True),
+    ("[UNAVAILABLE] Internal login failure. Refer to server log", False),  # a subsystem down: short retry only
     ("[LIMIT] Too many connections from your IP", True),
     ("Maximum number of connections from user+IP exceeded", True),
     ("[AUTHENTICATIONFAILED] Authentication failed.", False),
@@ -161,3 +161,19 @@ def test_connect_does_not_retry_other_failures(monkeypatch):
     with pytest.raises(conn.ImapError):
         conn.connect(ep(), sleep=lambda s: pytest.fail("slept"), clock=lambda: 0.0)
     assert len(calls) == 1
+
+
+def test_connect_gives_an_unavailable_login_a_short_second_look(monkeypatch):
+    """[UNAVAILABLE] (Dovecot's answer to an unknown OAuth2 token too) is tried twice more, then reported."""
+    from imapclient.exceptions import LoginError
+    unavailable = conn.translate_error(LoginError("[UNAVAILABLE] Temporary authentication failure."), ep())
+    assert unavailable.kind == "auth" and "login failed" in str(unavailable)
+    calls = _scripted_connect(monkeypatch, [unavailable] * 5)
+    slept = []
+    with pytest.raises(conn.ImapError) as info:
+        conn.connect(ep(), sleep=slept.append, clock=lambda: 0.0)
+    assert info.value is unavailable
+    assert len(calls) == 1 + conn.UNAVAILABLE_RETRIES and slept == [1.0, 2.0]
+
+    calls = _scripted_connect(monkeypatch, [unavailable, "client"])
+    assert conn.connect(ep(), sleep=slept.append, clock=lambda: 0.0) == "client"
