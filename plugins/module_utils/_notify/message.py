@@ -25,7 +25,7 @@ SUBJECT_LABELS = ("subject", "objet", "betreff", "asunto", "oggetto", "assunto",
 
 def split_text(text):
     """(subject, body) of a rendered message: a first "Subject:" (or "Objet :"...) line, then the body."""
-    first, _, rest = text.lstrip("\n").partition("\n")
+    first, dummy, rest = text.lstrip("\n").partition("\n")
     label, colon, subject = first.partition(":")
     if not colon or label.strip().lower() not in SUBJECT_LABELS:
         raise MessageError("the message text must start with a 'Subject:' line (then a blank line and the body)")

@@ -88,8 +88,8 @@ class SmtpTransport:
         except smtplib.SMTPRecipientsRefused as exc:
             raise TransportError("%s refused every recipient: %s" % (self._where(), _refusals(exc.recipients))) from None
         except smtplib.SMTPResponseException as exc:
-            raise TransportError("%s refused the message: %s %s" % (self._where(), exc.smtp_code,
-                                                                   _text(exc.smtp_error))) from None
+            raise TransportError("%s refused the message: %s %s"
+                                 % (self._where(), exc.smtp_code, _text(exc.smtp_error))) from None
         except (OSError, smtplib.SMTPException) as exc:
             raise TransportError("sending through %s failed: %s" % (self._where(), exc)) from None
         if refused:
@@ -116,4 +116,3 @@ def _text(value):
 
 def _refusals(recipients):
     return "; ".join("%s (%s %s)" % (rcpt, code, _text(text)) for rcpt, (code, text) in sorted(recipients.items()))
-

@@ -125,3 +125,13 @@ def test_without_smtp_the_files_are_written_and_nothing_fails(smtp_server, tmp_p
     assert res.rc == 0, res.tail()
     assert [m["action"] for m in sends(res)] == ["not_sent", "not_sent"] and server.messages == []
     assert len(list(notify_dir(tmp_path).glob("*.announce.*.txt"))) == 4
+
+
+def test_no_admin_address_no_failure_notice_and_nothing_written(smtp_server, tmp_path):
+    server = smtp_server()
+    playbook, inventory, variables = setup(tmp_path, server, "sync", tasks_from="failure.yml",
+                                           mailwave_failure={"phase": "preflight", "msg": "bad inventory"},
+                                           mailwave_notify_admin="")
+    res = run_playbook(playbook, inventory, extra_vars=variables)
+    assert res.rc == 0, res.tail()
+    assert server.messages == [] and not (tmp_path / "work").exists() and not res.changed_tasks()
