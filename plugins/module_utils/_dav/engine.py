@@ -128,7 +128,9 @@ class AccountSync:
         dest_objects = self._dest_listing(kind, dest_href)
         actions = planner.plan(listing, dest_objects, saved["objects"], dest_href, EXTENSION[kind], self.on_conflict)
         clean = self._apply(kind, actions, saved, report)
-        total = len(saved["objects"]) if report["incremental"] else len(listing)
+        # incremental: the objects known from earlier runs plus those this run could not record
+        total = (len(saved["objects"]) + sum(1 for a in actions if a.uid not in saved["objects"])
+                 if report["incremental"] else len(listing))
         self._account(actions, counts, report, total)
         if clean and not self.check_mode and token:
             saved["sync_token"] = token

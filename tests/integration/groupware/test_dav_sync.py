@@ -101,8 +101,9 @@ def test_radicale_to_sogo_copies_verifies_and_reruns_unchanged(run_module, radic
     stored_cards = {**_sogo_objects(sogo, user, password, "Contacts/personal/"),
                     **_sogo_objects(sogo, user, password, "Contacts/friends/")}
     assert set(stored_cards) == set(cards)
-    # compared with what the source serves (Radicale re-serialises on PUT: it cut the folded NOTE of
-    # corpus-photo-1 after "producer", a quirk of the source, not of the copy)
+    # compared with what the source serves: Radicale 3.1.8 re-serialises on PUT (python3-vobject 0.9.6.1)
+    # and keeps only the first comma-separated part of a NOTE with an unescaped comma (corpus-photo-1, not
+    # conforming but common): the source's loss, before any copy
     served = {}
     for name in ("contacts/", "friends/"):
         served.update(_objects(radicale.base_url, src_user, src_password, f"/{src_user}/{name}", "addressbook"))
@@ -294,3 +295,29 @@ def test_what_sogo_refuses_is_reported_per_object_and_tried_again(run_module, xa
     assert not again.failed and not again.changed, again
     assert [p["uid"] for p in _problems(again)] == ["journal-1"]
     assert again["calendars"]["copied"] == 0 and again["calendars"]["errors"] == 1
+    # no sync-token was kept (the first run left an object behind): a full listing, every object counted
+    assert not again["collections"][0]["incremental"]
+    assert again["calendars"]["source"] == first["calendars"]["source"] == len(small) + 1
+
+
+def test_incremental_run_counts_a_conflicting_new_object(run_module, xandikos, sogo, sogo_account, tmp_path):
+    cards = corpus.vcards()
+    book = xandikos.home_url + "contacts/addressbook/"
+    corpus.put(requests.Session(), book, cards, "addressbook")
+    user, password = sogo_account()
+    args = {**_args(xandikos.base_url, "anyone", "xandikos-has-no-auth", sogo, user, password,
+                    tmp_path / "s.json"), "kinds": ["contacts"]}
+    assert run_module("dav_sync", args)["contacts"]["copied"] == len(cards)
+    # the user made a contact at SOGo already; the same UID, another version, appears at the source
+    theirs = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:both-sides\r\nFN:Made at SOGo\r\nEND:VCARD\r\n"
+    assert requests.put(sogo.dav_url(user) + "Contacts/personal/both-sides.vcf", data=theirs.encode(),
+                        auth=(user, password), headers={"Content-Type": "text/vcard", "Connection": "close"},
+                        timeout=30).status_code == 201
+    requests.put(book + "new.vcf", data=theirs.replace("Made at SOGo", "Made at the source").encode(),
+                 headers={"Content-Type": "text/vcard"}, timeout=30)
+    again = run_module("dav_sync", args)
+    assert not again.failed and again["collections"][0]["incremental"], again
+    assert again["contacts"]["conflicts"] == 1 and again["contacts"]["source"] == len(cards) + 1
+    assert [p["uid"] for p in _problems(again)] == ["both-sides"]
+    stored = _sogo_objects(sogo, user, password, "Contacts/personal/")["both-sides"]
+    assert "Made at SOGo" in stored  # kept
