@@ -16,8 +16,10 @@ description:
     so that a second run changes nothing.
   - The passwords are never returned. Read them with M(ansible.builtin.include_vars) (with C(no_log)); they
     are under the key C(mailwave_credentials), a mapping of address to password.
-  - The file can be encrypted with C(ansible-vault encrypt) between runs (M(ansible.builtin.include_vars)
-    decrypts it); decrypt it again before adding mailboxes.
+  - Runs on the controller (an action plugin), where the file and the play's vault secrets are. The file may
+    be Vault-encrypted (C(ansible-vault encrypt), the user guide's step after the wave); it is decrypted with the
+    play's vault secrets. It is written Vault-encrypted whenever the play has a vault secret, and always when it
+    was encrypted; M(ansible.builtin.include_vars) reads it either way.
 author:
   - Mailwave engineers (@mailwave)
 extends_documentation_fragment:
@@ -78,6 +80,11 @@ regenerated:
   type: list
   elements: str
   sample: []
+encrypted:
+  description: Whether the file is kept Vault-encrypted.
+  returned: success
+  type: bool
+  sample: true
 """
 
 import os

@@ -37,8 +37,16 @@ def generate_password(length=24):
             return candidate
 
 
-def load(path):
-    """The stored {address: password} map ({} when the file does not exist)."""
+def is_vault(text):
+    return text.lstrip().startswith(VAULT_HEADER)
+
+
+def load(path, decrypt=None):
+    """The stored {address: password} map ({} when the file does not exist).
+
+    decrypt: a function of the Vault text returning the plain text (the controller's vault secrets, given
+    by the action plugin); without it a Vault-encrypted file cannot be read.
+    """
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
@@ -46,9 +54,16 @@ def load(path):
         return {}
     except OSError as exc:
         raise CredentialsError("cannot read the credentials file %s: %s" % (path, exc.strerror or exc)) from None
-    if text.startswith(VAULT_HEADER):
-        raise CredentialsError("the credentials file %s is Vault-encrypted; decrypt it (ansible-vault decrypt) "
-                               "before adding mailboxes, then encrypt it again" % path)
+    if is_vault(text):
+        if decrypt is None:
+            raise CredentialsError("the credentials file %s is Vault-encrypted and this play has no vault secret; "
+                                   "run it with the vault password (--vault-id or --ask-vault-pass)" % path)
+        try:
+            text = decrypt(text)
+        except Exception as exc:  # pylint: disable=broad-except  (AnsibleError and friends, never the secret)
+            raise CredentialsError("the credentials file %s is Vault-encrypted and cannot be decrypted with the "
+                                   "vault secrets of this play (%s); give the vault password it was encrypted "
+                                   "with" % (path, exc.__class__.__name__)) from None
     try:
         data = json.loads(text) if text.strip() else {}
     except ValueError as exc:
@@ -74,9 +89,12 @@ def plan(stored, addresses, regenerate=()):
     return result, created, renewed
 
 
-def store(path, creds):
+def store(path, creds, encrypt=None):
+    """Write the map (0600); encrypt: a function of the plain text returning Vault text, or None."""
     ensure_private_dir(os.path.dirname(os.path.abspath(path)))
     body = json.dumps({"mailwave_credentials": dict(sorted(creds.items()))}, indent=2, sort_keys=True) + "\n"
+    if encrypt is not None:
+        body = encrypt(body)
     write_private_file(path, body)
     return path
 

@@ -31,10 +31,36 @@ def test_plan_keeps_existing_and_store_is_private(tmp_path):
     assert renewed == ["a@x.test"] and renewed_map["a@x.test"] != creds["a@x.test"]
 
 
-@pytest.mark.parametrize("text,needle", [("$ANSIBLE_VAULT;1.1;AES256\n123", "Vault-encrypted"),
+@pytest.mark.parametrize("text,needle", [("$ANSIBLE_VAULT;1.1;AES256\n123", "no vault secret"),
                                          ("{not json", "not valid JSON"), ('{"mailwave_credentials": []}', "mapping")])
 def test_unusable_files_give_clear_errors(tmp_path, text, needle):
     path = tmp_path / "creds.json"
     path.write_text(text)
     with pytest.raises(c.CredentialsError, match=needle):
         c.load(str(path))
+
+
+def test_vault_file_is_read_and_kept_encrypted_with_the_plays_secret(tmp_path):
+    """After the guide's "encrypt them" step, provision runs again (defect: load() refused a Vault file)."""
+    from ansible.parsing.vault import VaultLib, VaultSecret
+
+    vault = VaultLib([("default", VaultSecret(b"wave-secret"))])
+    path = tmp_path / "creds.json"
+    creds, dummy, dummy2 = c.plan({}, ["a@x.test"])
+    c.store(str(path), creds)
+    path.write_bytes(vault.encrypt(path.read_bytes()))
+
+    def decrypt(text):
+        return vault.decrypt(text.encode()).decode()
+
+    assert c.load(str(path), decrypt) == creds
+    with pytest.raises(c.CredentialsError, match="no vault secret"):
+        c.load(str(path))
+    more, created, dummy = c.plan(c.load(str(path), decrypt), ["a@x.test", "b@x.test"])
+    assert created == ["b@x.test"] and more["a@x.test"] == creds["a@x.test"]
+    c.store(str(path), more, lambda text: vault.encrypt(text.encode()).decode())
+    assert path.read_text().startswith("$ANSIBLE_VAULT")
+    assert c.load(str(path), decrypt) == more
+    wrong = VaultLib([("default", VaultSecret(b"other"))])
+    with pytest.raises(c.CredentialsError, match="cannot be decrypted"):
+        c.load(str(path), lambda text: wrong.decrypt(text.encode()).decode())
