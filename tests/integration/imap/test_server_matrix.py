@@ -193,9 +193,6 @@ UNENDED = ("no-final-newline", "no-id-no-final-newline")
 COURIER_CRLF = ("issue 11 item 8: Courier appends CRLF to a message without a final line end; imap_sync "
                 "reports 'verification failed: size N+2 instead of N' (key: None) for each such message and "
                 "fails, beside a verdict 'all N messages of the source are on the destination'")
-CROSS_DUPLICATES_RERUN = ("issue 11 defect 4: with state_dir, a re-run copies exactly the messages that "
-                          "skip_cross_duplicates skipped on the first run (folders the state marks unchanged "
-                          "contribute no keys)")
 
 
 def matrix(**xfails):
@@ -307,9 +304,7 @@ def test_guide_defaults_rerun_without_state(pair, run_module):
     assert snapshot(dst, *dst_acct) == dst_snap
 
 
-@matrix(dovecot_cyrus=CROSS_DUPLICATES_RERUN, cyrus_dovecot=CROSS_DUPLICATES_RERUN,
-        courier_dovecot=CROSS_DUPLICATES_RERUN, cyrus_courier=COURIER_CRLF,
-        cyrus_courier_line_ended=CROSS_DUPLICATES_RERUN)
+@matrix(cyrus_courier=COURIER_CRLF)
 def test_guide_defaults_rerun_with_state(pair, run_module, tmp_path):
     src, src_acct, dst, dst_acct, _layout = pair
     state = str(tmp_path / "state")
