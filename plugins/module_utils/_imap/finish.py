@@ -8,15 +8,29 @@
 """Finish a folder pair after its copy: flag re-sync, the plan's deletions on the destination, VERIFY every
 copied message (size, flags, INTERNALDATE as the destination serves them), delete1 of what is verified
 present, and the statuses recorded in the state (with the plan signature the shortcut checks).
+
+Beyond size, flags and date, a digest of what the destination serves is compared where a server is
+known to change content at the same size: the header of a message with 8-bit header bytes (Cyrus's
+munge8bit), every whole message with ``verify: full``. Those FETCHes are pipelined behind the metadata
+FETCH, and only sent for such messages. A final CRLF added to a message that had no final line end
+(Courier, size +2) is recognised, not an error. Every error of the pair gets the message's identity
+(key, Message-ID) read from the source, one FETCH for all, only when there are errors.
 """
 
 from __future__ import annotations
 
+import re
+
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap import connection as conn
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap import planner
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap import wire as wire_mod
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.look import META_ITEMS
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.planner import flagset as _flagset
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.planner import internaldate_epoch
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.transfer import digest, header_block
+
+_HIGH_RE = re.compile(rb"[\x80-\xff]")
+_MESSAGE_ID_RE = re.compile(rb"^message-id:[ \t]*(.*?)[ \t]*$", re.I | re.M)
 
 
 def _b(text):
@@ -32,6 +46,8 @@ class Finisher:
 
     def __init__(self, engine):
         self.engine = engine
+        self.changed = 0      # copied messages the destination serves otherwise than sent (reported as errors)
+        self.line_ended = 0   # messages the destination ended with CRLF (Courier): recognised, not errors
 
     def finish_pair(self, src, dst, work):
         stats = work.stats
@@ -45,9 +61,11 @@ class Finisher:
             groups = {}
             for duid, flags in work.flag_updates:
                 groups.setdefault(flags, []).append(duid)
+            updated = 0
             for flags, duids in groups.items():
-                dst.set_flags(duids, [_b(f) for f in flags], silent=True)
-            stats["flags_updated"] = len(work.flag_updates)
+                if self.set_flags(dst, work, duids, flags):
+                    updated += len(duids)
+            stats["flags_updated"] = updated
             work.flag_updates = []
         # deletions on the destination
         if to_delete:
@@ -55,34 +73,7 @@ class Finisher:
             stats["deleted_destination"] = len(to_delete)
         # verify what we copied
         copied_uids = {s: d for s, d in work.copied.items() if d is not None}
-        verified = set()
-        if copied_uids:
-            dwire = wire_mod.Wire(dst)
-            by_duid = {d: s for s, d in copied_uids.items()}
-            seen = {}
-            for data in dwire.fetch_list(list(by_duid), META_ITEMS):
-                seen[data.get("UID")] = data
-            for duid, suid in by_duid.items():
-                smsg = work.src_msgs.get(suid)
-                data = seen.get(duid)
-                if data is None:
-                    self.engine.error(work, "copied message not found on the destination when verifying", uid=suid,
-                                      key=smsg.key if smsg else None, size=smsg.size if smsg else None)
-                    continue
-                problems = []
-                if smsg is not None:
-                    if data.get("RFC822.SIZE") != smsg.size:
-                        problems.append("size %s instead of %s" % (data.get("RFC822.SIZE"), smsg.size))
-                    if internaldate_epoch(data.get("INTERNALDATE")) != internaldate_epoch(smsg.date):
-                        problems.append("INTERNALDATE %s instead of %s" % (data.get("INTERNALDATE"), smsg.date))
-                    if _flagset(data.get("FLAGS", ())) != _flagset(work.flag_filter(smsg.flags)):
-                        problems.append("flags %s instead of %s" % (" ".join(_s(f) for f in data.get("FLAGS", ())),
-                                                                    " ".join(work.flag_filter(smsg.flags))))
-                if problems:
-                    self.engine.error(work, "verification failed: " + "; ".join(problems), uid=suid,
-                                      key=smsg.key if smsg else None, size=smsg.size if smsg else None)
-                else:
-                    verified.add(suid)
+        verified = self.verify(dst, work, copied_uids) if copied_uids else set()
         # what is still missing
         missing = [u for u in work.src_msgs
                    if u not in work.matched and u not in work.copied and u not in work.cross_skipped]
@@ -94,6 +85,7 @@ class Finisher:
                 src.select_folder(work.src, readonly=False)
                 self.delete(src, present)
                 stats["deleted_source"] = len(present)
+        self.identify_errors(src, work)
         dst_status = self.engine.looker.status(dst, work.dst)
         stats["destination_messages_after"] = dst_status.get("MESSAGES", 0)
         if (work.pstate is not None and not missing and not stats["errors"] and not self.engine.opts.get("delete1")
@@ -102,6 +94,107 @@ class Finisher:
                                            planner.CROSS_MARK: len(work.cross_skipped)})
             self.engine.state.set_status(work.pstate, work.src_status, recorded)
 
+    def set_flags(self, dst, work, duids, flags):
+        """STORE flags on duids; a refusal (Cyrus's keyword limit) is a warning, not the end of the run."""
+        try:
+            dst.set_flags(duids, [_b(f) for f in flags], silent=True)
+            return True
+        except Exception as exc:  # noqa: BLE001 - imapclient raises its error class for a NO
+            if conn.imap_exceptions is None or isinstance(exc, conn.imap_exceptions.IMAPClientAbortError) \
+                    or not isinstance(exc, conn.imap_exceptions.IMAPClientError):
+                raise  # a dropped connection: the finish is retried on a fresh one
+            with self.engine._lock:
+                self.engine.warnings.append("%s: the destination refused to set the flags %s on %d message(s): %s"
+                                            % (work.dst, " ".join(flags), len(duids),
+                                               self.engine.destination.redact(str(exc))))
+            return False
+
+    def verify(self, dst, work, copied_uids):
+        """Check every copied message as the destination serves it; report each difference; return the source
+        uids verified. One pipelined round trip: metadata of all, headers/bodies only where needed."""
+        transfer = self.engine.transfer
+        checks = transfer.checks.get(work, {})
+        dropped = transfer.dropped.get(work, {})
+        by_duid = {d: s for s, d in copied_uids.items()}
+        header_duids = [d for d, s in by_duid.items() if (checks.get(s) or {}).get("header") is not None]
+        body_duids = [d for d, s in by_duid.items() if (checks.get(s) or {}).get("digests")]
+        seen, headers, bodies = {}, {}, {}
+
+        def keep(into, key, transform):
+            def on_fetch(data):
+                if data.get("UID") is not None and key in data:
+                    into[data["UID"]] = transform(data[key])
+            return on_fetch
+
+        requests = [(list(by_duid), META_ITEMS, lambda data: seen.__setitem__(data.get("UID"), data))]
+        if header_duids:
+            requests.append((header_duids, "UID BODY.PEEK[HEADER]", keep(headers, "HEADER", lambda h: h)))
+        if body_duids:  # each body is digested as it arrives, never kept
+            requests.append((body_duids, "UID BODY.PEEK[]", keep(bodies, "BODY", digest)))
+        fetch_pipelined(wire_mod.Wire(dst), requests)
+        verified = set()
+        for duid, suid in by_duid.items():
+            smsg = work.src_msgs.get(suid)
+            data = seen.get(duid)
+            if data is None:
+                self.engine.error(work, "copied message not found on the destination when verifying", uid=suid,
+                                  key=smsg.key if smsg else None, size=smsg.size if smsg else None)
+                continue
+            check = checks.get(suid) or {}
+            problems = []
+            if smsg is not None:
+                size = data.get("RFC822.SIZE")
+                if size != smsg.size and not (check.get("unended") and size == smsg.size + 2):
+                    problems.append("size %s instead of %s" % (size, smsg.size))
+                elif size != smsg.size:
+                    with self.engine._lock:
+                        self.line_ended += 1
+                if internaldate_epoch(data.get("INTERNALDATE")) != internaldate_epoch(smsg.date):
+                    problems.append("INTERNALDATE %s instead of %s" % (data.get("INTERNALDATE"), smsg.date))
+                want = _flagset(work.flag_filter(smsg.flags)) - dropped.get(suid, set())
+                if _flagset(data.get("FLAGS", ())) != want:
+                    problems.append("flags %s instead of %s" % (" ".join(_s(f) for f in data.get("FLAGS", ())),
+                                                                " ".join(sorted(want))))
+            sent_header = check.get("header")
+            if sent_header is not None and duid in headers:
+                served = header_block(headers[duid]).rstrip(b"\r\n")
+                if served != sent_header.rstrip(b"\r\n"):
+                    problems.append(header_change(sent_header.rstrip(b"\r\n"), served))
+            if check.get("digests") and duid in bodies and bodies[duid] not in check["digests"]:
+                problems.append("the destination serves other bytes than were sent (digest differs)")
+            if problems:
+                with self.engine._lock:
+                    self.changed += 1
+                self.engine.error(work, "verification failed: " + "; ".join(problems), uid=suid,
+                                  key=smsg.key if smsg else None, size=smsg.size if smsg else None)
+            else:
+                verified.add(suid)
+        return verified
+
+    def identify_errors(self, src, work):
+        """Fill in the identity (key, Message-ID) of this pair's per-message errors, read from the source."""
+        with self.engine._lock:
+            todo = [e for e in self.engine.errors if e.get("folder") == work.src and e.get("uid") is not None
+                    and (e.get("key") is None or "message_id" not in e)]
+        if not todo:
+            return
+        src.select_folder(work.src, readonly=True)
+        found = {}
+        identity = self.engine.identity
+        for data in wire_mod.Wire(src).fetch_list(sorted({e["uid"] for e in todo}),
+                                                  "UID RFC822.SIZE INTERNALDATE " + _s(identity.HEADER_FETCH_ITEM)):
+            header = data.get("HEADER", b"") or b""
+            match = _MESSAGE_ID_RE.search(header)
+            found[data.get("UID")] = (identity.message_key(header, data.get("RFC822.SIZE", 0),
+                                                           internaldate_epoch(data.get("INTERNALDATE"))),
+                                      _s(match.group(1)) if match else None)
+        with self.engine._lock:
+            for error in todo:
+                key, message_id = found.get(error["uid"], (None, None))
+                if error.get("key") is None:
+                    error["key"] = key
+                error["message_id"] = message_id
+
     @staticmethod
     def delete(client, uids):
         client.add_flags(uids, [b"\\Deleted"], silent=True)
@@ -109,3 +202,31 @@ class Finisher:
             client.uid_expunge(uids)
         else:
             client.expunge()
+
+
+def header_change(sent, served):
+    """What a destination did to a header, in words a server admin can act on."""
+    if len(sent) == len(served) and served == _HIGH_RE.sub(b"X", sent):
+        return ("the destination replaced the 8-bit bytes of the header by 'X' (Cyrus IMAP's munge8bit: set "
+                "'munge8bit: no' in imapd.conf, then copy these messages again)")
+    return "the destination serves another header than was sent (%d bytes instead of %d)" % (len(served), len(sent))
+
+
+def fetch_pipelined(wire, requests):
+    """Several UID FETCHes [(uids, items, on_fetch)] sent at once, their answers read in order: one round trip."""
+    tags = []
+    for uids, items, on_fetch in requests:
+        if not uids:
+            continue
+        tag = wire._tag()  # pylint: disable=protected-access
+        wire._send(tag + b" UID FETCH " + wire_mod.uid_set(uids).encode("ascii") + b" ("  # pylint: disable=protected-access
+                   + items.encode("ascii") + b")\r\n")
+        tags.append((tag, on_fetch))
+    failure = None
+    for tag, on_fetch in tags:
+        try:
+            wire._finish(tag, on_fetch)  # pylint: disable=protected-access
+        except wire_mod.CommandFailed as exc:  # read every answer before raising: the connection stays usable
+            failure = failure or exc
+    if failure is not None:
+        raise failure

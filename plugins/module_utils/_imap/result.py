@@ -50,12 +50,23 @@ def build(engine, works, plan, started):
                    else "check mode: %d of %d messages of the source would be copied" % (missing, selected))
     else:
         missing = totals["missing"]
-        verdict = ("all %d messages of the source are on the destination" % selected if not missing
-                   else "%d of %d messages of the source are missing on the destination" % (missing, selected))
+        changed_by_server = engine.finisher.changed
+        if missing:
+            verdict = "%d of %d messages of the source are missing on the destination" % (missing, selected)
+        elif changed_by_server:
+            # on the destination, but not as sent: never "all is well" beside those errors
+            verdict = ("%d of %d messages of the source are on the destination as on the source, %d with changes "
+                       "the destination made (see errors)" % (selected - changed_by_server, selected, changed_by_server))
+        else:
+            verdict = "all %d messages of the source are on the destination" % selected
     if engine.error_count:
         verdict += "; %d error(s)" % engine.error_count
     if engine.stopped:
         verdict += "; stopped at errors_max"
+    warnings = list(engine.warnings)
+    if engine.finisher.line_ended:
+        warnings.append("the destination ended %d message(s) that had no final line end with CRLF (size + 2, as "
+                        "Courier-IMAP does); recognised, not an error" % engine.finisher.line_ended)
     return {
         "changed": changed,
         "verdict": verdict,
@@ -68,7 +79,7 @@ def build(engine, works, plan, started):
         "automapped_folders": list(getattr(plan, "automapped", []) or []),
         "created_folders": list(engine.created_folders),
         "subscribed_folders": list(engine.subscribed_folders),
-        "warnings": list(engine.warnings),
+        "warnings": warnings,
         "elapsed": round(elapsed, 3),
         "bytes_per_second": int(totals["bytes"] / elapsed) if not engine.check_mode else 0,
         "messages_per_second": round(totals["copied"] / elapsed, 1) if not engine.check_mode else 0.0,

@@ -8,12 +8,21 @@
 """Copy what the plan says is missing: batches spread over K workers, each FETCH of bodies read straight off
 the socket and one pipelined MULTIAPPEND with LITERAL+ (the next batch's FETCH overlaps the last APPEND),
 a shared byte budget, journalled confirmations, rounds after connection trouble.
+
+What servers do to a message on APPEND is noted here for the finish's verification (``checks``): a message
+without a final line end (Courier ends it with CRLF), a header with 8-bit bytes (Cyrus's munge8bit turns
+them into ``X``, same size: only a digest of what the destination serves shows it), every body with
+``verify: full``. A destination's ``APPENDLIMIT`` (RFC 7889) is read up front: bigger messages are
+reported, never sent; ``NO [TOOBIG]`` on a batch sends its messages one by one, on one message it is that
+message's error. Cyrus's "Too many user flags" is retried with fewer keywords, and what was dropped reported.
 """
 
 from __future__ import annotations
 
 import collections
+import hashlib
 import queue
+import re
 import threading
 import time
 
@@ -25,6 +34,53 @@ BATCH_BYTES = 8 * 1024 * 1024
 STREAM_THRESHOLD = 4 * 1024 * 1024  # bigger messages are piped through, never held whole in memory
 MEMORY_BUDGET = 24 * 1024 * 1024  # message bytes held by all workers at once (a bigger message runs alone)
 MAX_ROUNDS = 6
+_HIGH_RE = re.compile(rb"[\x80-\xff]")
+_APPENDLIMIT_RE = re.compile(rb"^APPENDLIMIT=(\d+)$", re.I)
+
+
+def header_block(body):
+    """The header of a message: up to its first blank line (CRLF or bare LF), without it."""
+    ends = [i for i in (body.find(b"\r\n\r\n"), body.find(b"\n\n")) if i >= 0]
+    return body[:min(ends)] if ends else body
+
+
+def digest(data):
+    return hashlib.sha1(data).hexdigest()
+
+
+def what_to_check(body, full=False):
+    """What the finish must check of a message sent as body beyond size, flags and date (None: nothing).
+
+    {"unended": bool, "header": the header when it holds 8-bit bytes (else None), "digests": acceptable
+    digests of the whole message (verify: full; with the CRLF a server may add to an unended one)}.
+    """
+    unended = not body.endswith(b"\n")
+    head = header_block(body)
+    eight_bit = _HIGH_RE.search(head) is not None
+    if not (unended or eight_bit or full):
+        return None
+    digests = None
+    if full:
+        digests = {digest(body)} | ({digest(body + b"\r\n")} if unended else set())
+    return {"unended": unended, "header": head if eight_bit else None, "digests": digests}
+
+
+def too_many_keywords(exc):
+    """Cyrus: "NO Too many user flags in mailbox" (its per-folder keyword limit), while PERMANENTFLAGS has \\*."""
+    return "too many user flags" in exc.text.lower() or "too many keywords" in exc.text.lower()
+
+
+def append_limit(client):
+    """The destination's APPENDLIMIT=N capability (RFC 7889) in bytes, or 0 when it announces none."""
+    try:
+        caps = client.capabilities()
+    except Exception:  # noqa: BLE001 - no limit known: the per-message TOOBIG handling still applies
+        return 0
+    for cap in caps or ():
+        match = _APPENDLIMIT_RE.match(cap if isinstance(cap, bytes) else str(cap).encode("ascii", "replace"))
+        if match:
+            return int(match.group(1))
+    return 0
 
 
 class ByteBudget:
@@ -104,6 +160,14 @@ class Transfer:
 
     def __init__(self, engine):
         self.engine = engine
+        self.full = (engine.opts.get("verify") or "standard") == "full"
+        self.checks = {}        # work -> {source uid: what_to_check()} for the finish's verification
+        self.dropped = {}       # work -> {source uid: keywords the destination could not hold}
+        self.keywords = {}      # work -> keywords (lowercase) the destination folder took in this run
+        self.solo = set()       # (work, source uid): sent alone (their batch got NO [TOOBIG])
+        self.too_big = set()    # (work, source uid): over APPENDLIMIT, reported once
+        self.limit = None       # the destination's APPENDLIMIT (0: none announced), read once
+        self._lock = threading.Lock()
 
     def batches(self, work):
         # under a rate limit, smaller batches keep the rate smooth (O365's 4 messages/s: 4 per batch)
@@ -114,8 +178,8 @@ class Transfer:
             max_bytes = min(max_bytes, max(262144, int(self.engine.throttle.max_bps)))
         batch, size = [], 0
         for msg in work.to_copy:
-            if msg.size > STREAM_THRESHOLD:
-                yield [msg]  # alone: it may be streamed
+            if msg.size > STREAM_THRESHOLD or (work, msg.uid) in self.solo:
+                yield [msg]  # alone: it may be streamed (or its batch was refused as too big)
                 continue
             if batch and (len(batch) >= max_msgs or size + msg.size > max_bytes):
                 yield batch
@@ -125,8 +189,36 @@ class Transfer:
         if batch:
             yield batch
 
+    def refuse_too_big(self, works, sessions):
+        """Leave out (and report once) the messages over the destination's APPENDLIMIT: sending them would
+        only get NO [TOOBIG] (Cyrus then drops the connection)."""
+        if self.limit is None:
+            self.limit = 0
+            for session in sessions:
+                if session.dst is not None:
+                    self.limit = append_limit(session.dst)
+                    break
+        if not self.limit:
+            return
+        for work in works:
+            fit = []
+            for msg in work.to_copy:
+                if msg.size <= self.limit:
+                    fit.append(msg)
+                    continue
+                with work.lock:
+                    work.pending.discard(msg.uid)
+                if (work, msg.uid) not in self.too_big:
+                    self.too_big.add((work, msg.uid))
+                    self.engine.error(work, "not copied: %d bytes, over the destination's limit of %d bytes per message "
+                                      "(APPENDLIMIT); raise the server's limit (Cyrus: maxmessagesize) or leave "
+                                      "such messages out with max_size" % (msg.size, self.limit),
+                                      uid=msg.uid, key=msg.key, size=msg.size)
+            work.to_copy = fit
+
     def copy_rounds(self, works, sessions):
         for round_no in range(1, MAX_ROUNDS + 1):
+            self.refuse_too_big(works, sessions)
             tasks = FolderQueue()
             for work in works:
                 work.recheck = work.needs_look = False
@@ -182,7 +274,8 @@ class Transfer:
                     self.land(session, landing)
                     current = self.hold(work, batch)
                 session.ensure()
-                if len(batch) == 1 and batch[0].size > STREAM_THRESHOLD and session.dst_wire.literal_plus:
+                if (len(batch) == 1 and batch[0].size > STREAM_THRESHOLD and session.dst_wire.literal_plus
+                        and not self.full):  # verify: full needs the bytes for their digest
                     if inflight is not None:
                         inflight, landing = None, inflight
                         self.land(session, landing)
@@ -241,6 +334,9 @@ class Transfer:
             uids = session.dst_wire.append_finish(held["tag"], len(items))
         except wire_mod.CommandFailed as exc:
             self.raise_if_throttled(exc)
+            if exc.code == "TOOBIG" and len(present) > 1:
+                with self._lock:  # the server may drop the connection now: later rounds send these alone
+                    self.solo.update((work, m.uid) for m in present)
             self.append_each(session, work, present, items)
         else:
             self.confirm(work, present, items, uids)
@@ -296,13 +392,53 @@ class Transfer:
             try:
                 uids = session.dst_wire.append(work.dst, [item])
             except wire_mod.CommandFailed as exc:
+                if too_many_keywords(exc):
+                    done = self.append_fewer_keywords(session, work, msg, item, exc)
+                    if done is not None:
+                        item, uids = done
+                        self.confirm(work, [msg], [item], uids)
+                        continue
                 self.raise_if_throttled(exc)
                 with work.lock:
                     work.pending.discard(msg.uid)
-                self.engine.error(work, "the destination refused the message: %s" % exc, uid=msg.uid, key=msg.key,
-                                  size=len(item[0]))
+                self.engine.error(work, "the destination refused the message: %s%s" % (exc, refusal_hint(exc)),
+                                  uid=msg.uid, key=msg.key, size=len(item[0]))
                 continue
             self.confirm(work, [msg], [item], uids)
+
+    def append_fewer_keywords(self, session, work, msg, item, exc):
+        """The folder cannot take the message's new keywords (Cyrus's per-folder limit): append it with the
+        keywords the folder already has and as many new ones as fit (halving), report the rest.
+        Returns (item sent, destination uids) or None when even that is refused."""
+        body, flags, date = item
+        known = set(work.flag_filter.keywords) | self.keywords.get(work, set())
+        system = [f for f in flags if f.startswith("\\")]
+        old = [f for f in flags if not f.startswith("\\") and f.lower() in known]
+        new = [f for f in flags if not f.startswith("\\") and f.lower() not in known]
+        tries = []
+        count = len(new) // 2
+        while True:
+            tries.append(new[:count])
+            if not count:
+                break
+            count //= 2
+        if old:
+            tries.append(None)  # last: no keyword at all
+        for extra in tries:
+            kept = tuple(system + (old + extra if extra is not None else []))
+            try:
+                uids = session.dst_wire.append(work.dst, [(body, kept, date)])
+            except wire_mod.CommandFailed as again:
+                if too_many_keywords(again):
+                    continue
+                return None
+            dropped = [f for f in flags if f not in kept]
+            with self._lock:
+                self.dropped.setdefault(work, {})[msg.uid] = {f.lower() for f in dropped}
+            self.engine.error(work, "copied without %d keyword(s) the destination folder cannot hold (%s): %s"
+                              % (len(dropped), exc.text, " ".join(dropped)), uid=msg.uid, key=msg.key, size=len(body))
+            return (body, kept, date), uids
+        return None
 
     def raise_if_throttled(self, exc):
         """A NO/BAD that says "slow down" (Microsoft's Suggested Backoff Time, [LIMIT], [UNAVAILABLE]) is not
@@ -333,6 +469,17 @@ class Transfer:
         self.confirm(work, [msg], [(b"", flags, msg.date)], uids, sizes=[size])
 
     def confirm(self, work, msgs, items, uids, sizes=None):
+        checks = {}
+        for msg, item in zip(msgs, items):
+            if item[0]:
+                check = what_to_check(item[0], self.full)
+                if check is not None:
+                    checks[msg.uid] = check
+        with self._lock:
+            if checks:
+                self.checks.setdefault(work, {}).update(checks)
+            self.keywords.setdefault(work, set()).update(
+                f.lower() for item in items for f in item[1] if not f.startswith("\\"))
         pairs = []
         with work.lock:
             for i, msg in enumerate(msgs):
@@ -347,3 +494,12 @@ class Transfer:
             self.engine.state.record(work.pstate, pairs)
         if not uids:
             work.needs_look = True  # no APPENDUID: a look after this round pairs them up by identity
+
+
+def refusal_hint(exc):
+    """What to do about a refusal, when the server's answer says it."""
+    if exc.code == "TOOBIG":
+        return " (the message is over the destination's size limit; raise it, or leave such messages out with max_size)"
+    if exc.code == "OVERQUOTA":
+        return " (the destination mailbox is full: raise its quota)"
+    return ""

@@ -193,9 +193,6 @@ UNENDED = ("no-final-newline", "no-id-no-final-newline")
 COURIER_CRLF = ("issue 11 item 8: Courier appends CRLF to a message without a final line end; imap_sync "
                 "reports 'verification failed: size N+2 instead of N' (key: None) for each such message and "
                 "fails, beside a verdict 'all N messages of the source are on the destination'")
-CROSS_DUPLICATES_RERUN = ("issue 11 defect 4: with state_dir, a re-run copies exactly the messages that "
-                          "skip_cross_duplicates skipped on the first run (folders the state marks unchanged "
-                          "contribute no keys)")
 
 
 def matrix(**xfails):
@@ -226,7 +223,7 @@ def total(layout):
 
 
 # ----------------------------------------------------------------- the option matrix
-@matrix(cyrus_courier=COURIER_CRLF)
+@matrix()
 def test_first_copy(pair, run_module):
     src, src_acct, dst, dst_acct, layout = pair
     before = snapshot(src, *src_acct)
@@ -238,7 +235,7 @@ def test_first_copy(pair, run_module):
     assert snapshot(src, *src_acct) == before  # the source is never changed
 
 
-@matrix(cyrus_courier=COURIER_CRLF)
+@matrix()
 def test_rerun_without_state_copies_nothing(pair, run_module):
     src, src_acct, dst, dst_acct, layout = pair
     assert_ok(run_module("imap_sync", sync_args(src, src_acct, dst, dst_acct)))
@@ -249,7 +246,7 @@ def test_rerun_without_state_copies_nothing(pair, run_module):
     assert snapshot(dst, *dst_acct) == after_first
 
 
-@matrix(cyrus_courier=COURIER_CRLF)
+@matrix()
 def test_rerun_with_state_copies_nothing_then_only_the_new(pair, run_module, tmp_path):
     src, src_acct, dst, dst_acct, layout = pair
     state = str(tmp_path / "state")
@@ -292,12 +289,12 @@ def _guide_first_run(pair, run_module, **extra):
     return dst_snap
 
 
-@matrix(cyrus_courier=COURIER_CRLF)
+@matrix()
 def test_guide_defaults(pair, run_module, tmp_path):
     _guide_first_run(pair, run_module, state_dir=str(tmp_path / "state"))
 
 
-@matrix(cyrus_courier=COURIER_CRLF)
+@matrix()
 def test_guide_defaults_rerun_without_state(pair, run_module):
     src, src_acct, dst, dst_acct, _layout = pair
     dst_snap = _guide_first_run(pair, run_module)
@@ -307,9 +304,7 @@ def test_guide_defaults_rerun_without_state(pair, run_module):
     assert snapshot(dst, *dst_acct) == dst_snap
 
 
-@matrix(dovecot_cyrus=CROSS_DUPLICATES_RERUN, cyrus_dovecot=CROSS_DUPLICATES_RERUN,
-        courier_dovecot=CROSS_DUPLICATES_RERUN, cyrus_courier=COURIER_CRLF,
-        cyrus_courier_line_ended=CROSS_DUPLICATES_RERUN)
+@matrix()
 def test_guide_defaults_rerun_with_state(pair, run_module, tmp_path):
     src, src_acct, dst, dst_acct, _layout = pair
     state = str(tmp_path / "state")
@@ -320,7 +315,7 @@ def test_guide_defaults_rerun_with_state(pair, run_module, tmp_path):
     assert snapshot(dst, *dst_acct) == dst_snap
 
 
-@matrix(cyrus_courier=COURIER_CRLF)
+@matrix()
 def test_delete2_removes_only_what_the_source_lacks(pair, run_module):
     src, src_acct, dst, dst_acct, layout = pair
     extra = b"Message-ID: <extra.%s@example.test>\r\nSubject: only on the destination\r\n\r\nx\r\n" % (
@@ -337,7 +332,7 @@ def test_delete2_removes_only_what_the_source_lacks(pair, run_module):
     assert not again.changed and again["totals"]["deleted_destination"] == 0, again["totals"]
 
 
-@matrix(cyrus_courier=COURIER_CRLF)
+@matrix()
 def test_check_mode_predicts_the_run_and_changes_nothing(pair, run_module, tmp_path):
     src, src_acct, dst, dst_acct, layout = pair
     state = tmp_path / "state"
@@ -371,9 +366,6 @@ def _errors_and_warnings(result):
     return [str(e) for e in result.get("errors", [])] + [str(w) for w in result.get("warnings_list", [])]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 11 item 8: Cyrus (munge8bit, Debian's default) serves 8-bit header bytes as 'X', same size; "
-    "imap_sync verifies size, flags and date only and reports the run complete with no error or warning"))
 def test_cyrus_munge8bit_change_is_reported(dovecot, cyrus, imap_account, run_module):
     src_acct, dst_acct = imap_account(dovecot), imap_account(cyrus)
     body = [b for name, b, _f in nasty_messages(src_acct[0]) if name == "8bit-headers"][0]
@@ -388,10 +380,6 @@ def test_cyrus_munge8bit_change_is_reported(dovecot, cyrus, imap_account, run_mo
     assert not result["complete"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 11 item 8: Cyrus answers 'NO Too many user flags in mailbox' (100 per folder) while PERMANENTFLAGS "
-    "has \\*; imap_sync reports 'the destination refused the message' (key: None) and leaves it missing "
-    "instead of copying it without the keywords that do not fit"))
 def test_cyrus_user_flag_limit_drops_and_reports_keywords(dovecot, cyrus, imap_account, run_module):
     src_acct, dst_acct = imap_account(dovecot), imap_account(cyrus)
     for n, prefix in enumerate(("alpha", "beta")):  # 2 x 60 distinct keywords: Cyrus keeps 100 per folder
@@ -405,10 +393,6 @@ def test_cyrus_user_flag_limit_drops_and_reports_keywords(dovecot, cyrus, imap_a
     assert any("beta" in r or "keyword" in r.lower() for r in _errors_and_warnings(result))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 11 item 8: Cyrus maxmessagesize announces APPENDLIMIT and answers NO [TOOBIG] then drops the "
-    "connection; imap_sync reconnects 6 times and reports both messages, the small one too, 'not copied "
-    "after 6 attempts (connection problems)' (key: None)"))
 def test_toobig_is_a_clear_per_message_error_without_reconnects(dovecot, imap_account, run_module, tmp_path, test_ca):
     src_acct = imap_account(dovecot)
     small = b"Message-ID: <small.%s@example.test>\r\nSubject: small\r\n\r\nsmall\r\n" % src_acct[0].encode()
@@ -447,7 +431,6 @@ def test_courier_crlf_never_duplicates_on_reruns(dovecot, courier, imap_account,
     assert len(courier.fetch_all(*dst_acct)["INBOX"]) == 2
 
 
-@pytest.mark.xfail(strict=True, reason=COURIER_CRLF)
 def test_courier_crlf_is_recognised_on_the_first_run(dovecot, courier, imap_account, run_module):
     src_acct, dst_acct = imap_account(dovecot), imap_account(courier)
     _seed_unended(dovecot, src_acct)
