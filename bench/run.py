@@ -34,8 +34,11 @@ from tests.servers.dovecot import DOVEADM, DovecotServer, TestCA
 from tests.servers.tcp_proxy import TcpProxy
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
-TOOLS = ("mbsync", "imap_sync", "doveadm")
+TOOLS = ("mbsync", "imap_sync", "doveadm", "imapsync")
+DEFAULT_TOOLS = ("mbsync", "imap_sync", "doveadm")  # imapsync takes minutes at 2,000 messages and 40 ms RTT
 MBSYNC = shutil.which("mbsync") or "/usr/bin/mbsync"
+# imapsync (the peer, a Perl script) is never part of the project: taken from ../shared/peers/ where present
+PEERS = pathlib.Path(os.environ.get("MAILWAVE_PEERS", REPO.parent / "shared" / "peers"))
 SRC_USER, SRC_PASSWORD = "source@src.test", "src-bench-password-1"
 DST_PASSWORD = "dst-bench-password-2"
 
@@ -165,7 +168,7 @@ class Bench:
         self.work = pathlib.Path(args.work_dir or self.out).resolve() / f"run-{stamp}-{os.getpid()}"
         self.work.mkdir(parents=True)
         self.tools = [t for t in TOOLS if t in args.only]
-        self.nets = ["loopback"] + (["latency"] if args.latency_ms > 0 else [])
+        self.nets = [n for n in args.networks if n != "latency" or args.latency_ms > 0]
         self.runs: list[dict] = []  # every run
         self.results: list[dict] = []  # per tool/network/phase: the median run
         self.src: DovecotServer | None = None
@@ -309,6 +312,30 @@ mail_prefetch_count = 20
         run["detail"] = run["stderr"][-500:].strip()
         return run
 
+    def imapsync_path(self) -> pathlib.Path | None:
+        path = pathlib.Path(self.args.imapsync) if self.args.imapsync else PEERS / "imapsync"
+        return path if path.is_file() else None
+
+    def run_imapsync(self, net: str, dst_user: str, legdir: pathlib.Path) -> dict:
+        """imapsync 2.229 with its defaults, TLS verified against the throwaway CA, passwords in 0600 files."""
+        src_host, src_port = self.endpoint(self.src, net)
+        dst_host, dst_port = self.endpoint(self.dst, net)
+        tmp = legdir / "imapsync-tmp"
+        tmp.mkdir(exist_ok=True)
+        cmd = ["perl", str(self.imapsync_path()),
+               "--host1", src_host, "--port1", str(src_port), "--user1", SRC_USER,
+               "--passfile1", _secret_file(legdir / "src.pw", SRC_PASSWORD + "\n"), "--ssl1",
+               "--sslargs1", "SSL_verify_mode=1", "--sslargs1", f"SSL_ca_file={self.src.ca_file}",
+               "--host2", dst_host, "--port2", str(dst_port), "--user2", dst_user,
+               "--passfile2", _secret_file(legdir / "dst.pw", DST_PASSWORD + "\n"), "--ssl2",
+               "--sslargs2", "SSL_verify_mode=1", "--sslargs2", f"SSL_ca_file={self.dst.ca_file}",
+               "--tmpdir", str(tmp), "--pidfile", str(tmp / "imapsync.pid"), "--nolog", "--noreleasecheck"]
+        run = timed(cmd, cwd=str(legdir))
+        run["ok"] = run["rc"] == 0
+        tail = [line for line in run["stdout"].splitlines() if "rror" in line][-3:]
+        run["detail"] = ("; ".join(tail) or run["stderr"][-500:]).strip()
+        return run
+
     # ----------------------------------------------------------------- legs
     def leg(self, tool: str, net: str, rep: int = 0) -> None:
         dst_user = f"{tool.replace('_', '-')}-{net}-{rep}@dst.test"
@@ -327,13 +354,14 @@ mail_prefetch_count = 20
             os.sync()
             masters = [_master_pid(server) for server in (self.src, self.dst)]
             server_cpu_before = server_cpu_seconds(masters)
+            load = os.getloadavg()[0]  # the machine is shared: each figure carries the load it ran under
             run = runner(net, dst_user, legdir)
             time.sleep(0.2)  # let the servers' per-connection processes end and be reaped
             server_cpu = server_cpu_seconds(masters) - server_cpu_before
             row = {"tool": tool, "net": net, "phase": phase, "seconds": round(run["seconds"], 3),
                    "cpu_seconds": round(run["cpu"], 3), "server_cpu_seconds": round(server_cpu, 3),
                    "peak_rss_mb": round(run["maxrss_kb"] / 1024, 1),
-                   "ok": run["ok"], "detail": run["detail"][:600]}
+                   "ok": run["ok"], "detail": run["detail"][:600], "load_before": round(load, 2)}
             row["mb_per_s"] = round(self.source_totals["bytes"] / 1e6 / run["seconds"], 2)
             row["msgs_per_s"] = round(self.source_totals["messages"] / run["seconds"], 1)
             if phase == "first":
@@ -352,7 +380,7 @@ mail_prefetch_count = 20
                     row["changed"] = run.get("changed")
             row["rep"] = rep
             self.runs.append(row)
-            log(f"  {row['seconds']}s, {row['mb_per_s']} MB/s, {row['peak_rss_mb']} MB RSS, ok={row['ok']}; "
+            log(f"  {row['seconds']}s (load {load:.2f}), {row['mb_per_s']} MB/s, {row['peak_rss_mb']} MB RSS, ok={row['ok']}; "
                 f"{row['loss_check']}" + ("" if row["ok"] else f"; {row['detail'][:300]}"))
 
     def count(self, user: str) -> int:
@@ -368,6 +396,10 @@ mail_prefetch_count = 20
                     for tool in self.tools:
                         if tool == "imap_sync" and not (REPO / "plugins" / "modules" / "imap_sync.py").exists():
                             log("imap_sync: module plugins/modules/imap_sync.py does not exist yet; leg skipped")
+                            continue
+                        if tool == "imapsync" and self.imapsync_path() is None:
+                            log(f"imapsync: not found (looked for {PEERS / 'imapsync'}; set MAILWAVE_PEERS or "
+                                "--imapsync); leg skipped")
                             continue
                         self.leg(tool, net, rep)
             self.aggregate()
@@ -421,6 +453,7 @@ mail_prefetch_count = 20
         else:
             lines.append(f"{'PASS' if r >= 1.0 else 'MISS'}  with {self.args.latency_ms:g} ms each way >= mbsync: "
                          f"{r:.2f}x")
+        lines += self.small_targets()
         rerun = self._row("imap_sync", "loopback", "rerun")
         if rerun is None:
             lines.append("n/a   no-change re-run of 20,000 messages under 1 s (leg missing)")
@@ -447,14 +480,42 @@ mail_prefetch_count = 20
                          "--big-mb 50)")
         return lines
 
+    def speed_vs(self, tool: str, net: str, phase: str = "first") -> float | None:
+        """imap_sync's speed over tool's (tool's seconds / imap_sync's), same run, network and phase."""
+        ours, theirs = self._row("imap_sync", net, phase), self._row(tool, net, phase)
+        if not ours or not theirs or not ours["ok"] or not theirs["ok"]:
+            return None
+        return theirs["seconds"] / ours["seconds"]
+
+    def small_targets(self) -> list[str]:
+        """Issue 11: a small mailbox (500 messages, ~40 MB, 14 folders) across a 40 ms round trip, first copy:
+        >= 2x mbsync and >= 30x imapsync, byte-identical, the peers measured in the same run."""
+        if "latency" not in self.nets or self.source_totals.get("messages") != 500:
+            return ["n/a   small mailbox at 40 ms RTT >= 2x mbsync and >= 30x imapsync (use --small)"]
+        rtt = f"{2 * self.args.latency_ms:g} ms RTT"
+        ours = self._row("imap_sync", "latency", "first")
+        lines = []
+        for tool, goal in (("mbsync", 2.0), ("imapsync", 30.0)):
+            r = self.speed_vs(tool, "latency")
+            if r is None:
+                lines.append(f"n/a   500 messages at {rtt}: first copy >= {goal:g}x {tool} (leg missing or failed)")
+            else:
+                ok = r >= goal and ours["loss_clean"]
+                lines.append(f"{'PASS' if ok else 'MISS'}  500 messages at {rtt}: first copy >= {goal:g}x {tool}, "
+                             f"byte-identical: {r:.2f}x ({ours['seconds']:.2f}s vs {self._row(tool, 'latency', 'first')['seconds']:.2f}s), "
+                             f"{ours['loss_check']}")
+        return lines
+
     def table(self) -> str:
         head = ("| tool | network | run | seconds | MB/s | msg/s | peak RSS MB | CPU s | server CPU s | speed vs mbsync "
-                "| ok | loss check |\n"
-                "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |\n")
+                "| speed vs imapsync | ok | loss check |\n"
+                "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |\n")
         rows = []
         for row in self.results:
             ref = self._row("mbsync", row["net"], row["phase"])
-            vs = f"{row['mb_per_s'] / ref['mb_per_s']:.2f}x" if ref and ref["ok"] and row["ok"] else "-"
+            vs = f"{ref['seconds'] / row['seconds']:.2f}x" if ref and ref["ok"] and row["ok"] else "-"
+            ref = self._row("imapsync", row["net"], row["phase"])
+            vs_imapsync = f"{ref['seconds'] / row['seconds']:.2f}x" if ref and ref["ok"] and row["ok"] else "-"
             net = row["net"] if row["net"] == "loopback" else f"+{self.args.latency_ms:g} ms each way"
             mbps = f"{row['mb_per_s']:.1f}" if row["phase"] == "first" else "-"  # a re-run moves no mail
             secs = f"{row['seconds']:.2f}"
@@ -462,7 +523,7 @@ mail_prefetch_count = 20
                 secs += f" [{min(row['seconds_all']):.2f}..{max(row['seconds_all']):.2f}]"
             rows.append(f"| {row['tool']} | {net} | {row['phase']} | {secs} | {mbps} | "
                         f"{row['msgs_per_s']:.0f} | {row['peak_rss_mb']:.1f} | {row['cpu_seconds']:.2f} | "
-                        f"{row['server_cpu_seconds']:.2f} | {vs} | "
+                        f"{row['server_cpu_seconds']:.2f} | {vs} | {vs_imapsync} | "
                         f"{'yes' if row['ok'] else 'NO'} | {row['loss_check']} |")
         return head + "\n".join(rows) + "\n"
 
@@ -484,8 +545,10 @@ mail_prefetch_count = 20
                 if lines else "")
 
     def report(self) -> dict:
+        loads = [r["load_before"] for r in self.runs if "load_before" in r]
         machine = (f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, "
-                   f"load average {os.getloadavg()[0]:.2f} at the end")
+                   + (f"load average {min(loads):.2f}..{max(loads):.2f} before the runs, " if loads else "")
+                   + f"{os.getloadavg()[0]:.2f} at the end")
         header = (f"Mailwave IMAP benchmark, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, {machine}\n"
                   + (f"{self.args.repeat} runs per tool and network, interleaved: median shown, [min..max] seconds, "
                      "peak RSS the largest\n" if self.args.repeat > 1 else "")
@@ -509,9 +572,20 @@ mail_prefetch_count = 20
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n", maxsplit=1)[0])
-    parser.add_argument("--messages", type=int, default=2000, help="corpus size (2000 ~150 MB, 20000 ~1.5 GB)")
+    parser.add_argument("--messages", type=int, default=None,
+                        help="corpus size (2000, the default, ~150 MB; 500 ~41 MB; 20000 ~1.5 GB)")
     parser.add_argument("--latency-ms", type=float, default=20, help="latency added each way (0: no latency leg)")
-    parser.add_argument("--only", default=",".join(TOOLS), help="comma-separated tools: " + ",".join(TOOLS))
+    parser.add_argument("--only", default=None,
+                        help="comma-separated tools: " + ",".join(TOOLS) + " (default: " + ",".join(DEFAULT_TOOLS)
+                        + "; with --small: imap_sync,mbsync,imapsync)")
+    parser.add_argument("--networks", default=None,
+                        help="comma-separated: loopback,latency (default: both; with --small: latency)")
+    parser.add_argument("--small", action="store_true",
+                        help="issue 11's small mailbox: 500 messages (~41 MB, 14 folders), latency leg only, "
+                             "imap_sync vs mbsync and imapsync (unless --messages/--networks/--only say otherwise)")
+    parser.add_argument("--imapsync", default=None,
+                        help="the imapsync script (default: $MAILWAVE_PEERS/imapsync, else ../shared/peers/imapsync; "
+                             "its leg is skipped when absent)")
     parser.add_argument("--out", default=str(REPO / "bench" / "output"), help="results, corpus cache, work dirs")
     parser.add_argument("--big-mb", type=int, default=0, help="add one message of this many MB (memory target: 50)")
     parser.add_argument("--connections", type=int, default=0, help="imap_sync connections (0: module default)")
@@ -522,6 +596,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="where the servers and their mail live (default: --out); e.g. a tmpfs such as /dev/shm "
                              "takes the disk's noise out of the comparison")
     args = parser.parse_args(argv)
+    if args.messages is None:
+        args.messages = 500 if args.small else 2000
+    if args.only is None:
+        args.only = "imap_sync,mbsync,imapsync" if args.small else ",".join(DEFAULT_TOOLS)
+    if args.networks is None:
+        args.networks = "latency" if args.small else "loopback,latency"
+    args.networks = [n.strip() for n in args.networks.split(",") if n.strip()]
+    if set(args.networks) - {"loopback", "latency"} or not args.networks:
+        parser.error("--networks takes loopback, latency or both")
     args.only = [t.strip() for t in args.only.split(",") if t.strip()]
     unknown = set(args.only) - set(TOOLS)
     if unknown:
