@@ -30,7 +30,7 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._imap.planner imp
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.transfer import digest, header_block
 
 _HIGH_RE = re.compile(rb"[\x80-\xff]")
-_MESSAGE_ID_RE = re.compile(rb"^message-id:[ \t]*(.*?)[ \t]*$", re.I | re.M)
+_MESSAGE_ID_RE = re.compile(rb"^message-id:[ \t]*(.*?)[ \t\r]*$", re.I | re.M)
 
 
 def _b(text):
@@ -120,18 +120,25 @@ class Finisher:
         body_duids = [d for d, s in by_duid.items() if (checks.get(s) or {}).get("digests")]
         seen, headers, bodies = {}, {}, {}
 
-        def keep(into, key, transform):
-            def on_fetch(data):
-                if data.get("UID") is not None and key in data:
-                    into[data["UID"]] = transform(data[key])
-            return on_fetch
+        def on_fetch(data):
+            # Dovecot runs pipelined FETCHes at once and interleaves their untagged answers, so an answer is
+            # told by what it holds, never by the command it seems to follow.
+            uid = data.get("UID")
+            if uid is None:
+                return
+            if "HEADER" in data:
+                headers[uid] = data["HEADER"]
+            if "BODY" in data:  # each body is digested as it arrives, never kept
+                bodies[uid] = digest(data["BODY"])
+            if "RFC822.SIZE" in data or "INTERNALDATE" in data:
+                seen.setdefault(uid, {}).update(data)
 
-        requests = [(list(by_duid), META_ITEMS, lambda data: seen.__setitem__(data.get("UID"), data))]
+        requests = [(list(by_duid), META_ITEMS)]
         if header_duids:
-            requests.append((header_duids, "UID BODY.PEEK[HEADER]", keep(headers, "HEADER", lambda h: h)))
-        if body_duids:  # each body is digested as it arrives, never kept
-            requests.append((body_duids, "UID BODY.PEEK[]", keep(bodies, "BODY", digest)))
-        fetch_pipelined(wire_mod.Wire(dst), requests)
+            requests.append((header_duids, "UID BODY.PEEK[HEADER]"))
+        if body_duids:
+            requests.append((body_duids, "UID BODY.PEEK[]"))
+        fetch_pipelined(wire_mod.Wire(dst), requests, on_fetch)
         verified = set()
         for duid, suid in by_duid.items():
             smsg = work.src_msgs.get(suid)
@@ -212,18 +219,21 @@ def header_change(sent, served):
     return "the destination serves another header than was sent (%d bytes instead of %d)" % (len(served), len(sent))
 
 
-def fetch_pipelined(wire, requests):
-    """Several UID FETCHes [(uids, items, on_fetch)] sent at once, their answers read in order: one round trip."""
+def fetch_pipelined(wire, requests, on_fetch):
+    """Several UID FETCHes [(uids, items)] sent at once, every answer given to on_fetch: one round trip.
+
+    A server may interleave the untagged answers of pipelined commands (Dovecot does), so on_fetch must
+    tell them apart by their items."""
     tags = []
-    for uids, items, on_fetch in requests:
+    for uids, items in requests:
         if not uids:
             continue
         tag = wire._tag()  # pylint: disable=protected-access
         wire._send(tag + b" UID FETCH " + wire_mod.uid_set(uids).encode("ascii") + b" ("  # pylint: disable=protected-access
                    + items.encode("ascii") + b")\r\n")
-        tags.append((tag, on_fetch))
+        tags.append(tag)
     failure = None
-    for tag, on_fetch in tags:
+    for tag in tags:
         try:
             wire._finish(tag, on_fetch)  # pylint: disable=protected-access
         except wire_mod.CommandFailed as exc:  # read every answer before raising: the connection stays usable

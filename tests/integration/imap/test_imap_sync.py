@@ -230,3 +230,18 @@ def test_oauth2_refused_cleanly(dovecot, mail_account, run_module):
     both = dict(params["source"], password="another-long-password")
     result = run_module("imap_sync", dict(params, source=both))
     assert result.failed and "mutually exclusive" in result["msg"] and not result.get("crashed")
+
+
+def test_verification_of_8bit_headers_holds_when_dovecot_interleaves_pipelined_fetches(dovecot, mail_account,
+                                                                                      run_module):
+    """Verification pipelines a metadata FETCH, a header FETCH (8-bit headers) and a body FETCH (verify: full);
+    Dovecot runs them at once and interleaves their answers, which must not read as changed messages."""
+    src, dst = mail_account(dovecot), mail_account(dovecot)
+    for n in range(120):
+        body = msg(n).replace(b"Subject: test", "Subject: Réunion été".encode("utf-8"))
+        dovecot.append(*src, "INBOX", body, ("\\Seen",) if n % 2 else ())
+    result = run_module("imap_sync", args(dovecot, src, dovecot, dst, verify="full"))
+    assert_clean(result, src[1], dst[1])
+    assert not result.failed, result.get("msg")
+    assert result["totals"]["copied"] == 120 and result["totals"]["errors"] == 0, result.get("errors")
+    assert snapshot(dovecot, *src) == snapshot(dovecot, *dst)
