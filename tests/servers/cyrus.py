@@ -302,6 +302,20 @@ def cyrus(tmp_path_factory, test_ca):
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def cyrus_verbatim(tmp_path_factory, test_ca):
+    """A started CyrusServer with ``munge8bit: no``: what an admin sets once told that Cyrus rewrites 8-bit
+    headers; a destination that stores every byte as sent."""
+    why = available()
+    if why:
+        pytest.skip(why)
+    server = CyrusServer(tmp_path_factory.mktemp("cyrus-verbatim"), ca=test_ca, munge8bit=False)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def imap_account():
     """Factory: imap_account(server) -> (user, password) valid on Dovecot, Cyrus and Courier alike (no "."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailwave.migrate.plugins.module_utils._imap import wire
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap import finish, wire
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.connection import Endpoint
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.engine import SyncEngine
 from tests.integration.imap.test_imap_sync import msg, snapshot
@@ -47,15 +47,16 @@ def test_copies_without_appenduid_are_still_verified(dovecot, mail_account, monk
     original = wire.Wire.append_finish
     monkeypatch.setattr(wire.Wire, "append_finish", lambda self, tag, count: original(self, tag, count) and None)
     verified = []
-    real_fetch_list = wire.Wire.fetch_list
+    real_fetch_pipelined = finish.fetch_pipelined
 
-    def spy(self, uids, items):
-        out = real_fetch_list(self, uids, items)
-        if items == "UID RFC822.SIZE FLAGS INTERNALDATE" and not isinstance(uids, str):
-            verified.extend(d["UID"] for d in out)
-        return out
+    def spy(wire_, requests, on_fetch):
+        def seen(data):
+            if "RFC822.SIZE" in data:
+                verified.append(data["UID"])
+            on_fetch(data)
+        return real_fetch_pipelined(wire_, requests, seen)
 
-    monkeypatch.setattr(wire.Wire, "fetch_list", spy)
+    monkeypatch.setattr(finish, "fetch_pipelined", spy)
     result = run(dovecot, src, dst, connections=1)
     assert result["complete"] and result["totals"]["copied"] == 10
     assert len(verified) == 10

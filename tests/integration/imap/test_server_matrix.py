@@ -24,7 +24,7 @@ import pytest
 from tests.servers import courier as courier_module
 from tests.servers import cyrus as cyrus_module
 from tests.servers.courier import courier  # noqa: F401  # pylint: disable=unused-import
-from tests.servers.cyrus import CyrusServer, cyrus, imap_account  # noqa: F401  # pylint: disable=unused-import
+from tests.servers.cyrus import CyrusServer, cyrus, cyrus_verbatim, imap_account  # noqa: F401  # pylint: disable=unused-import
 from tests.servers.dovecot import DovecotServer, _logout
 
 pytestmark = pytest.mark.skipif(
@@ -127,7 +127,7 @@ def seed(server, user, password, tag, leave_out=()):
 
 def stored_as(server, body):
     """What a destination server serves for body after an APPEND (measured: tests/integration/servers/)."""
-    if kind(server) == "cyrus":  # munge8bit: each 8-bit byte of the header becomes "X", size unchanged
+    if kind(server) == "cyrus" and server.munge8bit:  # each 8-bit byte of the header becomes "X", same size
         end = body.find(b"\r\n\r\n")
         end = len(body) if end < 0 else end
         body = re.sub(rb"[\x80-\xff]", b"X", body[:end]) + body[end:]
@@ -185,7 +185,10 @@ def assert_ok(result, *secrets):
 
 # (source, destination, corpus variant). "line-ended" leaves out the two messages without a final line
 # end, so that the options are exercised on Cyrus->Courier while Courier's CRLF defect stands.
-PAIRS = [("dovecot", "cyrus", "all"), ("cyrus", "dovecot", "all"), ("courier", "dovecot", "all"),
+# Cyrus as a destination runs with munge8bit off: with it on, imap_sync rightly reports every 8-bit-header
+# message as changed by the destination (test_cyrus_munge8bit_change_is_reported), which is not what the
+# option rows test.
+PAIRS = [("dovecot", "cyrus_verbatim", "all"), ("cyrus", "dovecot", "all"), ("courier", "dovecot", "all"),
          ("cyrus", "courier", "all"), ("cyrus", "courier", "line-ended")]
 UNENDED = ("no-final-newline", "no-id-no-final-newline")
 
