@@ -45,7 +45,7 @@ class ActionModule(ActionBase):
         path = os.path.expanduser(args["path"])
         addresses = [a.strip().lower() for a in args["addresses"]]
         regenerate = {a.strip().lower() for a in args["regenerate"]}
-        vault = self._loader._vault  # pylint: disable=protected-access  (the play's vault secrets)
+        vault = self._loader._vault  # pylint: disable=protected-access # the play's vault secrets
         has_secret = bool(vault and vault.secrets)
 
         def decrypt(text):

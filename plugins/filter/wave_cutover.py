@@ -130,16 +130,16 @@ def cutover_plan(records, zone=None, mx_before=None, original_mx=None, record=No
     if switched or mx_before is None:
         wait, why = 0, "the MX is already switched" if switched else "the zone has no MX to wait out"
     elif lower_ttl:
-        wait, why = min(current_ttl, wait_max), "the old TTL (%ds), from now" % current_ttl
+        wait, why = min(current_ttl, wait_max), "the old TTL (%ss), from now" % current_ttl
     elif lowered_at is not None and recorded_before is not None:
         # A resumed cut-over: what is left of the old TTL since it was lowered (kept in the record).
         wait_from = lowered_at
         wait = max(0, int(round(lowered_at + min(recorded_before, wait_max) - now)))
-        why = "what is left of the old TTL (%ds) lowered at %s" % (recorded_before, iso(lowered_at))
+        why = "what is left of the old TTL (%ss) lowered at %s" % (recorded_before, iso(lowered_at))
     elif original_ttl is not None and original_ttl > low_ttl:
         # The TTL is already low but nothing says when it was lowered (interrupted before the record was
         # written): resolvers may still cache the old MX for the whole original TTL.
-        wait, why = min(original_ttl, wait_max), "the original TTL (%ds): no record of when it was lowered" % original_ttl
+        wait, why = min(original_ttl, wait_max), "the original TTL (%ss): no record of when it was lowered" % original_ttl
     else:
         wait, why = 0, "the MX TTL was already %ss before the wave" % current_ttl
 

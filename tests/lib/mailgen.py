@@ -53,7 +53,7 @@ class _Writer:
         self.rng, self.index, self.large_bytes = rng, index, large_bytes
 
     def words(self, n: int) -> str:
-        return " ".join(self.rng.choice(_WORDS) for _ in range(n))
+        return " ".join(self.rng.choice(_WORDS) for _i in range(n))
 
     def person(self) -> tuple[str, str]:
         name, local = self.rng.choice(_PEOPLE)
@@ -74,7 +74,7 @@ class _Writer:
         return "\r\n".join(lines) + "\r\n" + extra
 
     def paragraph(self, lines: int = 3) -> str:
-        return "\r\n".join(self.words(self.rng.randrange(4, 12)) for _ in range(lines)) + "\r\n"
+        return "\r\n".join(self.words(self.rng.randrange(4, 12)) for _i in range(lines)) + "\r\n"
 
     def boundary(self) -> str:
         return "=_mw_%08x" % self.rng.getrandbits(32)
@@ -110,11 +110,11 @@ def _latin1_headers(w):
 
 def _utf8_headers(w):
     # RFC 6532: UTF-8 in addresses and subjects, unencoded.
-    name, _ = w.person()
+    name = w.person()[0]
+    values = (name, w.words(2), w.date(), w.index, w.words(3))
     text = ("From: %s <jürgen@bücher.example>\r\nTo: 山田 <山田@例え.テスト>\r\nSubject: 会議 — %s ✓\r\n"
             "Date: %s\r\nMessage-ID: <utf8.%d@mailgen.test>\r\nMIME-Version: 1.0\r\n"
-            "Content-Type: text/plain; charset=utf-8\r\n\r\nこんにちは %s\r\n") % (name, w.words(2), w.date(),
-                                                                               w.index, w.words(3))
+            "Content-Type: text/plain; charset=utf-8\r\n\r\nこんにちは %s\r\n") % values
     return text.encode("utf-8")
 
 
@@ -236,7 +236,7 @@ _KINDS = (
 )
 # Kinds that appear once per `generate` call at most (big or special): at fixed positions.
 SPECIAL = ("large_attachment", "many_keywords", "exact_duplicate")
-KINDS = tuple(name for name, _ in _KINDS) + SPECIAL
+KINDS = tuple(name for name, _make in _KINDS) + SPECIAL
 
 
 def generate(count: int = 100, seed: int = 2026, large_bytes: int = 3_000_000) -> list[GeneratedMessage]:

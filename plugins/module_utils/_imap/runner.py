@@ -146,8 +146,8 @@ class BatchRunner:
 
     def _start(self, job, now):
         parent_end, child_end = self._context.Pipe(duplex=False)
-        process = self._context.Process(target=_child, args=(job, job.sched.connections, self.check_mode,
-                                                              child_end, self.engine_class), daemon=True)
+        child_args = (job, job.sched.connections, self.check_mode, child_end, self.engine_class)
+        process = self._context.Process(target=_child, args=child_args, daemon=True)
         process.start()
         child_end.close()
         job.record.update(status=sched_mod.RUNNING, attempts=job.sched.attempts,

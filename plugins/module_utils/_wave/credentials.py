@@ -60,7 +60,7 @@ def load(path, decrypt=None):
                                    "run it with the vault password (--vault-id or --ask-vault-pass)" % path)
         try:
             text = decrypt(text)
-        except Exception as exc:  # pylint: disable=broad-except  (AnsibleError and friends, never the secret)
+        except Exception as exc:  # pylint: disable=broad-except # AnsibleError and friends, never the secret
             raise CredentialsError("the credentials file %s is Vault-encrypted and cannot be decrypted with the "
                                    "vault secrets of this play (%s); give the vault password it was encrypted "
                                    "with" % (path, exc.__class__.__name__)) from None

@@ -221,9 +221,9 @@ def render_html(report):
             " <span id=\"shown\">%d</span> shown</p>" % (
                 "".join("<option>%s</option>" % _esc(s) for s in statuses), len(table_rows)),
             "<table id=\"mailboxes\"><thead><tr>%s</tr></thead><tbody>" % "".join(
-                "<th>%s</th>" % _esc(title) for _, title, _ in _COLUMNS)]
+                "<th>%s</th>" % _esc(title) for _key, title, _numeric in _COLUMNS)]
     for row in table_rows:
         out.append("<tr class=\"%s\" data-status=\"%s\">%s</tr>" % (
-            _esc(row["status"]), _esc(row["status"]), "".join(_cell(row, k, n) for k, _, n in _COLUMNS)))
+            _esc(row["status"]), _esc(row["status"]), "".join(_cell(row, k, n) for k, _title, n in _COLUMNS)))
     out += ["</tbody></table>", "<script>%s</script></body></html>" % _SCRIPT]
     return "\n".join(out) + "\n"

@@ -1,12 +1,11 @@
 """The DAV corpus (tests/data/dav/) as objects, and seeding a source collection with it."""
 from __future__ import annotations
 
-import pathlib
 import re
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._dav import content
+from tests.lib.dav_corpus import DATA, read
 
-DATA = pathlib.Path(__file__).resolve().parents[2] / "data" / "dav"
 
 MKCOL = ('<?xml version="1.0" encoding="utf-8"?><d:mkcol xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav" '
          'xmlns:cal="urn:ietf:params:xml:ns:caldav" xmlns:a="http://apple.com/ns/ical/"><d:set><d:prop>'
@@ -16,14 +15,14 @@ MKCOL = ('<?xml version="1.0" encoding="utf-8"?><d:mkcol xmlns:d="DAV:" xmlns:ca
 
 def vcards() -> dict[str, str]:
     """{uid: vCard text} of the corpus."""
-    return {content.uid_of(p.read_bytes().decode("utf-8")): p.read_bytes().decode("utf-8") for p in sorted(DATA.glob("*.vcf"))}
+    return {content.uid_of(read(p)): read(p) for p in sorted(DATA.glob("*.vcf"))}
 
 
 def calendar_objects(large: bool = True) -> dict[str, str]:
     """{uid: iCalendar object}; large-calendar.ics is split into one object per event."""
     result = {}
     for path in sorted(DATA.glob("*.ics")):
-        text = path.read_bytes().decode("utf-8")
+        text = read(path)
         if path.name == "large-calendar.ics":
             if not large:
                 continue

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import os
 
-import pytest
 import requests
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._dav import content
@@ -172,8 +171,8 @@ def test_xandikos_to_sogo_via_discovery(run_module, xandikos, sogo, sogo_account
     assert all(c["sync_token"] for c in state["collections"].values())
 
 
-def test_state_lost_rerun_finds_everything_already_there_or_conflicting(run_module, xandikos, sogo, sogo_account,
-                                                                       tmp_path):
+def test_state_lost_rerun_finds_everything_already_there_or_conflicting(
+        run_module, xandikos, sogo, sogo_account, tmp_path):
     session = requests.Session()
     cards = corpus.vcards()
     corpus.put(session, xandikos.home_url + "contacts/addressbook/", cards, "addressbook")
@@ -233,8 +232,8 @@ def test_copied_events_send_no_invitations(run_module, xandikos, sogo, sogo_acco
     assert _wait_for_mail(smtp_sink, after_control + 1, seconds=3) == after_control  # nothing sent
 
 
-def test_mailcow_emulator_accounts_are_sogo_users_and_receive_contacts(run_module, dovecot, sogo, radicale,
-                                                                      radicale_account, tmp_path):
+def test_mailcow_emulator_accounts_are_sogo_users_and_receive_contacts(
+        run_module, dovecot, sogo, radicale, radicale_account, tmp_path):
     from tests.servers.mailcow_fixtures import start_emulator  # pylint: disable=import-outside-toplevel
     from tests.servers.sogo import MailAndSogoBackend  # pylint: disable=import-outside-toplevel
 

@@ -232,8 +232,8 @@ def test_oauth2_refused_cleanly(dovecot, mail_account, run_module):
     assert result.failed and "mutually exclusive" in result["msg"] and not result.get("crashed")
 
 
-def test_verification_of_8bit_headers_holds_when_dovecot_interleaves_pipelined_fetches(dovecot, mail_account,
-                                                                                      run_module):
+def test_verification_of_8bit_headers_holds_when_dovecot_interleaves_pipelined_fetches(
+        dovecot, mail_account, run_module):
     """Verification pipelines a metadata FETCH, a header FETCH (8-bit headers) and a body FETCH (verify: full);
     Dovecot runs them at once and interleaves their answers, which must not read as changed messages."""
     src, dst = mail_account(dovecot), mail_account(dovecot)

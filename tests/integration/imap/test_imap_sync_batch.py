@@ -45,12 +45,12 @@ def test_batch_copies_every_box_within_its_bounds(dovecot, mail_account, run_mod
     params = {"jobs": _jobs(dovecot, dovecot, boxes, tmp_path), "options": {"connections": 2},
               "parallel": 3, "server_connections": 8, "progress_file": str(progress), "progress_interval": 0.2}
     result = run_module("imap_sync_batch", params)
-    assert_clean(result, *[src[1] for _, src, _ in boxes], *[dst[1] for _, _, dst in boxes])
+    assert_clean(result, *[src[1] for _d, src, _t in boxes], *[dst[1] for _d, _s, dst in boxes])
     assert not result.failed, result.get("msg")
     assert result.changed and result["failed_jobs"] == []
     assert result["peak_running"] == 2
-    assert [r["id"] for r in result["results"]] == [dst[0] for _, _, dst in boxes]
-    for (_, src, dst), record in zip(boxes, result["results"]):
+    assert [r["id"] for r in result["results"]] == [dst[0] for _d, _s, dst in boxes]
+    for (_d, src, dst), record in zip(boxes, result["results"]):
         assert record["status"] == "done" and record["connections"] == 2 and record["attempts"] == 1
         assert record["result"]["totals"]["copied"] == 6 and record["result"]["complete"]
         assert snapshot(dovecot, *dst) == snapshot(dovecot, *src)
@@ -70,7 +70,7 @@ def test_check_mode_copies_nothing(dovecot, mail_account, run_module, tmp_path):
     result = run_module("imap_sync_batch", {"jobs": _jobs(dovecot, dovecot, boxes, tmp_path)}, check_mode=True)
     assert not result.failed, result.get("msg")
     assert [r["result"]["totals"]["copied"] for r in result["results"]] == [3, 3]
-    for _, _, dst in boxes:
+    for _d, _s, dst in boxes:
         assert dovecot.usage(dst[0])["messages"] == 0
 
 
@@ -85,7 +85,7 @@ def test_bad_jobs_are_all_listed_before_anything_runs(dovecot, mail_account, run
     assert result["msg"].startswith("the batch was not started; fix these jobs")
     assert "job %s: connections must be 1 or more" % jobs[0]["id"] in result["msg"]
     assert "max_size" in result["msg"] and "is used twice" in result["msg"]
-    assert all(dovecot.usage(dst[0])["messages"] == 0 for _, _, dst in boxes)
+    assert all(dovecot.usage(dst[0])["messages"] == 0 for _d, _s, dst in boxes)
 
 
 def test_wrong_password_fails_that_box_only(dovecot, mail_account, run_module, tmp_path):
@@ -109,8 +109,8 @@ def full_source(tmp_path_factory, test_ca):
     server.stop()
 
 
-def test_a_full_source_slows_the_batch_down_instead_of_failing_boxes(full_source, dovecot, mail_account,
-                                                                       run_module, tmp_path):
+def test_a_full_source_slows_the_batch_down_instead_of_failing_boxes(
+        full_source, dovecot, mail_account, run_module, tmp_path):
     boxes = []
     for n in range(4):
         src, dst = ("box%d@full.test" % n, "pw-full-%d" % n), mail_account(dovecot)
@@ -131,7 +131,7 @@ def test_a_full_source_slows_the_batch_down_instead_of_failing_boxes(full_source
     # the two copies that got in held their slot over Dovecot's 10 s login hold: the others were refused
     # (the socket closed at LOGIN) and came back later instead of failing
     assert "Internal login failure" in (full_source.workdir / "dovecot.log").read_text(errors="replace")
-    for _, src, dst in boxes:
+    for _d, src, dst in boxes:
         assert snapshot(dovecot, *dst) == snapshot(full_source, *src)
 
 
@@ -167,7 +167,7 @@ def test_a_killed_batch_stops_its_copies_and_the_next_run_finishes(dovecot, mail
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # until two copies run and a first batch has landed
         copies = [c for c in _children(proc.pid) if _alive(c)]
-        if len(copies) == 2 and sum(dovecot.usage(dst[0])["messages"] for _, _, dst in boxes) >= 1:
+        if len(copies) == 2 and sum(dovecot.usage(dst[0])["messages"] for _d, _s, dst in boxes) >= 1:
             break
         assert proc.poll() is None, proc.stderr.read().decode()[-3000:]
         time.sleep(0.1)
@@ -179,12 +179,12 @@ def test_a_killed_batch_stops_its_copies_and_the_next_run_finishes(dovecot, mail
     while any(_alive(c) for c in copies) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(c) for c in copies), "copies outlived the killed batch"
-    copied_before = sum(dovecot.usage(dst[0])["messages"] for _, _, dst in boxes)
+    copied_before = sum(dovecot.usage(dst[0])["messages"] for _d, _s, dst in boxes)
     assert 0 < copied_before < total
 
     params.update(jobs=_jobs(dovecot, dovecot, boxes, tmp_path, connections=2))
     result = run_module("imap_sync_batch", params)
     assert not result.failed and result["failed_jobs"] == [], result.get("msg")
     assert sum(r["result"]["totals"]["copied"] for r in result["results"]) + copied_before == total
-    for _, src, dst in boxes:
+    for _d, src, dst in boxes:
         assert snapshot(dovecot, *dst) == snapshot(dovecot, *src)

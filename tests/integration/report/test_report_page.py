@@ -32,7 +32,7 @@ def wave_report(tmp_path):
     b = r.domain_fragment({"domain": "b.test", "mailboxes": [{"address": "dora@b.test"}], "timings": {},
                            "failure": {"phase": "preflight", "msg": "cannot connect to imap.b.test"}})
     r.write(str(tmp_path), "wave1", "run1", a)
-    _, paths = r.write(str(tmp_path), "wave1", "run1", b)
+    _report, paths = r.write(str(tmp_path), "wave1", "run1", b)
     return paths["html"]
 
 

@@ -1,13 +1,12 @@
 """Content lines of vCard/iCalendar: unfolding, UIDs, resource names, scheduling, comparison."""
 from __future__ import annotations
 
-import pathlib
 
 import pytest
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._dav import content
 
-DATA = pathlib.Path(__file__).resolve().parents[4] / "data" / "dav"
+from tests.lib.dav_corpus import DATA, read
 
 
 def test_unfold_and_fold_round_trip_on_utf8_boundaries():
@@ -22,14 +21,14 @@ def test_unfold_and_fold_round_trip_on_utf8_boundaries():
                                                                if p.name != "large-calendar.ics"],
                          ids=lambda p: p.name)
 def test_every_corpus_file_has_one_uid(path):
-    text = path.read_bytes().decode("utf-8")
+    text = read(path)
     assert content.uid_of(text)
     assert content.kind_of(text) in ("vcard", "vcalendar")
     assert content.differences(text, text) == []
 
 
 def test_uid_of_rejects_mixed_uids_and_reads_exceptions_as_one():
-    text = (DATA / "recurring-exceptions.ics").read_bytes().decode("utf-8")
+    text = read(DATA / "recurring-exceptions.ics")
     assert content.uid_of(text) == "corpus-weekly-3"
     mixed = text.replace("UID:corpus-weekly-3\r\nDTSTAMP:20240102T080000Z\r\nRECURRENCE-ID",
                          "UID:other\r\nDTSTAMP:20240102T080000Z\r\nRECURRENCE-ID")

@@ -82,7 +82,7 @@ def test_fairness_takes_the_domain_with_the_fewest_copies_running():
 def test_what_a_failure_leads_to(kind, attempts_before, state):
     one = job("b")
     sched = s.Scheduler([one], parallel=1, default_budget=10, max_attempts=3)
-    for _ in range(attempts_before):
+    for _attempt in range(attempts_before):
         one.state = s.WAITING
         one.not_before = 0.0
         assert sched.next_job(100.0) is one
