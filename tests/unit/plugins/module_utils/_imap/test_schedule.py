@@ -82,11 +82,11 @@ def test_fairness_takes_the_domain_with_the_fewest_copies_running():
 def test_what_a_failure_leads_to(kind, attempts_before, state):
     one = job("b")
     sched = s.Scheduler([one], parallel=1, default_budget=10, max_attempts=3)
-    for _attempt in range(attempts_before):
+    for attempt in range(attempts_before):
         one.state = s.WAITING
         one.not_before = 0.0
         assert sched.next_job(100.0) is one
-        if _ < attempts_before - 1:
+        if attempt < attempts_before - 1:
             sched.finish(one, 100.0, error_kind="busy")
     assert sched.finish(one, 100.0, error_kind=kind, message="why") == state
     assert sched.in_use == {SRC: 0, DST: 0}
