@@ -30,17 +30,25 @@ done
 grep -q '^READY' "$LOG" || { echo "The sandbox did not start in 60 s:" >&2; cat "$LOG" >&2; exit 1; }
 
 COLLECTIONS=$("$PY" -c 'from tests.lib.collection import ensure_collection_link; print(ensure_collection_link())')
-play() {
+play_book() {
+  local book=$1; shift
   (cd examples && MAILWAVE_SANDBOX="$SANDBOX" ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS" \
-    PATH="$REPO/$VENV/bin:$PATH" ansible-playbook mailwave.migrate.wave -i inventory.yml "$@")
+    PATH="$REPO/$VENV/bin:$PATH" ansible-playbook "mailwave.migrate.$book" -i inventory.yml "$@")
 }
+play() { play_book wave "$@"; }
 echo "== Days before: ansible-playbook mailwave.migrate.wave -i examples/inventory.yml --tags announce"
 set +e
 play --tags announce
 rc=$?
 if [ "$rc" -eq 0 ]; then
-  echo "== Running: ansible-playbook mailwave.migrate.wave -i examples/inventory.yml"
+  echo "== Running: ansible-playbook mailwave.migrate.wave -i examples/inventory.yml (stops after the cut-over)"
   play
+  rc=$?
+fi
+if [ "$rc" -eq 0 ]; then
+  # In real life the day after (mailwave_finalize_after, 24 h by default); the sandbox does not wait.
+  echo "== The day after: ansible-playbook mailwave.migrate.finalize -i examples/inventory.yml -e mailwave_finalize_after=0"
+  play_book finalize -e mailwave_finalize_after=0
   rc=$?
 fi
 set -e

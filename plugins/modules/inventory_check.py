@@ -55,10 +55,28 @@ options:
       name:
         description: Display name. Defaults to the local part of the address.
         type: str
+      action:
+        description:
+          - V(migrate) creates the mailbox on Mailcow and copies its mail.
+          - V(redirect) creates a Mailcow alias to O(mailboxes[].redirect_to) instead (no mailbox, no copy).
+          - V(delete) creates nothing; the report lists it (the old provider deletes it with the old account).
+          - V(later) keeps the box on the old provider for a later wave; it needs O(cutover_mode=progressive),
+            where Mailcow relays its mail to the old MX until it moves.
+        type: str
+        default: migrate
+      redirect_to:
+        description: Where the mail of a V(redirect) box goes, a list or one string of addresses separated by
+          spaces, commas, semicolons or C(|).
+        type: raw
+      notify_address:
+        description: A personal address of the user that keeps working after the switch; the messages to the user
+          go there.
+        type: str
   mailboxes_csv:
     description:
       - A CSV file (comma, semicolon or tab separated) with a header line and the columns C(address),
-        C(source_user), C(quota) and C(name); only C(address) is required.
+        C(source_user), C(quota), C(name), C(action), C(redirect_to) and C(notify_address) (as in
+        O(mailboxes)); only C(address) is required.
       - Passwords never go in this file; a column that looks like one is reported as a problem.
     type: path
   source_passwords:
@@ -79,6 +97,12 @@ options:
     description: Fail, with the list in RV(problems), when a problem is found.
     type: bool
     default: true
+  cutover_mode:
+    description:
+      - The wave's cut-over mode; a V(later) box is a problem unless it is V(progressive). Unset, this is not
+        checked (the phases after preflight).
+    type: str
+    choices: [one_shot, progressive]
 """
 
 EXAMPLES = r"""
@@ -93,8 +117,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+all_mailboxes:
+  description: Every mailbox of the domain, normalised as in RV(mailboxes), whatever its action.
+  returned: always
+  type: list
+  elements: dict
 mailboxes:
-  description: The normalised mailboxes, without secrets.
+  description: The mailboxes to migrate (action V(migrate)), normalised, without secrets.
   returned: always
   type: list
   elements: dict
@@ -117,6 +146,16 @@ mailboxes:
     has_source_secret:
       description: Whether a source password or token is known.
       type: bool
+    action:
+      description: V(migrate), V(redirect), V(delete) or V(later).
+      type: str
+    redirect_to:
+      description: The redirect's targets (V(redirect) boxes only).
+      type: list
+      elements: str
+    notify_address:
+      description: The user's personal address, when given.
+      type: str
     from:
       description: Where the entry came from (inventory index or CSV line).
       type: str
@@ -127,6 +166,7 @@ mailboxes:
       name: Anna
       quota: 2048
       has_source_secret: true
+      action: migrate
       from: mailboxes.csv line 2
 problems:
   description: Every problem found, one sentence each.
@@ -153,12 +193,16 @@ def main():
                 source_oauth2_token=dict(type="str", no_log=True),
                 quota=dict(type="int"),
                 name=dict(type="str"),
+                action=dict(type="str", default="migrate"),
+                redirect_to=dict(type="raw"),
+                notify_address=dict(type="str"),
             )),
             mailboxes_csv=dict(type="path"),
             source_passwords=dict(type="dict", default={}, no_log=True),
             source=dict(type="dict", default={}),
             require_source_password=dict(type="bool", default=True, no_log=False),
             fail_on_problems=dict(type="bool", default=True),
+            cutover_mode=dict(type="str", choices=["one_shot", "progressive"]),
         ),
         supports_check_mode=True,
     )
@@ -166,13 +210,14 @@ def main():
     passwords = {str(k).lower(): v for k, v in (params["source_passwords"] or {}).items()}
     mailboxes, problems = check_domain(
         params["domain"], params["mailboxes"], params["mailboxes_csv"], params["source"], passwords,
-        require_password=params["require_source_password"])
+        require_password=params["require_source_password"], cutover_mode=params["cutover_mode"])
+    to_migrate = [box for box in mailboxes if box["action"] == "migrate"]
     if problems and params["fail_on_problems"]:
         module.fail_json(
             msg="%d problem(s) in the inventory of %s; fix them all, then run again:\n- %s"
                 % (len(problems), params["domain"], "\n- ".join(problems)),
-            problems=problems, mailboxes=mailboxes)
-    module.exit_json(changed=False, mailboxes=mailboxes, problems=problems)
+            problems=problems, mailboxes=to_migrate, all_mailboxes=mailboxes)
+    module.exit_json(changed=False, mailboxes=to_migrate, all_mailboxes=mailboxes, problems=problems)
 
 
 if __name__ == "__main__":

@@ -19,12 +19,50 @@ import io
 import os
 import re
 
-CSV_COLUMNS = ("address", "source_user", "quota", "name")
+CSV_COLUMNS = ("address", "source_user", "quota", "name", "action", "redirect_to", "notify_address")
 SECRET_COLUMNS = ("source_password", "source_oauth2_token", "password")
 _ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$|"
                      r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?:test|example|invalid|localhost)$")
 SECURITY = ("tls", "starttls", "plain")
+# migrate: created and copied; redirect: an alias to redirect_to instead of a mailbox; delete: nothing
+# created (the old provider deletes it); later: stays on the old provider for a later wave.
+ACTIONS = ("migrate", "redirect", "delete", "later")
+_SPLIT = re.compile(r"[\s,;|]+")
+
+
+def _addresses(value):
+    """redirect_to as a list: a list, or one string of addresses separated by spaces, commas, ; or |."""
+    if value in (None, ""):
+        return []
+    items = value if isinstance(value, (list, tuple)) else _SPLIT.split(str(value))
+    return [str(item).strip().lower() for item in items if str(item).strip()]
+
+
+def _action(row, address, where, problems, cutover_mode):
+    """The box's action and redirect targets, with the problems of that pair."""
+    action = str(row.get("action") or "migrate").strip().lower()
+    targets = _addresses(row.get("redirect_to"))
+    if action not in ACTIONS:
+        problems.append("%s: action %r of %s: use one of %s" % (where, row.get("action"), address, ", ".join(ACTIONS)))
+        return action, targets
+    if action == "redirect":
+        if not targets:
+            problems.append("%s: %s has action redirect but no redirect_to; give the address(es) its mail goes to"
+                            % (where, address))
+        for target in targets:
+            if not _ADDRESS.match(target):
+                problems.append("%s: redirect_to %r of %s is not an e-mail address" % (where, target, address))
+            elif target == address:
+                problems.append("%s: %s cannot redirect to itself" % (where, address))
+    elif targets:
+        problems.append("%s: %s has redirect_to but action %s; set action: redirect or remove redirect_to"
+                        % (where, address, action))
+    if action == "later" and cutover_mode not in (None, "progressive"):
+        problems.append("%s: %s stays on the old provider (action later), which needs mailwave_cutover_mode: "
+                        "progressive (Mailcow relays its mail to the old MX); with a one-shot switch its mail "
+                        "would no longer reach it" % (where, address))
+    return action, targets
 
 
 def read_csv(path, problems):
@@ -86,8 +124,12 @@ def _quota(value, where, problems):
     return quota
 
 
-def check_domain(domain, mailboxes=None, csv_path=None, source=None, passwords=None, require_password=True):
-    """Return (mailboxes, problems): normalised mailboxes (no secrets) and every problem found."""
+def check_domain(domain, mailboxes=None, csv_path=None, source=None, passwords=None, require_password=True,
+                 cutover_mode=None):
+    """Return (mailboxes, problems): normalised mailboxes (no secrets) and every problem found.
+
+    Every box carries its action; only boxes to migrate need a source secret.
+    """
     problems = []
     passwords = passwords or {}
     if not domain or not _DOMAIN.match(domain):
@@ -132,17 +174,27 @@ def check_domain(domain, mailboxes=None, csv_path=None, source=None, passwords=N
         seen[address] = where
         has_secret = bool(row.get("source_password") or row.get("source_oauth2_token")
                           or passwords.get(address))
-        if require_password and not has_secret:
+        action, targets = _action(row, address, where, problems, cutover_mode)
+        if require_password and action == "migrate" and not has_secret:
             problems.append("%s: no source password or token for %s; add it to mailwave_source_passwords "
                             "(Vault-encrypted) or to the mailbox entry" % (where, address))
         local = address.split("@", 1)[0]
-        result.append({
+        notify = str(row.get("notify_address") or "").strip()
+        if notify and not _ADDRESS.match(notify):
+            problems.append("%s: notify_address %r of %s is not an e-mail address" % (where, notify, address))
+        box = {
             "address": address,
             "local_part": local,
             "source_user": str(row.get("source_user") or address).strip(),
             "name": str(row.get("name") or local).strip(),
             "quota": _quota(row.get("quota"), where, problems),
             "has_source_secret": has_secret,
+            "action": action,
             "from": where,
-        })
+        }
+        if targets:
+            box["redirect_to"] = targets
+        if notify:
+            box["notify_address"] = notify
+        result.append(box)
     return result, problems

@@ -99,7 +99,9 @@ def mailbox_entry(box, info, syncs, quota):
     """
     syncs = syncs or []
     sync = syncs[-1] if syncs else None
-    entry = {"address": box.get("address"), "name": box.get("name")}
+    entry = {"address": box.get("address"), "name": box.get("name"), "action": box.get("action") or "migrate"}
+    if box.get("redirect_to"):
+        entry["redirect_to"] = list(box["redirect_to"])
     if info:
         entry["source"] = {
             "messages": _first(info, "total.messages", "totals.messages", "messages", "count"),
@@ -235,12 +237,26 @@ def summarize(report):
         boxes = dom.get("mailboxes") or []
         copied = sum(int((b.get("copy") or {}).get("copied") or 0) for b in boxes)
         verified = sum(1 for b in boxes if b.get("verified"))
+        moving = [b for b in boxes if (b.get("action") or "migrate") == "migrate"]
         line = "  %-30s %-10s %d mailbox(es), %d verified, %d message(s) copied" % (
-            dom["domain"], dom["status"], len(boxes), verified, copied)
+            dom["domain"], dom["status"], len(moving), verified, copied)
+        others = ["%d %s" % (n, word) for n, word in (
+            (sum(1 for b in boxes if b.get("action") == act), word)
+            for act, word in (("redirect", "redirected"), ("delete", "deleted"), ("later", "later")))
+            if n]
+        if others:
+            line += " (%s)" % ", ".join(others)
         if dom.get("error"):
             line += " - %s failed: %s" % (dom.get("failed_phase") or "?", dom["error"])
         lines.append(line)
     return lines
+
+
+def _action_text(box):
+    action = box.get("action") or "migrate"
+    if action == "redirect":
+        return "redirect to " + ", ".join(box.get("redirect_to") or [])
+    return action
 
 
 def render_markdown(report):
@@ -262,13 +278,13 @@ def render_markdown(report):
             out.append("")
         boxes = dom.get("mailboxes") or []
         if boxes:
-            out += ["| mailbox | source messages | source size | quota MiB | copied (runs) | missing on destination | verified | errors |",
-                    "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+            out += ["| mailbox | action | source messages | source size | quota MiB | copied (runs) | missing on destination | verified | errors |",
+                    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
             for box in boxes:
                 src = box.get("source") or {}
                 cop = box.get("copy") or {}
-                out.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
-                    _cell(box.get("address")), _cell(src.get("messages")), _size(src.get("bytes")),
+                out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                    _cell(box.get("address")), _cell(_action_text(box)), _cell(src.get("messages")), _size(src.get("bytes")),
                     _cell(box.get("quota_mib")), _cell(("%s (%s)" % (cop.get("copied"), cop.get("runs"))) if cop else None), _cell(cop.get("missing")),
                     "yes" if box.get("verified") else ("-" if "verified" not in box else "NO"),
                     _cell("; ".join(box.get("errors") or []) or src.get("error"))))
