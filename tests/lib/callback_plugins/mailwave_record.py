@@ -1,11 +1,17 @@
 # Copyright (c) Mailwave engineers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Test-only callback: every task result and the final stats, as one JSON file (MAILWAVE_RECORD_FILE)."""
+"""Test-only callback: every task result and the final stats, as one JSON file (MAILWAVE_RECORD_FILE).
+
+With MAILWAVE_KILL_AFTER_CHANGE set, it also plays a controller that dies: at the first changed result of a
+task whose name contains that text ('*': any task), it writes what it has and kills ansible-playbook with
+SIGKILL, as a crash or an operator's kill -9 would, so that the tests can run the playbook again after it.
+"""
 from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 
 from ansible.plugins.callback import CallbackBase
@@ -49,6 +55,10 @@ class CallbackModule(CallbackBase):
 
     def v2_runner_on_ok(self, result, **kwargs):
         self._add(result, "ok")
+        kill_after = os.environ.get("MAILWAVE_KILL_AFTER_CHANGE")
+        if kill_after and self.tasks[-1]["changed"] and (kill_after == "*" or kill_after in self.tasks[-1]["task"]):
+            self._write({"tasks": self.tasks, "stats": {}, "killed_after": self.tasks[-1]["task"]})
+            os.kill(os.getpid(), signal.SIGKILL)
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
         self._add(result, "ignored" if ignore_errors else "failed")
@@ -60,9 +70,12 @@ class CallbackModule(CallbackBase):
         self._add(result, "unreachable")
 
     def v2_playbook_on_stats(self, stats):
-        path = os.environ.get("MAILWAVE_RECORD_FILE")
-        if not path:
-            return
         summary = {host: stats.summarize(host) for host in sorted(stats.processed)}
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump({"tasks": self.tasks, "stats": summary}, handle, default=str)
+        self._write({"tasks": self.tasks, "stats": summary})
+
+    @staticmethod
+    def _write(record):
+        path = os.environ.get("MAILWAVE_RECORD_FILE")
+        if path:
+            with open(path, "w", encoding="utf-8") as handle:
+                json.dump(record, handle, default=str)
