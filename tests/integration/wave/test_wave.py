@@ -76,9 +76,11 @@ def test_whole_wave_second_run_check_mode_and_rollback(sandbox):
     assert sandbox.mailcow.state.domains == {} and sandbox.mailcow.writes() == []
     assert not (work_dir(sandbox) / "credentials").exists()
 
-    # 1. The wave: preflight, backup, provision, sync, cutover, finalize, notify.
+    # 1. The wave: preflight, backup, provision, sync, cutover, notify; it stops there (finalize is the day
+    # after), and the sandbox's day after is now.
     first = play(sandbox)
     assert first.rc == 0, first.tail()
+    assert not any(t["task"].endswith("Phase finalize") for t in first.tasks)
     assert set(first.stats) == set(DOMAINS)
     assert all(s["failures"] == 0 for s in first.stats.values()), first.stats
 
@@ -112,13 +114,16 @@ def test_whole_wave_second_run_check_mode_and_rollback(sandbox):
     report, path = latest_report(sandbox)
     assert [d["status"] for d in report["domains"]] == ["ok", "ok", "ok"]
     for dom_report in report["domains"]:
-        assert all(m["verified"] for m in dom_report["mailboxes"])
-        assert {m["source"]["messages"] for m in dom_report["mailboxes"]} == {6}
-        assert sum(m["copy"]["copied"] for m in dom_report["mailboxes"]) == 18
+        moved = [m for m in dom_report["mailboxes"] if m["action"] == "migrate"]
+        assert len(moved) == 3 and all(m["verified"] for m in moved)
+        assert {m["source"]["messages"] for m in moved} == {6}
+        assert sum(m["copy"]["copied"] for m in moved) == 18
+        # One box of each other action among the three domains, reported with it.
+        assert [m["action"] for m in dom_report["mailboxes"] if m["action"] != "migrate"] == [
+            {"alpha.test": "redirect", "beta.test": "delete", "gamma.test": "later"}[dom_report["domain"]]]
         assert any(r["type"] == "MX" and r["value"] == [OLD_MX.join(["10 ", ""])] for r in dom_report["dns"]["before"])
         assert dom_report["dns"]["propagation"]["converged"] is True
-        assert set(dom_report["phases"]) == {"preflight", "backup", "provision", "sync", "cutover", "finalize",
-                                             "notify"}
+        assert set(dom_report["phases"]) == {"preflight", "backup", "provision", "sync", "cutover", "notify"}
     text = path.with_suffix(".md").read_text()
     assert "ines@gamma.test" in text.split("Abandoned-looking mailboxes:")[1]
     assert "Wave wave1" in first.stdout and "3 ok, 0 failed" in first.stdout
@@ -129,6 +134,10 @@ def test_whole_wave_second_run_check_mode_and_rollback(sandbox):
     for secret in list(creds.values()) + [api["api_key"], sandbox.state["dns"]["key_secret"]]:
         assert secret not in first.stdout + first.stderr
         assert secret not in path.read_text()
+
+    # The day after (the sandbox's is now): finalize shrinks the quotas, never below the inventory's.
+    final = play(sandbox, "finalize", extra_vars={"mailwave_finalize_after": 0})
+    assert final.rc == 0, final.tail()
 
     # 2. A second run changes nothing.
     second = play(sandbox)
@@ -202,12 +211,23 @@ def test_mailcow_sync_jobs_and_progressive_cutover(tmp_path):
     """The other engine (Mailcow's own sync jobs) and the progressive mode (relay to the old MX)."""
     with Sandbox(tmp_path / "sandbox", messages_per_box=3) as box:
         # mailwave_mx_ttl unset (the example inventory sets 3600): the MX gets its pre-wave TTL back
-        result = play(box, extra_vars={"mailwave_sync_engine": "mailcow_syncjob",
-                                       "mailwave_cutover_mode": "progressive", "mailwave_mx_ttl": None})
+        extra = {"mailwave_sync_engine": "mailcow_syncjob", "mailwave_cutover_mode": "progressive",
+                 "mailwave_mx_ttl": None}
+        result = play(box, extra_vars=extra)
         assert result.rc == 0, result.tail()
         state = box.mailcow.state
+        # Progressive: after the switch, unknown recipients are relayed to the old provider's MX.
+        nexthops = {t["destination"]: t["nexthop"] for t in state.transports.values()}
+        assert nexthops == {d: "[%s]:25" % OLD_MX.rstrip(".") for d in DOMAINS}
+        assert all(int(d["relay_unknown_only"]) == 1 for d in state.domains.values())
+        final = play(box, "finalize", extra_vars=dict(extra, mailwave_finalize_after=0))
+        assert final.rc == 0, final.tail()
         # One job per mailbox, disabled by finalize; every message copied by Mailcow's runner.
         assert len(state.syncjobs) == 9 and not any(job["active"] for job in state.syncjobs.values())
+        # The relay ends with the last box moved: alpha.test and beta.test; gamma.test's jules@ waits.
+        assert {t["destination"] for t in state.transports.values()} == {"gamma.test"}
+        relaying = {name: int(d["relay_unknown_only"]) for name, d in state.domains.items()}
+        assert relaying == {"alpha.test": 0, "beta.test": 0, "gamma.test": 1}
         creds = {}
         for domain in DOMAINS:
             creds.update(json.loads((work_dir(box) / "credentials" / f"{domain}.json").read_text())["mailwave_credentials"])
@@ -221,13 +241,9 @@ def test_mailcow_sync_jobs_and_progressive_cutover(tmp_path):
                     assert sorted(m[0] for m in messages) == sorted(m[0] for m in dest[folder]), (mbox, folder)
         for domain in DOMAINS:
             assert query(box, domain, "MX") == (MX_TTL, [f"10 {MAILCOW_HOST}."])
-        # Progressive: unknown recipients are relayed to the old provider's MX.
-        nexthops = {t["destination"]: t["nexthop"] for t in state.transports.values()}
-        assert nexthops == {d: "[%s]:25" % OLD_MX.rstrip(".") for d in DOMAINS}
-        assert all(int(d["relay_unknown_only"]) == 1 for d in state.domains.values())
         report, dummy = latest_report(box)
         assert [d["status"] for d in report["domains"]] == ["ok", "ok", "ok"]
-        assert all(m["verified"] for d in report["domains"] for m in d["mailboxes"])
+        assert all(m["verified"] for d in report["domains"] for m in d["mailboxes"] if m["action"] == "migrate")
 
 
 def test_copies_spread_over_sync_workers(tmp_path):
@@ -241,4 +257,5 @@ def test_copies_spread_over_sync_workers(tmp_path):
         for domain in DOMAINS:
             assert f"[{domain} -> worker1]" in result.stdout and f"[{domain} -> worker2]" in result.stdout
         report, dummy = latest_report(box)
-        assert all(m["verified"] and m["copy"]["copied"] == 2 for d in report["domains"] for m in d["mailboxes"])
+        assert all(m["verified"] and m["copy"]["copied"] == 2 for d in report["domains"] for m in d["mailboxes"]
+                   if m["action"] == "migrate")
