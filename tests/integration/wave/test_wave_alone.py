@@ -12,6 +12,8 @@ import datetime
 import json
 import math
 import pathlib
+import subprocess
+import sys
 
 import dns.message
 import dns.query
@@ -210,3 +212,28 @@ def test_each_playbook_killed_after_its_first_change_finishes_when_run_again(tmp
                 assert state.mailboxes["bruno@alpha.test"]["quota"] == MIB  # shrunk to its size (1 MiB)
                 assert state.mailboxes["anna@alpha.test"]["quota"] == 512 * MIB  # the inventory's floor
         assert query(box, "alpha.test", "MX")[1] == ["10 " + OLD_MX]
+
+
+def test_credentials_encrypted_with_vault_as_the_guide_says_are_read_by_every_later_run(tmp_path):
+    vault_pass = tmp_path / "vault-pass"
+    vault_pass.write_text("correct horse battery staple\n")
+    vault_pass.chmod(0o600)
+    vault = ("--vault-password-file", str(vault_pass))
+    with Sandbox(tmp_path / "sandbox", messages_per_box=1) as box:
+        precopy = play(box, tags=PRECOPY, limit="alpha.test")
+        assert precopy.rc == 0, precopy.tail()
+        path = work_dir(box) / "credentials" / "alpha.test.json"
+        plain = json.loads(path.read_text())["mailwave_credentials"]
+        exe = pathlib.Path(sys.executable).with_name("ansible-vault")
+        subprocess.run([str(exe), "encrypt", str(path), *vault], check=True, capture_output=True)
+        assert path.read_text().startswith("$ANSIBLE_VAULT;")
+
+        again = play(box, tags=PRECOPY, limit="alpha.test", args=vault)
+        assert again.rc == 0, again.tail()
+        assert again.changed_tasks() == [], [t["task"] for t in again.changed_tasks()]
+        cutover = play(box, "cutover", limit="alpha.test", args=vault)
+        assert cutover.rc == 0, cutover.tail()
+        # Still encrypted, same passwords, and none of them in any output.
+        assert path.read_text().startswith("$ANSIBLE_VAULT;")
+        for secret in plain.values():
+            assert secret not in again.stdout + cutover.stdout

@@ -60,3 +60,22 @@ def test_copy_errors_make_the_domain_incomplete():
     anna = frag["mailboxes"][0]
     assert anna["verified"] is False and anna["errors"][0] == "copy incomplete"
     assert "over quota" in anna["errors"][1]
+
+
+def test_each_box_carries_its_action_in_the_json_the_markdown_and_the_summary(tmp_path):
+    frag = r.domain_fragment(_params("a.test", mailboxes=[
+        {"address": "anna@a.test", "action": "migrate"},
+        {"address": "info@a.test", "action": "redirect", "redirect_to": ["anna@a.test"]},
+        {"address": "old@a.test", "action": "delete"},
+        {"address": "later@a.test", "action": "later"},
+        {"address": "legacy@a.test"},
+    ]))
+    assert [(m["address"], m["action"]) for m in frag["mailboxes"]] == [
+        ("anna@a.test", "migrate"), ("info@a.test", "redirect"), ("old@a.test", "delete"),
+        ("later@a.test", "later"), ("legacy@a.test", "migrate")]
+    assert frag["mailboxes"][1]["redirect_to"] == ["anna@a.test"]
+    report = r.write(str(tmp_path), "w1", "run1", frag)[0]
+    text = r.render_markdown(report)
+    assert "| info@a.test | redirect to anna@a.test |" in text and "| old@a.test | delete |" in text
+    line = [x for x in r.summarize(report) if "a.test" in x][0]
+    assert "2 mailbox(es)" in line and "(1 redirected, 1 deleted, 1 later)" in line
