@@ -72,10 +72,13 @@ options:
         description: A personal address of the user that keeps working after the switch; the messages to the user
           go there.
         type: str
+      rate_limit:
+        description: An outgoing rate limit of this mailbox's own, for example V(50/m) (the domain's applies otherwise).
+        type: str
   mailboxes_csv:
     description:
       - A CSV file (comma, semicolon or tab separated) with a header line and the columns C(address),
-        C(source_user), C(quota), C(name), C(action), C(redirect_to) and C(notify_address) (as in
+        C(source_user), C(quota), C(name), C(action), C(redirect_to), C(notify_address) and C(rate_limit) (as in
         O(mailboxes)); only C(address) is required.
       - Passwords never go in this file; a column that looks like one is reported as a problem.
     type: path
@@ -196,6 +199,7 @@ def main():
                 action=dict(type="str", default="migrate"),
                 redirect_to=dict(type="raw"),
                 notify_address=dict(type="str"),
+                rate_limit=dict(type="str"),
             )),
             mailboxes_csv=dict(type="path"),
             source_passwords=dict(type="dict", default={}, no_log=True),

@@ -70,6 +70,12 @@ options:
         other existing tags are kept.
     type: list
     elements: str
+  rate_limit:
+    description:
+      - Outgoing rate limit of this mailbox, messages per frame, for example V(50/m) for someone who writes to
+        many people (the domain's limit applies otherwise); an empty string removes the mailbox's own limit.
+      - Mailcow counts recipients, not messages, so a limit also caps the recipients of one message.
+    type: str
 seealso:
   - module: mailwave.migrate.mailcow_domain
   - module: mailwave.migrate.mailcow_syncjob
@@ -125,6 +131,9 @@ mailbox:
       description: Tags.
       type: list
       elements: str
+    rate_limit:
+      description: The mailbox's own rate limit (V(50/m)), empty when it has none (the domain's applies).
+      type: str
     quota_bytes:
       description: Quota in bytes.
       type: int
@@ -173,6 +182,7 @@ def main():
         quota=dict(type="int"),
         active=dict(type="bool"),
         tags=dict(type="list", elements="str"),
+        rate_limit=dict(type="str"),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     main_for(module, MailboxResource)

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.client import bytes_to_mib
+from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.domain import format_rate_limit, parse_rate_limit
 from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.engine import (
     Resource, ResourceFailure, as_bool, flag)
 
@@ -28,11 +29,13 @@ def mailbox_from_api(data):
         "quota_used": int(data.get("quota_used") or 0),
         "messages": int(data.get("messages") or 0),
         "percent_in_use": percent if isinstance(percent, int) else None,
+        # the mailbox's own limit only: rl_scope "domain" means it inherits the domain's
+        "rate_limit": format_rate_limit(data.get("rl")) if data.get("rl_scope") == "mailbox" else "",
     }
 
 
 class MailboxResource(Resource):
-    COMPARED = ("name", "quota", "active", "tags")
+    COMPARED = ("name", "quota", "active", "tags", "rate_limit")
     RESULT_KEY = "mailbox"
 
     def __init__(self, module, client):
@@ -44,6 +47,15 @@ class MailboxResource(Resource):
             raise ResourceFailure("address %r is not a mailbox address (local@domain)" % self.params["address"])
         if self.params.get("quota") is not None and self.params["quota"] < 0:
             raise ResourceFailure("quota cannot be negative (0 means unlimited)")
+        if self.params.get("rate_limit") is not None:
+            parse_rate_limit(self.params["rate_limit"])
+
+    def desired(self):
+        desired = super().desired()
+        if "rate_limit" in desired:
+            rl = parse_rate_limit(desired["rate_limit"])
+            desired["rate_limit"] = "%s/%s" % rl if rl else ""
+        return desired
 
     def read(self):
         data = self.client.get("mailbox", self.address)
@@ -81,6 +93,14 @@ class MailboxResource(Resource):
         if desired.get("tags"):
             attrs["tags"] = list(desired["tags"])
         self.client.add("mailbox", attrs)
+        if desired.get("rate_limit"):
+            self._edit_rate_limit(desired["rate_limit"])
+
+    def _edit_rate_limit(self, text):
+        # Mailcow keeps rate limits apart from the mailbox: edit/rl-mbox (an empty value removes it).
+        rl = parse_rate_limit(text)
+        value, frame = rl if rl else ("", "s")
+        self.client.edit("rl-mbox", [self.address], {"rl_value": value, "rl_frame": frame})
 
     def update(self, current, changes, actions):
         attrs = {}
@@ -94,7 +114,10 @@ class MailboxResource(Resource):
             attrs["tags"] = [t for t in changes["tags"] if t not in current.get("tags", [])]
         if "password" in actions:
             attrs["password"] = attrs["password2"] = self.params["password"]
-        self.client.edit("mailbox", [self.address], attrs)
+        if attrs:
+            self.client.edit("mailbox", [self.address], attrs)
+        if "rate_limit" in changes:
+            self._edit_rate_limit(changes["rate_limit"])
 
     def delete(self, current):
         self.client.delete("mailbox", [self.address])

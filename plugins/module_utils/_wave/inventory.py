@@ -19,7 +19,7 @@ import io
 import os
 import re
 
-CSV_COLUMNS = ("address", "source_user", "quota", "name", "action", "redirect_to", "notify_address")
+CSV_COLUMNS = ("address", "source_user", "quota", "name", "action", "redirect_to", "notify_address", "rate_limit")
 SECRET_COLUMNS = ("source_password", "source_oauth2_token", "password")
 _ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$|"
@@ -196,5 +196,7 @@ def check_domain(domain, mailboxes=None, csv_path=None, source=None, passwords=N
             box["redirect_to"] = targets
         if notify:
             box["notify_address"] = notify
+        if str(row.get("rate_limit") or "").strip():
+            box["rate_limit"] = str(row["rate_limit"]).strip()  # checked by mailcow_mailbox
         result.append(box)
     return result, problems

@@ -163,6 +163,27 @@ def test_mailbox_tags_are_added_not_replaced(mailcow, run_module):
     assert not res.changed and len(mailcow.writes()) == before
 
 
+def test_mailbox_rate_limit_of_its_own(mailcow, run_module):
+    """The guide: 50/min for someone who writes to many; other boxes keep the domain's 20/m."""
+    seed(mailcow, "bob")
+    res = run_module("mailcow_mailbox", mailcow.api_args(address="bob@migr.test", rate_limit="50/m"), check_mode=True)
+    assert res.changed and not mailcow.writes()
+    res = run_module("mailcow_mailbox", mailcow.api_args(address="bob@migr.test", rate_limit="50/m"))
+    assert res.changed and res["mailbox"]["rate_limit"] == "50/m", res
+    assert mailcow.state.rl_mbox["bob@migr.test"] == ("50", "m")
+    before = len(mailcow.writes())
+    res = run_module("mailcow_mailbox", mailcow.api_args(address="bob@migr.test", rate_limit="50 / m"))
+    assert not res.changed and len(mailcow.writes()) == before
+    # A new box created with its limit; an empty value removes it (the domain's applies again).
+    res = run_module("mailcow_mailbox", mailcow.api_args(address="carl@migr.test", password="abcdef1", quota=1,
+                                                         rate_limit="100/h"))
+    assert res.changed and res["mailbox"]["rate_limit"] == "100/h", res
+    res = run_module("mailcow_mailbox", mailcow.api_args(address="bob@migr.test", rate_limit=""))
+    assert res.changed and res["mailbox"]["rate_limit"] == "" and "bob@migr.test" not in mailcow.state.rl_mbox
+    res = run_module("mailcow_mailbox", mailcow.api_args(address="bob@migr.test", rate_limit="lots"))
+    assert res.failed and "rate_limit 'lots' is not valid" in res["msg"]
+
+
 SYNC_ARGS = dict(mailbox="alice@migr.test", host="IMAP.Old-Provider.test", user="alice@old.test",
                  password="Old-Source-Pass-9", encryption="ssl", interval=20, exclude="(?i)spam|(?i)junk",
                  custom_params="--nosyncacls --syncinternaldates", automap=True, max_age=0,

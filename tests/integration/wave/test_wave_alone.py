@@ -114,6 +114,8 @@ def test_playbooks_alone_in_the_guides_order(tmp_path):
         aliases = {a["address"]: a["goto"] for a in state.aliases.values() if not a["self"]}
         assert aliases == {"contact@alpha.test": "anna@alpha.test"}
         assert not {"contact@alpha.test", "stagiaire@beta.test", "jules@gamma.test"} & set(state.mailboxes)
+        # A rate limit of his own for bruno@ (the domain's for the others).
+        assert state.rl_mbox == {"bruno@alpha.test": ("50", "m")}
 
         # The pre-copy days ahead, then the Friday-evening switch alone.
         precopy = play(box, tags=PRECOPY, extra_vars=quotas)
