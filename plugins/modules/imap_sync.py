@@ -338,7 +338,12 @@ connections:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailwave.migrate.plugins.module_utils._imap.options import endpoint_argument
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.options import (
+    check_sync_options,
+    endpoint_argument,
+    engine_options,
+    sync_options_spec,
+)
 
 try:
     from ansible_collections.mailwave.migrate.plugins.module_utils._imap.connection import Endpoint, ImapError
@@ -346,11 +351,6 @@ try:
     IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover
     IMPORT_ERROR = exc
-
-ENGINE_OPTIONS = ("folders_include", "folders_exclude", "folder_map", "automap", "subfolder", "subscribe_all",
-                  "delete2duplicates", "delete2", "delete1", "delete1_confirm", "skip_cross_duplicates",
-                  "resync_flags", "max_age", "min_age", "max_size", "max_bytes_per_second",
-                  "max_messages_per_second", "connections", "state_dir", "errors_max", "verify")
 
 
 def _diff(result):
@@ -366,47 +366,16 @@ def _diff(result):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            source=endpoint_argument(),
-            destination=endpoint_argument(),
-            folders_include=dict(type="list", elements="str"),
-            folders_exclude=dict(type="list", elements="str"),
-            folder_map=dict(type="dict"),
-            automap=dict(type="bool"),
-            subfolder=dict(type="str"),
-            subscribe_all=dict(type="bool", default=False),
-            delete2duplicates=dict(type="bool", default=False),
-            delete2=dict(type="bool", default=False),
-            delete1=dict(type="bool", default=False),
-            delete1_confirm=dict(type="bool", default=False),
-            skip_cross_duplicates=dict(type="bool"),
-            resync_flags=dict(type="bool", default=True),
-            max_age=dict(type="float"),
-            min_age=dict(type="float"),
-            max_size=dict(type="int"),
-            max_bytes_per_second=dict(type="int"),
-            max_messages_per_second=dict(type="float"),
-            connections=dict(type="int", default=4),
-            state_dir=dict(type="path"),
-            errors_max=dict(type="int"),
-            verify=dict(type="str", choices=["standard", "full"], default="standard"),
-        ),
-        mutually_exclusive=[["delete1", "delete2"]],
+        argument_spec=dict(source=endpoint_argument(), destination=endpoint_argument(), **sync_options_spec()),
         supports_check_mode=True,
     )
     if IMPORT_ERROR is not None:
         module.fail_json(msg="cannot load the IMAP engine: %s" % IMPORT_ERROR)
     params = module.params
-    if params["connections"] < 1:
-        module.fail_json(msg="connections must be 1 or more")
-    if params["errors_max"] is not None and params["errors_max"] < 1:
-        module.fail_json(msg="errors_max must be 1 or more (leave it unset for no limit)")
-    for name in ("max_age", "min_age", "max_size", "max_bytes_per_second", "max_messages_per_second"):
-        if params[name] is not None and params[name] < 0:
-            module.fail_json(msg="%s must not be negative" % name)
-    options = {name: params[name] for name in ENGINE_OPTIONS}
-    if options["delete2"]:
-        options["delete2duplicates"] = True
+    problems = check_sync_options(params)
+    if problems:
+        module.fail_json(msg="; ".join(problems), problems=problems)
+    options = engine_options(params)
     try:
         source = Endpoint.from_params(params["source"], role="source")
         destination = Endpoint.from_params(params["destination"], role="destination")
