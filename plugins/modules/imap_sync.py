@@ -181,6 +181,20 @@ options:
       - Unset (the default), every message is attempted and every error reported; imapsync stops at 50 by
         default.
     type: int
+  useheader:
+    description:
+      - The header fields whose values make the identity key of a message (imapsync's C(--useheader)), on
+        both sides, instead of C(Message-Id) and C(Received). The key is imapsync's signature over them, byte
+        for byte, so a box copied by imapsync with the same C(--useheader) is recognised.
+      - For example V([Message-Id]) when the destination or a previous copier rewrote the C(Received) lines
+        (a copy whose other headers differ is then matched by its Message-Id and not copied again), or
+        V([X-MS-Exchange-Parent-Message-Id]) for servers that rewrite the Message-Id. V([ALL]), alone and in
+        capitals, takes every header field (the whole header is read).
+      - A message without any of them gets the fallback key (INTERNALDATE, Date, From, Subject) and is copied
+        (imapsync skips it as void).
+      - Changing it makes the next run with O(state_dir) look at every folder pair again once.
+    type: list
+    elements: str
 notes:
   - Dovecot may drop a connection or refuse a SELECT under parallel load; the module reconnects and sends
     again only what is missing.

@@ -68,7 +68,8 @@ class SyncEngine:
         if folders is None:
             from ansible_collections.mailwave.migrate.plugins.module_utils._imap import folders
         if identity is None:
-            from ansible_collections.mailwave.migrate.plugins.module_utils._imap import identity
+            from ansible_collections.mailwave.migrate.plugins.module_utils._imap.identity import Identity
+            identity = Identity(self.opts.get("useheader"))  # one key set for both sides (--useheader)
         self.folders = folders
         self.identity = identity
         self.log = log or (lambda msg: None)
@@ -91,7 +92,8 @@ class SyncEngine:
         self.looker, self.transfer, self.finisher = Looker(self), Transfer(self), Finisher(self)
         self.signature = planner.plan_signature(
             self.opts.get("max_age"), self.opts.get("min_age"), self._max_size(), self.opts.get("delete2"),
-            self.opts.get("delete2duplicates"), self._opt("skip_cross_duplicates", False))
+            self.opts.get("delete2duplicates"), self._opt("skip_cross_duplicates", False),
+            useheader=self.identity.describe())
 
     def _opt(self, name, default=None):
         """An option, else the source then destination preset's value, else default."""

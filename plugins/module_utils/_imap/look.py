@@ -213,7 +213,7 @@ class Looker:
     def fill_keys(self, wire, msgs, uids):
         if not uids:
             return
-        header_item = _s(self.engine.identity.HEADER_FETCH_ITEM)
+        header_item = _s(self.engine.identity.header_fetch_item)
         need = sorted(uids)
         for start in range(0, len(need), 5000):
             for data in wire.fetch_list(need[start:start + 5000], "UID " + header_item):

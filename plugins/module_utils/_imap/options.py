@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.identity import useheader_problems
+
 SECURITY_CHOICES = ["tls", "starttls", "plain"]
 VERIFY_CHOICES = ["standard", "full"]
 
@@ -76,6 +78,7 @@ def sync_options_spec():
         connections=dict(type="int", default=4),
         state_dir=dict(type="path"),
         errors_max=dict(type="int"),
+        useheader=dict(type="list", elements="str"),
         verify=dict(type="str", choices=list(VERIFY_CHOICES), default="standard"),
     )
 
@@ -92,6 +95,7 @@ def check_sync_options(options):
             problems.append("%s must not be negative" % name)
     if options.get("delete1") and options.get("delete2"):
         problems.append("delete1 and delete2 are mutually exclusive")
+    problems.extend(useheader_problems(options.get("useheader")))
     for name in ("folders_include", "folders_exclude"):
         for pattern in options.get(name) or ():
             try:

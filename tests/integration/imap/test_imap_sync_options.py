@@ -180,3 +180,33 @@ def test_errors_max_stops_the_copy(dovecot, mail_account, run_module):
     assert all("refused" in e["message"] for e in res["errors"])
     bad = run_module("imap_sync", args(dovecot, src, dovecot, dst, errors_max=0))
     assert bad.failed and "errors_max" in bad["msg"] and not bad.get("crashed")
+
+
+def test_useheader_message_id_matches_a_copy_whose_other_headers_differ(dovecot, mail_account, run_module,
+                                                                        tmp_path):
+    """A destination copy with other Received lines (a relay or a previous copier rewrote them) is the same
+    message by its Message-Id alone: with useheader [Message-Id] it is matched, not copied again."""
+    src, dst = mail_account(dovecot), mail_account(dovecot)
+    original = b"Received: from mx1.old.example by imap.old.example; Mon, 02 Mar 2015 10:00:01 +0100\r\n" + msg(1)
+    rewritten = (b"Received: from relay.new.example by mail.new.example; Tue, 03 Mar 2015 08:00:00 +0000\r\n"
+                 b"X-Copied-By: another tool\r\n" + msg(1))
+    dovecot.append(*src, "INBOX", original, ("\\Seen",))
+    dovecot.append(*src, "INBOX", msg(2))
+    dovecot.append(*dst, "INBOX", rewritten)
+    # imapsync's default headers take the rewritten copy for another message (check mode: nothing written)
+    default = run_module("imap_sync", args(dovecot, src, dovecot, dst), check_mode=True)
+    assert not default.failed and default["totals"]["copied"] == 2, default.get("msg")
+    state = str(tmp_path / "state")
+    result = run_module("imap_sync", args(dovecot, src, dovecot, dst, useheader=["Message-Id"], state_dir=state))
+    assert not result.failed, result.get("msg")
+    assert (result["totals"]["copied"], result["totals"]["skipped"]) == (1, 1)
+    inbox = snapshot(dovecot, *dst)["INBOX"]
+    bodies = [body for body, _flags, _date in inbox.elements()]
+    assert sorted(bodies) == sorted([rewritten, msg(2)])          # the copy kept as it is, no second msg 1
+    assert [flags for body, flags, _date in inbox if body == rewritten] == [("\\Seen",)]  # flags re-synced
+    again = run_module("imap_sync", args(dovecot, src, dovecot, dst, useheader=["Message-Id"], state_dir=state))
+    assert not again.failed and not again.changed and again["totals"]["copied"] == 0, again.get("msg")
+    # under the default headers the state's "unchanged" no longer holds (its run matched by other keys)
+    other = run_module("imap_sync", args(dovecot, src, dovecot, dst, state_dir=state), check_mode=True)
+    assert not other.failed and not folder(other, "INBOX")["unchanged"], other.get("msg")
+    assert folder(again, "INBOX")["unchanged"]

@@ -21,6 +21,7 @@ BAD = [
     ({"delete1": True, "delete2": True}, "delete1 and delete2 are mutually exclusive"),
     ({"verify": "sometimes"}, "verify must be one of: standard, full, got: sometimes"),
     ({"folders_include": ["(unclosed"]}, "folders_include: '(unclosed' is not a valid regular expression"),
+    ({"useheader": ["Message Id"]}, "useheader: 'Message Id' is not a header field name"),
     ({"max_age": "old"}, "max_age"),
     ({"no_such_option": 1}, "no_such_option"),
 ]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
 
@@ -159,3 +160,14 @@ def test_shortcut_allowed():
     # messages left out by skip_cross_duplicates are due when it is turned off
     assert not planner.shortcut_allowed(sig(skip_cross=True), plain)
     assert planner.shortcut_allowed(plain, sig(skip_cross=True))
+
+
+def test_shortcut_refused_when_the_identity_headers_changed():
+    # the recorded run matched (and found duplicates) with other keys: look again once
+    sig = planner.plan_signature
+    assert planner.shortcut_allowed(sig(useheader="MESSAGE-ID"), sig(useheader="MESSAGE-ID"))
+    assert not planner.shortcut_allowed(sig(), sig(useheader="MESSAGE-ID"))
+    assert not planner.shortcut_allowed(sig(useheader="MESSAGE-ID"), sig())
+    # a state recorded before useheader existed is a default-headers run
+    recorded = json.dumps({k: v for k, v in json.loads(sig()).items() if k != "useheader"})
+    assert planner.shortcut_allowed(recorded, sig())
