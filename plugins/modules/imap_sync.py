@@ -195,6 +195,33 @@ options:
       - Changing it makes the next run with O(state_dir) look at every folder pair again once.
     type: list
     elements: str
+  regextrans2:
+    description:
+      - Rules that rewrite destination folder names (imapsync's C(--regextrans2)), applied in order, each to
+        the result of the one before, to the full destination name that the separator and namespace
+        translation and O(subfolder) gave (with the destination's separator and prefix, for example
+        C(INBOX.Work.2019) on Courier). Like imapsync, they do not change a O(folder_map) or O(automap)
+        target. The separator in the result makes the hierarchy.
+      - Python C(re.sub) semantics, not Perl's C(s///) - every match is replaced (Perl's C(/g)), groups are
+        C(\1) or C(\g<name>) in O(regextrans2[].replace) (a Perl C($1) is refused rather than written as it
+        is), case-insensitive matching is the inline flag C(?i) at the start of the regex.
+      - A rule whose regex does not compile, whose replacement names a group the regex lacks, or that gives
+        an empty name, is refused before anything is copied, naming the rule. Two source folders rewritten
+        to one destination folder are refused too (imapsync merges them).
+      - Check mode shows the resulting names in RV(folders) and RV(rewritten_folders).
+    type: list
+    elements: dict
+    suboptions:
+      regex:
+        description:
+          - Regular expression (Python syntax) searched in the destination name.
+        type: str
+        required: true
+      replace:
+        description:
+          - What each match is replaced with; may be empty.
+        type: str
+        required: true
 notes:
   - Dovecot may drop a connection or refuse a SELECT under parallel load; the module reconnects and sends
     again only what is missing.
@@ -313,6 +340,21 @@ automapped_folders:
   returned: always
   type: list
   elements: dict
+rewritten_folders:
+  description: Destination folders whose name O(regextrans2) changed.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    source:
+      description: Source folder.
+      type: str
+    before:
+      description: The destination name before O(regextrans2).
+      type: str
+    destination:
+      description: The destination name it gave.
+      type: str
 created_folders:
   description: Destination folders created (to be created in check mode).
   returned: always

@@ -319,7 +319,8 @@ class SyncEngine:
                 automap=bool(self._opt("automap", False)),
                 subfolder=self.opts.get("subfolder") or None,
                 exclude_special_use=self.source.preset.get("exclude_special_use"),
-                strip_prefixes=self.source.preset.get("strip_prefixes"))
+                strip_prefixes=self.source.preset.get("strip_prefixes"),
+                regextrans2=self.opts.get("regextrans2") or None)
         except ValueError as exc:
             raise conn.ImapError("folder plan: %s" % exc, kind="config")
         self.warnings.extend(getattr(plan, "warnings", []) or [])

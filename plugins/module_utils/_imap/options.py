@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.folders import regextrans2_problems
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.identity import useheader_problems
 
 SECURITY_CHOICES = ["tls", "starttls", "plain"]
@@ -79,6 +80,10 @@ def sync_options_spec():
         state_dir=dict(type="path"),
         errors_max=dict(type="int"),
         useheader=dict(type="list", elements="str"),
+        regextrans2=dict(type="list", elements="dict", options=dict(
+            regex=dict(type="str", required=True),
+            replace=dict(type="str", required=True),
+        )),
         verify=dict(type="str", choices=list(VERIFY_CHOICES), default="standard"),
     )
 
@@ -96,6 +101,7 @@ def check_sync_options(options):
     if options.get("delete1") and options.get("delete2"):
         problems.append("delete1 and delete2 are mutually exclusive")
     problems.extend(useheader_problems(options.get("useheader")))
+    problems.extend(regextrans2_problems(options.get("regextrans2")))
     for name in ("folders_include", "folders_exclude"):
         for pattern in options.get(name) or ():
             try:

@@ -210,3 +210,30 @@ def test_useheader_message_id_matches_a_copy_whose_other_headers_differ(dovecot,
     other = run_module("imap_sync", args(dovecot, src, dovecot, dst, state_dir=state), check_mode=True)
     assert not other.failed and not folder(other, "INBOX")["unchanged"], other.get("msg")
     assert folder(again, "INBOX")["unchanged"]
+
+
+def test_regextrans2_rewrites_destination_names_after_the_separator_change(dovecot, dovecot_dot, mail_account,
+                                                                           run_module):
+    src, dst = mail_account(dovecot), mail_account(dovecot_dot)
+    dovecot.append(*src, "Work/2019", msg(1))
+    dovecot.append(*src, "Work/2020", msg(2))
+    dovecot.append(*src, "Misc", msg(3))
+    rules = [{"regex": r"^Work\.(\d+)$", "replace": r"Archive.Work-\1"},   # "." : the destination's separator
+             {"regex": "^Misc$", "replace": "Various"}]
+    params = args(dovecot, src, dovecot_dot, dst, regextrans2=rules, folders_include=["^Work/", "^Misc$"])
+    want = {"Work/2019": "Archive.Work-2019", "Work/2020": "Archive.Work-2020", "Misc": "Various"}
+    dry = run_module("imap_sync", params, check_mode=True)
+    assert not dry.failed, dry.get("msg")
+    assert {f["source"]: f["destination"] for f in dry["folders"]} == want
+    assert {r["source"]: (r["before"], r["destination"]) for r in dry["rewritten_folders"]} == {
+        "Work/2019": ("Work.2019", "Archive.Work-2019"), "Work/2020": ("Work.2020", "Archive.Work-2020"),
+        "Misc": ("Misc", "Various")}
+    assert set(dry["created_folders"]) == set(want.values())
+    assert not set(want.values()) & set(snapshot(dovecot_dot, *dst))            # check mode created nothing
+    result = run_module("imap_sync", params)
+    assert not result.failed and result["totals"]["copied"] == 3, result.get("msg")
+    after = snapshot(dovecot_dot, *dst)
+    assert {name: sum(after[name].values()) for name in want.values()} == {name: 1 for name in want.values()}
+    assert "Work.2019" not in after and "Misc" not in after
+    again = run_module("imap_sync", params)
+    assert not again.failed and not again.changed, again.get("msg")

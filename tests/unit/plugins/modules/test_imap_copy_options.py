@@ -22,6 +22,9 @@ BAD = [
     ({"verify": "sometimes"}, "verify must be one of: standard, full, got: sometimes"),
     ({"folders_include": ["(unclosed"]}, "folders_include: '(unclosed' is not a valid regular expression"),
     ({"useheader": ["Message Id"]}, "useheader: 'Message Id' is not a header field name"),
+    ({"regextrans2": [{"regex": "(x", "replace": ""}]}, "regextrans2[0]: '(x' is not a valid regular expression"),
+    ({"regextrans2": [{"regex": "(x)", "replace": "$1"}]}, "holds the Perl group reference '$1'"),
+    ({"regextrans2": [{"regex": "x"}]}, "replace"),
     ({"max_age": "old"}, "max_age"),
     ({"no_such_option": 1}, "no_such_option"),
 ]
