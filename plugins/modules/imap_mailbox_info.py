@@ -414,7 +414,8 @@ def main():
                 client,
                 include=params["folders_include"],
                 exclude=exclude,
-                exclude_special_use=preset.get("exclude_special_use"),
+                exclude_special_use=list(preset.get("exclude_special_use") or [])
+                + list(preset.get("last_special_use") or []),
                 big_message_size=params["big_message_size"],
                 old_message_days=params["old_message_days"],
                 largest=params["largest"],

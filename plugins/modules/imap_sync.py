@@ -107,11 +107,21 @@ options:
     default: false
   skip_cross_duplicates:
     description:
-      - Do not copy a message whose identity key is held by an earlier folder of the source (folders taken
-        INBOX first, then by name), for sources where one message appears in several folders, such as Gmail
-        labels. It holds on re-runs with O(state_dir) too.
+      - Do not copy a message whose identity key is held by an earlier folder of the source (folders taken in
+        the order of O(folders_first), then INBOX, then by name), for sources where one message appears in
+        several folders, such as Gmail labels. It holds on re-runs with O(state_dir) too.
       - Defaults to V(false), or to what the source's provider preset says (V(true) for Gmail).
     type: bool
+  folders_first:
+    description:
+      - Source folders (full names) that O(skip_cross_duplicates) goes through first, in this order
+        (imapsync's C(--folderfirst)); a message several folders hold is copied into the first of them only.
+        The others follow, INBOX first, then by name; a Gmail source's All Mail comes last.
+      - For a Gmail source (labels as folders) this is the label precedence, for example V([Work, INBOX]) to
+        keep a message labelled Work in Work rather than in INBOX. Choose it before the first copy; changing
+        it later copies such messages again into the folders that now come first.
+    type: list
+    elements: str
   resync_flags:
     description:
       - Update the flags of messages already on the destination to match the source (imapsync's default

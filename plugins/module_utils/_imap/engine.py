@@ -83,6 +83,8 @@ class SyncEngine:
         self.state = None
         self.fatal = None
         self.stopped = False  # errors_max reached: no further copy is started
+        self.folders_first = list(self.opts.get("folders_first") or ())
+        self.folders_last = []  # source folders of the preset's last_special_use roles, set by _plan
         self.budget = ByteBudget(MEMORY_BUDGET)
         self.throttle = Throttle(self._opt("max_bytes_per_second"), self._opt("max_messages_per_second"))
         self.plan_options = planner.PlanOptions(
@@ -320,10 +322,17 @@ class SyncEngine:
                 subfolder=self.opts.get("subfolder") or None,
                 exclude_special_use=self.source.preset.get("exclude_special_use"),
                 strip_prefixes=self.source.preset.get("strip_prefixes"),
-                regextrans2=self.opts.get("regextrans2") or None)
+                regextrans2=self.opts.get("regextrans2") or None,
+                role_targets=self.source.preset.get("automap_targets"))
         except ValueError as exc:
             raise conn.ImapError("folder plan: %s" % exc, kind="config")
         self.warnings.extend(getattr(plan, "warnings", []) or [])
+        last_roles = {role.lower() for role in self.source.preset.get("last_special_use") or ()}
+        self.folders_last = [folder.name for folder in src_listing.folders
+                             if (src_listing.role_of(folder)[0] or "").lower() in last_roles]
+        for name in self.folders_first:
+            if plan.destination_for(name) is None:
+                self.warnings.append("folders_first: %r is not a copied source folder; entry ignored" % name)
         return plan, src_listing, dst_listing
 
     def _prepare_folders(self, main, works, src_listing, dst_listing):

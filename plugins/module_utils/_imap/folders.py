@@ -491,11 +491,13 @@ def select(listing, include=None, exclude=None, exclude_special_use=None):
 
 
 def plan(source, destination, *, include=None, exclude=None, folder_map=None, automap=False, subfolder=None,
-         exclude_special_use=None, strip_prefixes=None, regextrans2=None):
+         exclude_special_use=None, strip_prefixes=None, regextrans2=None, role_targets=None):
     """Decide the destination folder of every source folder (see the module docstring for the rules).
 
     ``source`` and ``destination`` are FolderListing objects (the destination's lists its current folders,
-    its separator and prefix). Raises FolderPlanError on bad input or an unsafe plan.
+    its separator and prefix). ``role_targets`` ({source role: destination role}) sends automap's folders
+    of a role to the destination's folder of another role (the Gmail preset: All Mail to the Archive).
+    Raises FolderPlanError on bad input or an unsafe plan.
     """
     result = FolderPlan()
     rewrites = compile_regextrans2(regextrans2)
@@ -584,10 +586,14 @@ def plan(source, destination, *, include=None, exclude=None, folder_map=None, au
         natural_targets = {}
         for name, (dst, _r) in naturals.items():
             natural_targets.setdefault(_fold(dst), []).append(name)
-        for role, (_rank, folder) in sorted(by_role.items()):
-            target = destination.find_role(role) or join([STANDARD_NAMES.get(role, role.lstrip("\\"))])
+        role_targets = dict(role_targets or {})
+        # a folder of the target role itself goes first: All Mail does not push a real Archive aside
+        for role, (_rank, folder) in sorted(by_role.items(), key=lambda item: (item[0] in role_targets, item[0])):
+            wanted = role_targets.get(role, role)
+            target = destination.find_role(wanted) or join([STANDARD_NAMES.get(wanted, wanted.lstrip("\\"))])
             others = [n for n in natural_targets.get(_fold(target), []) if n != folder.name]
             others += [n for n, t in explicit.items() if _fold(t) == _fold(target)]
+            others += [n for n, (t, _r) in auto.items() if _fold(t) == _fold(target)]
             if others:
                 result.warnings.append(
                     "automap: %r not mapped to %r because the source folder %r already goes there; "

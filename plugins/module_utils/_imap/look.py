@@ -177,7 +177,8 @@ class Looker:
         """
         if not self.engine._opt("skip_cross_duplicates", False):
             return
-        ordered = sorted(works, key=lambda w: planner.folder_order(w.src))
+        ordered = sorted(works, key=lambda w: planner.folder_order(w.src, self.engine.folders_first,
+                                                                   self.engine.folders_last))
         last = max([i for i, w in enumerate(ordered) if w.to_copy] or [-1])
         incomplete = [w for w in ordered[:max(last, 0)]
                       if w.cross_keys is None and (w.stats["unchanged"]

@@ -80,6 +80,7 @@ def sync_options_spec():
         state_dir=dict(type="path"),
         errors_max=dict(type="int"),
         useheader=dict(type="list", elements="str"),
+        folders_first=dict(type="list", elements="str"),
         regextrans2=dict(type="list", elements="dict", options=dict(
             regex=dict(type="str", required=True),
             replace=dict(type="str", required=True),

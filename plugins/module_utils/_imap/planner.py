@@ -272,9 +272,16 @@ def plan_pair(src_all, dst_all, options, mapped=None, src_window=None, dst_windo
     return plan
 
 
-def folder_order(name):
-    """The order skip_cross_duplicates goes through folders: INBOX first, then by name (as imapsync)."""
-    return (name.upper() != "INBOX", name)
+def folder_order(name, first=(), last=()):
+    """Sort key of the order skip_cross_duplicates goes through folders (a message is kept in the first that
+    holds it): the folders of ``first`` (folders_first, the user's label precedence) in their order, then
+    INBOX, then the others by name, then those of ``last`` (a Gmail source's All Mail, as imapsync's
+    --folderlast: only what no other folder holds is copied from it)."""
+    if name in first:
+        return (0, list(first).index(name), "")
+    if name in last:
+        return (3, 0, name)
+    return (1 if name.upper() == "INBOX" else 2, 0, name)
 
 
 def skip_cross_duplicates(pairs):

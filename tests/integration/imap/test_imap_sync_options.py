@@ -237,3 +237,41 @@ def test_regextrans2_rewrites_destination_names_after_the_separator_change(dovec
     assert "Work.2019" not in after and "Misc" not in after
     again = run_module("imap_sync", params)
     assert not again.failed and not again.changed, again.get("msg")
+
+
+def _gmail_like(server, account):
+    """A Gmail-shaped box: labels as folders, All Mail holding every message, Starred and Important copies."""
+    a, b, c, d, e = (msg(n, subject="gmail") for n in range(11, 16))
+    layout = {"INBOX": [a, e], "Work": [a, b], "[Gmail]/All Mail": [a, b, c, d, e], "[Gmail]/Starred": [d],
+              "[Gmail]/Important": [e]}
+    for folder_name, bodies in layout.items():
+        for body in bodies:
+            server.append(*account, folder_name, body, ("\\Seen", "\\Flagged") if body == d else ("\\Seen",))
+    return a, b, c, d, e
+
+
+@pytest.mark.parametrize("first, expected", [
+    (None, {"INBOX": "ae", "Work": "b", "Archive": "cd"}),          # INBOX first by default
+    (["Work"], {"INBOX": "e", "Work": "ab", "Archive": "cd"}),       # the user's label precedence
+])
+def test_gmail_preset_copies_each_message_once_labels_as_folders(dovecot, mail_account, run_module, first,
+                                                                 expected):
+    src, dst = mail_account(dovecot), mail_account(dovecot)
+    bodies = dict(zip("abcde", _gmail_like(dovecot, src)))
+    source = dict(dovecot.settings(*src), provider="gmail")        # the preset, on a local server
+    params = {"source": source, "destination": dovecot.settings(*dst), "folders_exclude": ["^Archive$"]}
+    if first:
+        params["folders_first"] = first
+    result = run_module("imap_sync", params)
+    assert not result.failed, result.get("msg")
+    pairs = {f["source"]: f["destination"] for f in result["folders"]}
+    assert pairs["[Gmail]/All Mail"] == "Archive" and "[Gmail]/Starred" not in pairs
+    assert "[Gmail]/Important" not in pairs
+    after = snapshot(dovecot, *dst)
+    held = {name: sorted(k for k, body in bodies.items() for (got, _f, _d) in after.get(name, {}) if got == body)
+            for name in expected}
+    assert held == {name: sorted(keys) for name, keys in expected.items()}
+    assert sum(sum(c.values()) for c in after.values()) == 5                   # each message once
+    assert [flags for body, flags, _d in after["Archive"] if body == bodies["d"]] == [("\\Flagged", "\\Seen")]
+    again = run_module("imap_sync", params)
+    assert not again.failed and not again.changed and again["totals"]["copied"] == 0, again.get("msg")

@@ -486,3 +486,17 @@ def test_regextrans2_giving_no_folder_name_is_refused(pairs, words):
 def test_regextrans2_merging_two_folders_is_refused():
     with pytest.raises(F.FolderPlanError, match="would both go to the destination folder 'Archive'"):
         F.plan(dovecot(["A2019", "A2020"]), dovecot(), regextrans2=rules(("^A\\d+$", "Archive")))
+
+
+def test_automap_role_targets_send_a_role_to_another_roles_folder():
+    # Gmail's All Mail (\All) holds, once the labels are copied, only archived mail: it goes to the Archive
+    src = dovecot(["[Gmail]/All Mail"], special={"[Gmail]/All Mail": "\\All"})
+    dst = dovecot(["Archiv"], special={"Archiv": "\\Archive"})
+    plan = F.plan(src, dst, automap=True, strip_prefixes=["[Gmail]/"], role_targets={"\\All": "\\Archive"})
+    assert dict(plan.pairs)["[Gmail]/All Mail"] == "Archiv"
+    assert plan.automapped == [{"source": "[Gmail]/All Mail", "destination": "Archiv", "role": "\\All"}]
+    # no such folder on the destination: the standard name of the target role
+    plan = F.plan(src, dovecot(), automap=True, strip_prefixes=["[Gmail]/"], role_targets={"\\All": "\\Archive"})
+    assert dict(plan.pairs)["[Gmail]/All Mail"] == "Archive"
+    # without role_targets, as before
+    assert dict(F.plan(src, dovecot(), automap=True, strip_prefixes=["[Gmail]/"]).pairs)["[Gmail]/All Mail"] == "All Mail"
