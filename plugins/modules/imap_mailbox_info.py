@@ -89,7 +89,8 @@ options:
         description:
           - Name of a provider preset (V(ovh), V(gandi), V(gmail), V(office365), V(generic), or an alias such as
             V(google) or V(microsoft365)) that fills in host, port and security, and folders to leave out
-            (Gmail's C([Gmail]/All Mail) and C(Important), which only hold copies). Explicit options win.
+            (Gmail's C([Gmail]/All Mail), C(Important) and C(Starred), which only hold copies). Explicit options
+            win.
         type: str
   folders_include:
     description:
