@@ -347,11 +347,19 @@ USEHEADER_VECTORS = [
      'uGfvwKhwtvvBS1lvH3Hevw'),
     ('exchange parent id',
      ['X-MS-Exchange-Parent-Message-Id'],
-     b'Received: from AM6PR01MB1234.eurprd01.prod.exchangelabs.com\r\n by AM0PR01 with mapi; Mon, 3 Jun 2024\r\nMessage-ID: <AM6PR01MB1234ABCD@AM6PR01MB1234.eurprd01.prod.exchangelabs.com>\r\nX-MS-Exchange-Parent-Message-Id:\r\n <Parent.42@AM6PR01MB1234.eurprd01.prod.exchangelabs.com>\r\n',
+     (b'Received: from AM6PR01MB1234.eurprd01.prod.exchangelabs.com\r\n'
+      b' by AM0PR01 with mapi; Mon, 3 Jun 2024\r\n'
+      b'Message-ID: <AM6PR01MB1234ABCD@AM6PR01MB1234.eurprd01.prod.exchangelabs.com>\r\n'
+      b'X-MS-Exchange-Parent-Message-Id:\r\n'
+      b' <Parent.42@AM6PR01MB1234.eurprd01.prod.exchangelabs.com>\r\n'),
      'N+9Z81oSOHGwJKdIHwKTow'),
     ('exchange parent id, message-id rewritten',
      ['X-MS-Exchange-Parent-Message-Id'],
-     b'Received: from AM6PR01MB1234.eurprd01.prod.exchangelabs.com\r\n by AM0PR01 with mapi; Mon, 3 Jun 2024\r\nMessage-ID: <REWRITTEN@AM6PR01MB1234.eurprd01.prod.exchangelabs.com>\r\nX-MS-Exchange-Parent-Message-Id:\r\n <Parent.42@AM6PR01MB1234.eurprd01.prod.exchangelabs.com>\r\n',
+     (b'Received: from AM6PR01MB1234.eurprd01.prod.exchangelabs.com\r\n'
+      b' by AM0PR01 with mapi; Mon, 3 Jun 2024\r\n'
+      b'Message-ID: <REWRITTEN@AM6PR01MB1234.eurprd01.prod.exchangelabs.com>\r\n'
+      b'X-MS-Exchange-Parent-Message-Id:\r\n'
+      b' <Parent.42@AM6PR01MB1234.eurprd01.prod.exchangelabs.com>\r\n'),
      'N+9Z81oSOHGwJKdIHwKTow'),
     ('date and subject',
      ['Date', 'Subject'],
@@ -359,11 +367,26 @@ USEHEADER_VECTORS = [
      'R7cHoAKFaFt8YJL908shAQ'),
     ('ALL',
      ['ALL'],
-     b'Subject: Hello\r\nFrom: Alice <a@example.org>\r\nReceived: from b\r\n\tby c\r\nReceived: from a\r\nMessage-Id: <m@x>\r\nX-Odd:value:with:colons\r\ncontinuation without blank\r\n\r\n',
+     (b'Subject: Hello\r\n'
+      b'From: Alice <a@example.org>\r\n'
+      b'Received: from b\r\n'
+      b'\tby c\r\n'
+      b'Received: from a\r\n'
+      b'Message-Id: <m@x>\r\n'
+      b'X-Odd:value:with:colons\r\n'
+      b'continuation without blank\r\n'
+      b'\r\n'),
      'p2oYj0uayTfgCsYexce12w'),
     ('ALL, same fields reordered',
      ['ALL'],
-     b'From: Alice <a@example.org>\r\nMessage-Id: <m@x>\r\nReceived: from a\r\nX-Odd:value:with:colons\r\ncontinuation without blank\r\nReceived: from b by c\r\nsubject: Hello\r\n\r\n',
+     (b'From: Alice <a@example.org>\r\n'
+      b'Message-Id: <m@x>\r\n'
+      b'Received: from a\r\n'
+      b'X-Odd:value:with:colons\r\n'
+      b'continuation without blank\r\n'
+      b'Received: from b by c\r\n'
+      b'subject: Hello\r\n'
+      b'\r\n'),
      'p2oYj0uayTfgCsYexce12w'),
     ('ALL empty',
      ['ALL'],
