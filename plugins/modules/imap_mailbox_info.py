@@ -89,7 +89,8 @@ options:
         description:
           - Name of a provider preset (V(ovh), V(gandi), V(gmail), V(office365), V(generic), or an alias such as
             V(google) or V(microsoft365)) that fills in host, port and security, and folders to leave out
-            (Gmail's C([Gmail]/All Mail) and C(Important), which only hold copies). Explicit options win.
+            (Gmail's C([Gmail]/All Mail), C(Important) and C(Starred), which only hold copies). Explicit options
+            win.
         type: str
   folders_include:
     description:
@@ -414,7 +415,8 @@ def main():
                 client,
                 include=params["folders_include"],
                 exclude=exclude,
-                exclude_special_use=preset.get("exclude_special_use"),
+                exclude_special_use=list(preset.get("exclude_special_use") or [])
+                + list(preset.get("last_special_use") or []),
                 big_message_size=params["big_message_size"],
                 old_message_days=params["old_message_days"],
                 largest=params["largest"],

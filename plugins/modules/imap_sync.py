@@ -107,11 +107,21 @@ options:
     default: false
   skip_cross_duplicates:
     description:
-      - Do not copy a message whose identity key is held by an earlier folder of the source (folders taken
-        INBOX first, then by name), for sources where one message appears in several folders, such as Gmail
-        labels. It holds on re-runs with O(state_dir) too.
+      - Do not copy a message whose identity key is held by an earlier folder of the source (folders taken in
+        the order of O(folders_first), then INBOX, then by name), for sources where one message appears in
+        several folders, such as Gmail labels. It holds on re-runs with O(state_dir) too.
       - Defaults to V(false), or to what the source's provider preset says (V(true) for Gmail).
     type: bool
+  folders_first:
+    description:
+      - Source folders (full names) that O(skip_cross_duplicates) goes through first, in this order
+        (imapsync's C(--folderfirst)); a message several folders hold is copied into the first of them only.
+        The others follow, INBOX first, then by name; a Gmail source's All Mail comes last.
+      - For a Gmail source (labels as folders) this is the label precedence, for example V([Work, INBOX]) to
+        keep a message labelled Work in Work rather than in INBOX. Choose it before the first copy; changing
+        it later copies such messages again into the folders that now come first.
+    type: list
+    elements: str
   resync_flags:
     description:
       - Update the flags of messages already on the destination to match the source (imapsync's default
@@ -181,6 +191,47 @@ options:
       - Unset (the default), every message is attempted and every error reported; imapsync stops at 50 by
         default.
     type: int
+  useheader:
+    description:
+      - The header fields whose values make the identity key of a message (imapsync's C(--useheader)), on
+        both sides, instead of C(Message-Id) and C(Received). The key is imapsync's signature over them, byte
+        for byte, so a box copied by imapsync with the same C(--useheader) is recognised.
+      - For example V([Message-Id]) when the destination or a previous copier rewrote the C(Received) lines
+        (a copy whose other headers differ is then matched by its Message-Id and not copied again), or
+        V([X-MS-Exchange-Parent-Message-Id]) for servers that rewrite the Message-Id. V([ALL]), alone and in
+        capitals, takes every header field (the whole header is read).
+      - A message without any of them gets the fallback key (INTERNALDATE, Date, From, Subject) and is copied
+        (imapsync skips it as void).
+      - Changing it makes the next run with O(state_dir) look at every folder pair again once.
+    type: list
+    elements: str
+  regextrans2:
+    description:
+      - Rules that rewrite destination folder names (imapsync's C(--regextrans2)), applied in order, each to
+        the result of the one before, to the full destination name that the separator and namespace
+        translation and O(subfolder) gave (with the destination's separator and prefix, for example
+        C(INBOX.Work.2019) on Courier). Like imapsync, they do not change a O(folder_map) or O(automap)
+        target. The separator in the result makes the hierarchy.
+      - Python C(re.sub) semantics, not Perl's C(s///) - every match is replaced (Perl's C(/g)), groups are
+        C(\1) or C(\g<name>) in O(regextrans2[].replace) (a Perl C($1) is refused rather than written as it
+        is), case-insensitive matching is the inline flag C(?i) at the start of the regex.
+      - A rule whose regex does not compile, whose replacement names a group the regex lacks, or that gives
+        an empty name, is refused before anything is copied, naming the rule. Two source folders rewritten
+        to one destination folder are refused too (imapsync merges them).
+      - Check mode shows the resulting names in RV(folders) and RV(rewritten_folders).
+    type: list
+    elements: dict
+    suboptions:
+      regex:
+        description:
+          - Regular expression (Python syntax) searched in the destination name.
+        type: str
+        required: true
+      replace:
+        description:
+          - What each match is replaced with; may be empty.
+        type: str
+        required: true
 notes:
   - Dovecot may drop a connection or refuse a SELECT under parallel load; the module reconnects and sends
     again only what is missing.
@@ -299,6 +350,21 @@ automapped_folders:
   returned: always
   type: list
   elements: dict
+rewritten_folders:
+  description: Destination folders whose name O(regextrans2) changed.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    source:
+      description: Source folder.
+      type: str
+    before:
+      description: The destination name before O(regextrans2).
+      type: str
+    destination:
+      description: The destination name it gave.
+      type: str
 created_folders:
   description: Destination folders created (to be created in check mode).
   returned: always
@@ -338,7 +404,12 @@ connections:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailwave.migrate.plugins.module_utils._imap.options import endpoint_argument
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.options import (
+    check_sync_options,
+    endpoint_argument,
+    engine_options,
+    sync_options_spec,
+)
 
 try:
     from ansible_collections.mailwave.migrate.plugins.module_utils._imap.connection import Endpoint, ImapError
@@ -346,11 +417,6 @@ try:
     IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover
     IMPORT_ERROR = exc
-
-ENGINE_OPTIONS = ("folders_include", "folders_exclude", "folder_map", "automap", "subfolder", "subscribe_all",
-                  "delete2duplicates", "delete2", "delete1", "delete1_confirm", "skip_cross_duplicates",
-                  "resync_flags", "max_age", "min_age", "max_size", "max_bytes_per_second",
-                  "max_messages_per_second", "connections", "state_dir", "errors_max", "verify")
 
 
 def _diff(result):
@@ -366,47 +432,16 @@ def _diff(result):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            source=endpoint_argument(),
-            destination=endpoint_argument(),
-            folders_include=dict(type="list", elements="str"),
-            folders_exclude=dict(type="list", elements="str"),
-            folder_map=dict(type="dict"),
-            automap=dict(type="bool"),
-            subfolder=dict(type="str"),
-            subscribe_all=dict(type="bool", default=False),
-            delete2duplicates=dict(type="bool", default=False),
-            delete2=dict(type="bool", default=False),
-            delete1=dict(type="bool", default=False),
-            delete1_confirm=dict(type="bool", default=False),
-            skip_cross_duplicates=dict(type="bool"),
-            resync_flags=dict(type="bool", default=True),
-            max_age=dict(type="float"),
-            min_age=dict(type="float"),
-            max_size=dict(type="int"),
-            max_bytes_per_second=dict(type="int"),
-            max_messages_per_second=dict(type="float"),
-            connections=dict(type="int", default=4),
-            state_dir=dict(type="path"),
-            errors_max=dict(type="int"),
-            verify=dict(type="str", choices=["standard", "full"], default="standard"),
-        ),
-        mutually_exclusive=[["delete1", "delete2"]],
+        argument_spec=dict(source=endpoint_argument(), destination=endpoint_argument(), **sync_options_spec()),
         supports_check_mode=True,
     )
     if IMPORT_ERROR is not None:
         module.fail_json(msg="cannot load the IMAP engine: %s" % IMPORT_ERROR)
     params = module.params
-    if params["connections"] < 1:
-        module.fail_json(msg="connections must be 1 or more")
-    if params["errors_max"] is not None and params["errors_max"] < 1:
-        module.fail_json(msg="errors_max must be 1 or more (leave it unset for no limit)")
-    for name in ("max_age", "min_age", "max_size", "max_bytes_per_second", "max_messages_per_second"):
-        if params[name] is not None and params[name] < 0:
-            module.fail_json(msg="%s must not be negative" % name)
-    options = {name: params[name] for name in ENGINE_OPTIONS}
-    if options["delete2"]:
-        options["delete2duplicates"] = True
+    problems = check_sync_options(params)
+    if problems:
+        module.fail_json(msg="; ".join(problems), problems=problems)
+    options = engine_options(params)
     try:
         source = Endpoint.from_params(params["source"], role="source")
         destination = Endpoint.from_params(params["destination"], role="destination")

@@ -186,23 +186,36 @@ except ImportError as exc:  # pragma: no cover
     IMPORT_ERROR = exc
 
 
+def _checked(validator, options, where):
+    """(validated options or None, problems): sync_options_spec's checks, then check_sync_options'."""
+    checked = validator.validate(dict(options))
+    if checked.error_messages:
+        return None, ["%s: %s" % (where, msg) for msg in checked.error_messages]
+    options = checked.validated_parameters
+    return options, ["%s: %s" % (where, msg) for msg in check_sync_options(options)]
+
+
 def _jobs(module):
-    """CopyJobs from the parameters; every problem of every job at once, so one run shows them all."""
+    """CopyJobs from the parameters; every problem of every job at once, so one run shows them all.
+
+    The shared O(options) are checked once; each job's options over them, as imap_sync checks its own."""
     problems, jobs, seen = [], [], set()
     validator = ArgumentSpecValidator(sync_options_spec())
+    shared = module.params["options"] or {}
+    shared_ok, shared_problems = _checked(validator, shared, "options")
+    problems.extend(shared_problems)
     for index, spec in enumerate(module.params["jobs"]):
         name = spec["id"]
         if name in seen:
             problems.append("jobs[%d]: id %s is used twice" % (index, name))
         seen.add(name)
-        merged = dict(module.params["options"] or {})
+        # with bad shared options, the job's own options are still checked, on their own
+        merged = dict(shared_ok or {}) if not shared_problems else {}
         merged.update(spec.get("options") or {})
-        checked = validator.validate(merged)
-        if checked.error_messages:
-            problems.extend("job %s: %s" % (name, msg) for msg in checked.error_messages)
+        options, job_problems = _checked(validator, merged, "job %s" % name)
+        problems.extend(job_problems)
+        if options is None:
             continue
-        options = checked.validated_parameters
-        problems.extend("job %s: %s" % (name, msg) for msg in check_sync_options(options))
         try:
             jobs.append(CopyJob(name, spec.get("domain"), Endpoint.from_params(spec["source"], role="source"),
                                 Endpoint.from_params(spec["destination"], role="destination"),

@@ -68,7 +68,8 @@ class SyncEngine:
         if folders is None:
             from ansible_collections.mailwave.migrate.plugins.module_utils._imap import folders
         if identity is None:
-            from ansible_collections.mailwave.migrate.plugins.module_utils._imap import identity
+            from ansible_collections.mailwave.migrate.plugins.module_utils._imap.identity import Identity
+            identity = Identity(self.opts.get("useheader"))  # one key set for both sides (--useheader)
         self.folders = folders
         self.identity = identity
         self.log = log or (lambda msg: None)
@@ -82,6 +83,8 @@ class SyncEngine:
         self.state = None
         self.fatal = None
         self.stopped = False  # errors_max reached: no further copy is started
+        self.folders_first = list(self.opts.get("folders_first") or ())
+        self.folders_last = []  # source folders of the preset's last_special_use roles, set by _plan
         self.budget = ByteBudget(MEMORY_BUDGET)
         self.throttle = Throttle(self._opt("max_bytes_per_second"), self._opt("max_messages_per_second"))
         self.plan_options = planner.PlanOptions(
@@ -91,7 +94,8 @@ class SyncEngine:
         self.looker, self.transfer, self.finisher = Looker(self), Transfer(self), Finisher(self)
         self.signature = planner.plan_signature(
             self.opts.get("max_age"), self.opts.get("min_age"), self._max_size(), self.opts.get("delete2"),
-            self.opts.get("delete2duplicates"), self._opt("skip_cross_duplicates", False))
+            self.opts.get("delete2duplicates"), self._opt("skip_cross_duplicates", False),
+            useheader=self.identity.describe())
 
     def _opt(self, name, default=None):
         """An option, else the source then destination preset's value, else default."""
@@ -317,10 +321,18 @@ class SyncEngine:
                 automap=bool(self._opt("automap", False)),
                 subfolder=self.opts.get("subfolder") or None,
                 exclude_special_use=self.source.preset.get("exclude_special_use"),
-                strip_prefixes=self.source.preset.get("strip_prefixes"))
+                strip_prefixes=self.source.preset.get("strip_prefixes"),
+                regextrans2=self.opts.get("regextrans2") or None,
+                role_targets=self.source.preset.get("automap_targets"))
         except ValueError as exc:
             raise conn.ImapError("folder plan: %s" % exc, kind="config")
         self.warnings.extend(getattr(plan, "warnings", []) or [])
+        last_roles = {role.lower() for role in self.source.preset.get("last_special_use") or ()}
+        self.folders_last = [folder.name for folder in src_listing.folders
+                             if (src_listing.role_of(folder)[0] or "").lower() in last_roles]
+        for name in self.folders_first:
+            if plan.destination_for(name) is None:
+                self.warnings.append("folders_first: %r is not a copied source folder; entry ignored" % name)
         return plan, src_listing, dst_listing
 
     def _prepare_folders(self, main, works, src_listing, dst_listing):

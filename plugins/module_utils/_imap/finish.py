@@ -189,7 +189,7 @@ class Finisher:
         found = {}
         identity = self.engine.identity
         for data in wire_mod.Wire(src).fetch_list(sorted({e["uid"] for e in todo}),
-                                                  "UID RFC822.SIZE INTERNALDATE " + _s(identity.HEADER_FETCH_ITEM)):
+                                                  "UID RFC822.SIZE INTERNALDATE " + _s(identity.header_fetch_item)):
             header = data.get("HEADER", b"") or b""
             match = _MESSAGE_ID_RE.search(header)
             found[data.get("UID")] = (identity.message_key(header, data.get("RFC822.SIZE", 0),

@@ -34,11 +34,17 @@ folder options (anchors 1.2) with these rules, applied in this order:
    that is ``INBOX.Newsletters``, not ``INBOX.INBOX.Newsletters`` (without ``subfolder``).
 5. ``subfolder`` puts the translated tree under that folder like imapsync's ``--subfolder2``: ``INBOX``
    becomes ``<subfolder>/INBOX`` too (imapsync does the same), so nothing is merged with the new INBOX.
-6. A path component that cannot exist on the destination (it contains the destination separator, e.g.
+6. ``regextrans2`` ([{"regex", "replace"}], imapsync's ``--regextrans2``) rewrites, rule after rule, the
+   full destination name of rules 4 and 5 (destination prefix and separator, ``subfolder`` included), as
+   imapsync applies its regextrans2 after the prefix and separator inversion and after the rules its
+   ``--subfolder2`` adds first. Like imapsync, it does not touch a ``folder_map`` or ``automap`` target.
+   Python ``re.sub`` semantics (every match replaced, ``\\1`` / ``\\g<name>`` in the replacement; a Perl
+   ``$1`` is refused, see ``regextrans2_problems``). The separator of the result is the hierarchy.
+7. A path component that cannot exist on the destination (it contains the destination separator, e.g.
    "a.b" where "." is the separator, or it is empty) gets each offending character replaced with
    ``_`` ("a_b"); if that name is taken, ``_2``, ``_3``... is appended. The folder is reported in
    ``renamed`` with the reason, never dropped.
-7. Two source folders must never end in one destination folder: such a plan raises ``FolderPlanError``
+8. Two source folders must never end in one destination folder: such a plan raises ``FolderPlanError``
    naming both and saying how to fix it (``folder_map`` or ``folders_exclude``).
 """
 
@@ -369,6 +375,7 @@ class FolderPlan:
         self.renamed = []     # [{"source", "destination", "reason"}]
         self.excluded = []    # [source full name]
         self.automapped = []  # [{"source", "destination", "role"}]
+        self.rewritten = []   # [{"source", "before", "destination"}]: the names regextrans2 changed
         self.warnings = []    # [str]
 
     def destination_for(self, source_name):
@@ -379,7 +386,8 @@ class FolderPlan:
 
     def as_dict(self):
         return {"pairs": [{"source": s, "destination": d} for s, d in self.pairs], "renamed": list(self.renamed),
-                "excluded": list(self.excluded), "automapped": list(self.automapped), "warnings": list(self.warnings)}
+                "excluded": list(self.excluded), "automapped": list(self.automapped), "rewritten": list(self.rewritten),
+                "warnings": list(self.warnings)}
 
 
 def _compile(patterns, what):
@@ -394,6 +402,57 @@ def _compile(patterns, what):
         except re.error as exc:
             raise FolderPlanError("%s: %r is not a valid regular expression (%s)" % (what, pattern, exc))
     return result
+
+
+# a Perl-style group reference in a replacement: Python's re.sub would write it as it is
+_PERL_GROUP_RE = re.compile(r"\$(\d|\{|&)")
+
+
+def compile_regextrans2(rules):
+    """[(compiled regex, replacement)] from regextrans2's [{"regex", "replace"}]; FolderPlanError names a bad rule."""
+    compiled = []
+    for index, rule in enumerate(rules or ()):
+        where = "regextrans2[%d]" % index
+        if not isinstance(rule, dict) or not isinstance(rule.get("regex"), str) \
+                or not isinstance(rule.get("replace"), str):
+            raise FolderPlanError("%s must be a dict with a regex and a replace string, not %r" % (where, rule))
+        pattern, replace = rule["regex"], rule["replace"]
+        try:
+            regex = re.compile(pattern)
+        except re.error as exc:
+            raise FolderPlanError("%s: %r is not a valid regular expression (%s)" % (where, pattern, exc))
+        perl = _PERL_GROUP_RE.search(replace)
+        if perl:
+            raise FolderPlanError("%s: the replace %r holds the Perl group reference %r; write \\1 or \\g<1> "
+                                  "(Python's re.sub), or leave the $ out" % (where, replace, perl.group(0)))
+        # expand the replacement once against an empty match with the same groups: a reference to a group
+        # the regex lacks, or a bad escape, shows now and not in the middle of a run
+        groups = [""] * regex.groups
+        for name, number in regex.groupindex.items():
+            groups[number - 1] = name
+        probe = re.compile("".join("(?P<%s>)" % name if name else "()" for name in groups))
+        try:
+            probe.sub(replace, "", count=1)
+        except (re.error, IndexError) as exc:
+            raise FolderPlanError("%s: the replace %r does not fit the regex %r (%s)" % (where, replace, pattern, exc))
+        compiled.append((regex, replace))
+    return compiled
+
+
+def regextrans2_problems(rules):
+    """Why these regextrans2 rules cannot be used, as user-ready sentences (empty when fine)."""
+    try:
+        compile_regextrans2(rules)
+    except FolderPlanError as exc:
+        return [str(exc)]
+    return []
+
+
+def apply_regextrans2(name, compiled):
+    """The destination name after every rule of compile_regextrans2(), in order (imapsync's regextrans2)."""
+    for regex, replace in compiled:
+        name = regex.sub(replace, name)
+    return name
 
 
 def _split(name, delimiter):
@@ -432,13 +491,16 @@ def select(listing, include=None, exclude=None, exclude_special_use=None):
 
 
 def plan(source, destination, *, include=None, exclude=None, folder_map=None, automap=False, subfolder=None,
-         exclude_special_use=None, strip_prefixes=None):
+         exclude_special_use=None, strip_prefixes=None, regextrans2=None, role_targets=None):
     """Decide the destination folder of every source folder (see the module docstring for the rules).
 
     ``source`` and ``destination`` are FolderListing objects (the destination's lists its current folders,
-    its separator and prefix). Raises FolderPlanError on bad input or an unsafe plan.
+    its separator and prefix). ``role_targets`` ({source role: destination role}) sends automap's folders
+    of a role to the destination's folder of another role (the Gmail preset: All Mail to the Archive).
+    Raises FolderPlanError on bad input or an unsafe plan.
     """
     result = FolderPlan()
+    rewrites = compile_regextrans2(regextrans2)
     folder_map = dict(folder_map or {})
     strip_prefixes = list(strip_prefixes or ())
     dst_delim = destination.delimiter
@@ -492,7 +554,13 @@ def plan(source, destination, *, include=None, exclude=None, folder_map=None, au
             legal.append(fixed)
             if reason:
                 reasons.append(reason)
-        naturals[folder.name] = (join(legal), reasons)
+        name = join(legal)
+        if rewrites:
+            rewritten = _rewritten(folder.name, name, rewrites, dst_delim)
+            if rewritten != name:
+                result.rewritten.append({"source": folder.name, "before": name, "destination": rewritten})
+            name = rewritten
+        naturals[folder.name] = (name, reasons)
 
     # 2. explicit map and 3. automap
     explicit = {}
@@ -518,10 +586,14 @@ def plan(source, destination, *, include=None, exclude=None, folder_map=None, au
         natural_targets = {}
         for name, (dst, _r) in naturals.items():
             natural_targets.setdefault(_fold(dst), []).append(name)
-        for role, (_rank, folder) in sorted(by_role.items()):
-            target = destination.find_role(role) or join([STANDARD_NAMES.get(role, role.lstrip("\\"))])
+        role_targets = dict(role_targets or {})
+        # a folder of the target role itself goes first: All Mail does not push a real Archive aside
+        for role, (_rank, folder) in sorted(by_role.items(), key=lambda item: (item[0] in role_targets, item[0])):
+            wanted = role_targets.get(role, role)
+            target = destination.find_role(wanted) or join([STANDARD_NAMES.get(wanted, wanted.lstrip("\\"))])
             others = [n for n in natural_targets.get(_fold(target), []) if n != folder.name]
             others += [n for n, t in explicit.items() if _fold(t) == _fold(target)]
+            others += [n for n, (t, _r) in auto.items() if _fold(t) == _fold(target)]
             if others:
                 result.warnings.append(
                     "automap: %r not mapped to %r because the source folder %r already goes there; "
@@ -568,6 +640,16 @@ def plan(source, destination, *, include=None, exclude=None, folder_map=None, au
         if how == "automap":
             result.automapped.append({"source": folder.name, "destination": dst, "role": auto[folder.name][1]})
     return result
+
+
+def _rewritten(source_name, name, rewrites, delimiter):
+    """Rule 6: regextrans2 on a natural destination name; FolderPlanError when no folder can have the result."""
+    new = apply_regextrans2(name, rewrites)
+    parts = _split(new, delimiter)
+    if not new or "" in parts:
+        raise FolderPlanError("regextrans2 turned the destination %r of the source folder %r into %r, which is not a "
+                              "folder name (an empty level)" % (name, source_name, new))
+    return "INBOX" if new.upper() == "INBOX" else new
 
 
 def _fold(name):

@@ -39,6 +39,11 @@ Two kinds of key, both plain str, never None:
 
 Fetch ``FETCH_ITEMS`` (or at least ``HEADER_FETCH_ITEM`` plus RFC822.SIZE and INTERNALDATE) and call
 ``key_from_fetch(data)`` on each FETCH response dict of imapclient.
+
+``Identity(useheader)`` makes the same keys from another set of headers, as imapsync's ``--useheader``
+does (the set replaces the default one; ``ALL`` takes every field of the whole header, fetched with
+``BODY.PEEK[HEADER]``); a message with none of them gets the fallback key. The engine uses one Identity
+for both sides. The module-level functions are ``Identity()``'s, imapsync's defaults.
 """
 
 from __future__ import annotations
@@ -95,9 +100,9 @@ def normalize_line(name, value):
 
 
 def header_lines(header_bytes, names=KEY_FIELDS):
-    """The normalised lines of the given fields, sorted as imapsync's header_construct sorts them."""
+    """The normalised lines of the given fields (None: every field), sorted as imapsync's header_construct."""
     fields = parse_fields(header_bytes)
-    wanted = {n.upper() for n in names}
+    wanted = set(fields) if names is None else {n.upper() for n in names}
     return sorted(normalize_line(name, value) for name in wanted for value in fields.get(name, []))
 
 
@@ -111,18 +116,18 @@ def md5_base64(data):
     return base64.b64encode(hashlib.md5(data).digest()).decode("ascii").rstrip("=")
 
 
-def imapsync_key(header_bytes):
-    """imapsync's key for this header block, or None when it has neither Message-Id nor Received."""
-    headstr = header_string(header_bytes, KEY_FIELDS)
+def imapsync_key(header_bytes, names=KEY_FIELDS):
+    """imapsync's key for this header block, or None when it has none of the fields (None: every field)."""
+    headstr = header_string(header_bytes, names)
     if not headstr:
         return None
     return md5_base64(headstr)
 
 
-def added_by_imapsync(header_bytes):
-    """True when the only Message-Id/Received line is the ``Message-Id: <UID@imapsync>`` that imapsync's
-    ``--addheader`` prepends to a message that had neither."""
-    lines = header_lines(header_bytes, KEY_FIELDS)
+def added_by_imapsync(header_bytes, names=KEY_FIELDS):
+    """True when the only line of the key fields is the ``Message-Id: <UID@imapsync>`` that imapsync's
+    ``--addheader`` prepends to a message that had none of them."""
+    lines = header_lines(header_bytes, names)
     return len(lines) == 1 and bool(_ADDHEADER_RE.match(lines[0]))
 
 
@@ -145,14 +150,14 @@ def fallback_key(header_bytes, internaldate):
     return "%s%s:%s" % (FALLBACK_PREFIX, _epoch(internaldate), digest)
 
 
-def message_key(header_bytes, size, internaldate):
+def message_key(header_bytes, size, internaldate, names=KEY_FIELDS):
     """The identity of a message: the imapsync key if possible, else the fallback key. Never None.
 
     size (RFC822.SIZE) is not part of either key (imapsync's default --skipsize; see the docstring)."""
     del size
-    if added_by_imapsync(header_bytes):
+    if added_by_imapsync(header_bytes, names):
         return fallback_key(header_bytes, internaldate)
-    return imapsync_key(header_bytes) or fallback_key(header_bytes, internaldate)
+    return imapsync_key(header_bytes, names) or fallback_key(header_bytes, internaldate)
 
 
 def is_fallback(key):
@@ -170,3 +175,60 @@ def header_from_fetch(data):
 def key_from_fetch(data):
     """message_key() of one imapclient FETCH response dict fetched with FETCH_ITEMS."""
     return message_key(header_from_fetch(data), data.get(b"RFC822.SIZE", 0), data.get(b"INTERNALDATE"))
+
+
+# A header field name as useheader takes it: RFC 5322's printable ASCII without colon, kept to the
+# characters that need no quoting in a FETCH HEADER.FIELDS list.
+_FIELD_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def useheader_problems(names):
+    """Why these useheader names cannot be used, as user-ready sentences (empty when fine).
+
+    ``ALL`` is taken as imapsync takes it only when alone and in capitals (imapsync fetches the whole
+    header only then; otherwise it asks for a field named ALL and falls back on other parsing)."""
+    if names is None:
+        return []
+    if not names:
+        return ["useheader must name at least one header (leave it unset for Message-Id and Received)"]
+    problems = []
+    if "ALL" in names and len(names) > 1:
+        problems.append("useheader ALL takes every header field; give it alone")
+    for name in names:
+        if not isinstance(name, str) or not _FIELD_NAME_RE.match(name):
+            problems.append("useheader: %r is not a header field name (letters, digits, '-', '_', '.')" % (name,))
+        elif name.upper() == "ALL" and name != "ALL":
+            problems.append("useheader: %r: write ALL in capitals for every header field" % (name,))
+    return problems
+
+
+class Identity:
+    """Keys of one run: imapsync's signature over the ``useheader`` fields (default Message-Id, Received).
+
+    ``header_fetch_item`` fetches what ``message_key`` needs: those fields and the fallback's, or the
+    whole header for ``ALL``."""
+
+    def __init__(self, useheader=None):
+        names = [name.upper().encode("ascii") for name in useheader or ()]
+        self.every_field = list(useheader or ()) == ["ALL"]
+        if self.every_field:
+            self.key_fields = None
+            self.header_fetch_item = b"BODY.PEEK[HEADER]"
+        elif names:
+            self.key_fields = tuple(sorted(set(names)))
+            extra = [name for name in self.key_fields if name not in KEY_FIELDS + FALLBACK_FIELDS]
+            self.header_fetch_item = (b"BODY.PEEK[HEADER.FIELDS (" + b" ".join(KEY_FIELDS + FALLBACK_FIELDS + tuple(extra))
+                                      + b")]")
+        else:
+            self.key_fields = KEY_FIELDS
+            self.header_fetch_item = HEADER_FETCH_ITEM
+        self.default = self.key_fields == KEY_FIELDS
+
+    def describe(self):
+        """The header set in a plan signature: None for imapsync's default."""
+        if self.default:
+            return None
+        return "ALL" if self.every_field else ",".join(name.decode("ascii") for name in self.key_fields)
+
+    def message_key(self, header_bytes, size, internaldate):
+        return message_key(header_bytes, size, internaldate, self.key_fields)

@@ -177,7 +177,8 @@ class Looker:
         """
         if not self.engine._opt("skip_cross_duplicates", False):
             return
-        ordered = sorted(works, key=lambda w: planner.folder_order(w.src))
+        ordered = sorted(works, key=lambda w: planner.folder_order(w.src, self.engine.folders_first,
+                                                                   self.engine.folders_last))
         last = max([i for i, w in enumerate(ordered) if w.to_copy] or [-1])
         incomplete = [w for w in ordered[:max(last, 0)]
                       if w.cross_keys is None and (w.stats["unchanged"]
@@ -213,7 +214,7 @@ class Looker:
     def fill_keys(self, wire, msgs, uids):
         if not uids:
             return
-        header_item = _s(self.engine.identity.HEADER_FETCH_ITEM)
+        header_item = _s(self.engine.identity.header_fetch_item)
         need = sorted(uids)
         for start in range(0, len(need), 5000):
             for data in wire.fetch_list(need[start:start + 5000], "UID " + header_item):

@@ -15,7 +15,13 @@ connection layer applies the preset first, then the generic defaults (security `
 
 from __future__ import annotations
 
+import re
+
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.folders import regextrans2_problems
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.identity import useheader_problems
+
 SECURITY_CHOICES = ["tls", "starttls", "plain"]
+VERIFY_CHOICES = ["standard", "full"]
 
 DEFAULT_SECURITY = "tls"
 DEFAULT_TIMEOUT = 120.0
@@ -50,7 +56,8 @@ def endpoint_argument(required=True):
 
 
 def sync_options_spec():
-    """The copy options of one source -> destination sync (imap_sync's options besides the endpoints)."""
+    """The copy options of one source -> destination sync: imap_sync's options besides the endpoints, and
+    what imap_sync_batch checks its ``options`` and each ``jobs[].options`` against."""
     return dict(
         folders_include=dict(type="list", elements="str"),
         folders_exclude=dict(type="list", elements="str"),
@@ -71,6 +78,14 @@ def sync_options_spec():
         max_messages_per_second=dict(type="float"),
         connections=dict(type="int", default=4),
         state_dir=dict(type="path"),
+        errors_max=dict(type="int"),
+        useheader=dict(type="list", elements="str"),
+        folders_first=dict(type="list", elements="str"),
+        regextrans2=dict(type="list", elements="dict", options=dict(
+            regex=dict(type="str", required=True),
+            replace=dict(type="str", required=True),
+        )),
+        verify=dict(type="str", choices=list(VERIFY_CHOICES), default="standard"),
     )
 
 
@@ -79,11 +94,21 @@ def check_sync_options(options):
     problems = []
     if options.get("connections") is not None and options["connections"] < 1:
         problems.append("connections must be 1 or more")
+    if options.get("errors_max") is not None and options["errors_max"] < 1:
+        problems.append("errors_max must be 1 or more (leave it unset for no limit)")
     for name in ("max_age", "min_age", "max_size", "max_bytes_per_second", "max_messages_per_second"):
         if options.get(name) is not None and options[name] < 0:
             problems.append("%s must not be negative" % name)
     if options.get("delete1") and options.get("delete2"):
         problems.append("delete1 and delete2 are mutually exclusive")
+    problems.extend(useheader_problems(options.get("useheader")))
+    problems.extend(regextrans2_problems(options.get("regextrans2")))
+    for name in ("folders_include", "folders_exclude"):
+        for pattern in options.get(name) or ():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                problems.append("%s: %r is not a valid regular expression (%s)" % (name, pattern, exc))
     return problems
 
 

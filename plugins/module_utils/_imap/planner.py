@@ -272,9 +272,16 @@ def plan_pair(src_all, dst_all, options, mapped=None, src_window=None, dst_windo
     return plan
 
 
-def folder_order(name):
-    """The order skip_cross_duplicates goes through folders: INBOX first, then by name (as imapsync)."""
-    return (name.upper() != "INBOX", name)
+def folder_order(name, first=(), last=()):
+    """Sort key of the order skip_cross_duplicates goes through folders (a message is kept in the first that
+    holds it): the folders of ``first`` (folders_first, the user's label precedence) in their order, then
+    INBOX, then the others by name, then those of ``last`` (a Gmail source's All Mail, as imapsync's
+    --folderlast: only what no other folder holds is copied from it)."""
+    if name in first:
+        return (0, list(first).index(name), "")
+    if name in last:
+        return (3, 0, name)
+    return (1 if name.upper() == "INBOX" else 2, 0, name)
 
 
 def skip_cross_duplicates(pairs):
@@ -292,18 +299,20 @@ def skip_cross_duplicates(pairs):
 
 
 def plan_signature(max_age=None, min_age=None, max_size=0, delete2=False, delete2duplicates=False,
-                   skip_cross=False, today=None):
+                   skip_cross=False, today=None, useheader=None):
     """What a recorded "unchanged" status is valid for, as a string kept in the state.
 
     The age window and max_size change which messages a run selects; a min_age window moves every day
     (messages age into it), so its cutoff date is part of it; the deletions say what the destination was
-    cleaned of; skip_cross_duplicates says messages were left out on purpose.
+    cleaned of; skip_cross_duplicates says messages were left out on purpose; useheader (None: imapsync's
+    default headers) says which keys matched and found duplicates.
     """
     today = today or datetime.date.today()
     cutoff = (today - datetime.timedelta(days=float(min_age))).isoformat() if min_age else None
     deletions = "delete2" if delete2 else ("delete2duplicates" if delete2duplicates else "")
     return json.dumps({"max_age": max_age or None, "min_age": cutoff, "max_size": int(max_size or 0),
-                       "deleted": deletions, "skip_cross": bool(skip_cross)}, sort_keys=True)
+                       "deleted": deletions, "skip_cross": bool(skip_cross), "useheader": useheader or None},
+                      sort_keys=True)
 
 
 def shortcut_allowed(recorded, current):
@@ -318,7 +327,7 @@ def shortcut_allowed(recorded, current):
         old, new = json.loads(recorded), json.loads(current)
     except ValueError:
         return False
-    if any(old.get(k) != new.get(k) for k in ("max_age", "min_age", "max_size")):
+    if any(old.get(k) != new.get(k) for k in ("max_age", "min_age", "max_size", "useheader")):
         return False
     strength = {"": 0, "delete2duplicates": 1, "delete2": 2}
     if strength.get(old.get("deleted"), -1) < strength[new["deleted"]]:

@@ -10,8 +10,8 @@
 ``apply_preset(endpoint)`` returns a copy of an endpoint dict (the ``source`` / ``destination`` option)
 where the values the user left unset (missing or None) are filled in from ``PRESETS[endpoint['provider']]``;
 what the user set always wins. Keys that are not connection settings (``folders_exclude``,
-``exclude_special_use``, ``strip_prefixes``, ``automap``, ``skip_cross_duplicates``, the limits and
-``notes``) are added for the engine to use.
+``exclude_special_use``, ``last_special_use``, ``automap_targets``, ``strip_prefixes``, ``automap``,
+``skip_cross_duplicates``, the limits and ``notes``) are added for the engine to use.
 
 Sources: the provider guide in shared/domain/ (host, port, security as the guide gives them), imapsync's
 own presets and FAQ (anchors 1.2 and 1.5) for folders and limits. Where the guide disagrees with the
@@ -52,8 +52,13 @@ PRESETS = {
     # Google: the guide says mail.gmail.com; Google documents imap.gmail.com (used here). IMAP must be
     # enabled in Gmail's settings first. Limits (imapsync FAQ.Gmail, citing Google's support page
     # answer/1071518): 2500 MB/day IMAP download, 500 MB/day upload, 15 simultaneous connections per
-    # account. Labels appear as folders: "[Gmail]/All Mail" (\All) and "Important" (\Important) hold copies
-    # of messages found in other folders, so they are skipped, and cross-folder duplicates are skipped.
+    # account. Labels appear as folders and one message in several of them: cross-folder duplicates are
+    # skipped, so each message is copied once, into the first folder that holds it (INBOX, then by name, or
+    # the user's folders_first). "Important" (\Important) and "Starred" (\Flagged; a star is the message's
+    # \Flagged flag, which is copied) only hold copies and are left out. "[Gmail]/All Mail" (\All) holds
+    # every message: imap_sync copies it last (imapsync's --folderlast), so only the messages no label
+    # holds, the archived ones, are copied from it, into the destination's Archive; imap_mailbox_info
+    # leaves it out (it would double the totals).
     "gmail": {
         "host": "imap.gmail.com",
         "port": 993,
@@ -62,9 +67,11 @@ PRESETS = {
         "download_bytes_per_day": 2500 * MB,
         "upload_bytes_per_day": 500 * MB,
         "max_bytes_per_second": 40000,        # imapsync --gmail1, once 3 GB are through
-        "folders_exclude": [r"^\[Gmail\]$", r"^\[Google Mail\]$", r"^\[Gmail\]/All Mail$",
-                            r"^\[Google Mail\]/All Mail$", r"^\[Gmail\]/Important$", r"^\[Google Mail\]/Important$"],
-        "exclude_special_use": ["\\All", "\\Important"],
+        "folders_exclude": [r"^\[Gmail\]$", r"^\[Google Mail\]$", r"^\[Gmail\]/Important$",
+                            r"^\[Google Mail\]/Important$", r"^\[Gmail\]/Starred$", r"^\[Google Mail\]/Starred$"],
+        "exclude_special_use": ["\\Important", "\\Flagged"],
+        "last_special_use": ["\\All"],
+        "automap_targets": {"\\All": "\\Archive"},
         "strip_prefixes": ["[Gmail]/", "[Google Mail]/"],
         "automap": True,
         "skip_cross_duplicates": True,

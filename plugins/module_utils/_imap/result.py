@@ -77,6 +77,7 @@ def build(engine, works, plan, started):
         "renamed_folders": list(getattr(plan, "renamed", []) or []),
         "excluded_folders": list(getattr(plan, "excluded", []) or []),
         "automapped_folders": list(getattr(plan, "automapped", []) or []),
+        "rewritten_folders": list(getattr(plan, "rewritten", []) or []),
         "created_folders": list(engine.created_folders),
         "subscribed_folders": list(engine.subscribed_folders),
         "warnings": warnings,

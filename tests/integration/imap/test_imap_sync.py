@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import subprocess
 import threading
 import time
@@ -77,8 +78,10 @@ def test_corpus_crosses_identical_to_dot_separator(dovecot, dovecot_dot, mail_ac
 
 def test_source_duplicates_are_a_multiset(dovecot, mail_account, run_module):
     src, dst = mail_account(dovecot), mail_account(dovecot)
-    dovecot.append_many(*src, "INBOX", [(msg(1), (), None), (msg(1), (), None), (msg(1), (), None), (msg(2), (), None)])
-    dovecot.append(*dst, "INBOX", msg(1))
+    # one INTERNALDATE for all: the destination's own copy must not differ by the second it was appended in
+    when = dt.datetime(2015, 3, 2, 10, 0, tzinfo=dt.timezone.utc)
+    dovecot.append_many(*src, "INBOX", [(msg(1), (), when), (msg(1), (), when), (msg(1), (), when), (msg(2), (), when)])
+    dovecot.append(*dst, "INBOX", msg(1), internaldate=when)
     result = run_module("imap_sync", args(dovecot, src, dovecot, dst))
     assert not result.failed, result.get("msg")
     inbox = [f for f in result["folders"] if f["source"] == "INBOX"][0]

@@ -180,3 +180,98 @@ def test_errors_max_stops_the_copy(dovecot, mail_account, run_module):
     assert all("refused" in e["message"] for e in res["errors"])
     bad = run_module("imap_sync", args(dovecot, src, dovecot, dst, errors_max=0))
     assert bad.failed and "errors_max" in bad["msg"] and not bad.get("crashed")
+
+
+def test_useheader_message_id_matches_a_copy_whose_other_headers_differ(dovecot, mail_account, run_module,
+                                                                        tmp_path):
+    """A destination copy with other Received lines (a relay or a previous copier rewrote them) is the same
+    message by its Message-Id alone: with useheader [Message-Id] it is matched, not copied again."""
+    src, dst = mail_account(dovecot), mail_account(dovecot)
+    original = b"Received: from mx1.old.example by imap.old.example; Mon, 02 Mar 2015 10:00:01 +0100\r\n" + msg(1)
+    rewritten = (b"Received: from relay.new.example by mail.new.example; Tue, 03 Mar 2015 08:00:00 +0000\r\n"
+                 b"X-Copied-By: another tool\r\n" + msg(1))
+    dovecot.append(*src, "INBOX", original, ("\\Seen",))
+    dovecot.append(*src, "INBOX", msg(2))
+    dovecot.append(*dst, "INBOX", rewritten)
+    # imapsync's default headers take the rewritten copy for another message (check mode: nothing written)
+    default = run_module("imap_sync", args(dovecot, src, dovecot, dst), check_mode=True)
+    assert not default.failed and default["totals"]["copied"] == 2, default.get("msg")
+    state = str(tmp_path / "state")
+    result = run_module("imap_sync", args(dovecot, src, dovecot, dst, useheader=["Message-Id"], state_dir=state))
+    assert not result.failed, result.get("msg")
+    assert (result["totals"]["copied"], result["totals"]["skipped"]) == (1, 1)
+    inbox = snapshot(dovecot, *dst)["INBOX"]
+    bodies = [body for body, _flags, _date in inbox.elements()]
+    assert sorted(bodies) == sorted([rewritten, msg(2)])          # the copy kept as it is, no second msg 1
+    assert [flags for body, flags, _date in inbox if body == rewritten] == [("\\Seen",)]  # flags re-synced
+    again = run_module("imap_sync", args(dovecot, src, dovecot, dst, useheader=["Message-Id"], state_dir=state))
+    assert not again.failed and not again.changed and again["totals"]["copied"] == 0, again.get("msg")
+    # under the default headers the state's "unchanged" no longer holds (its run matched by other keys)
+    other = run_module("imap_sync", args(dovecot, src, dovecot, dst, state_dir=state), check_mode=True)
+    assert not other.failed and not folder(other, "INBOX")["unchanged"], other.get("msg")
+    assert folder(again, "INBOX")["unchanged"]
+
+
+def test_regextrans2_rewrites_destination_names_after_the_separator_change(dovecot, dovecot_dot, mail_account,
+                                                                           run_module):
+    src, dst = mail_account(dovecot), mail_account(dovecot_dot)
+    dovecot.append(*src, "Work/2019", msg(1))
+    dovecot.append(*src, "Work/2020", msg(2))
+    dovecot.append(*src, "Misc", msg(3))
+    rules = [{"regex": r"^Work\.(\d+)$", "replace": r"Archive.Work-\1"},   # "." : the destination's separator
+             {"regex": "^Misc$", "replace": "Various"}]
+    params = args(dovecot, src, dovecot_dot, dst, regextrans2=rules, folders_include=["^Work/", "^Misc$"])
+    want = {"Work/2019": "Archive.Work-2019", "Work/2020": "Archive.Work-2020", "Misc": "Various"}
+    dry = run_module("imap_sync", params, check_mode=True)
+    assert not dry.failed, dry.get("msg")
+    assert {f["source"]: f["destination"] for f in dry["folders"]} == want
+    assert {r["source"]: (r["before"], r["destination"]) for r in dry["rewritten_folders"]} == {
+        "Work/2019": ("Work.2019", "Archive.Work-2019"), "Work/2020": ("Work.2020", "Archive.Work-2020"),
+        "Misc": ("Misc", "Various")}
+    assert set(dry["created_folders"]) == set(want.values())
+    assert not set(want.values()) & set(snapshot(dovecot_dot, *dst))            # check mode created nothing
+    result = run_module("imap_sync", params)
+    assert not result.failed and result["totals"]["copied"] == 3, result.get("msg")
+    after = snapshot(dovecot_dot, *dst)
+    assert {name: sum(after[name].values()) for name in want.values()} == {name: 1 for name in want.values()}
+    assert "Work.2019" not in after and "Misc" not in after
+    again = run_module("imap_sync", params)
+    assert not again.failed and not again.changed, again.get("msg")
+
+
+def _gmail_like(server, account):
+    """A Gmail-shaped box: labels as folders, All Mail holding every message, Starred and Important copies."""
+    a, b, c, d, e = (msg(n, subject="gmail") for n in range(11, 16))
+    layout = {"INBOX": [a, e], "Work": [a, b], "[Gmail]/All Mail": [a, b, c, d, e], "[Gmail]/Starred": [d],
+              "[Gmail]/Important": [e]}
+    for folder_name, bodies in layout.items():
+        for body in bodies:
+            server.append(*account, folder_name, body, ("\\Seen", "\\Flagged") if body == d else ("\\Seen",))
+    return a, b, c, d, e
+
+
+@pytest.mark.parametrize("first, expected", [
+    (None, {"INBOX": "ae", "Work": "b", "Archive": "cd"}),          # INBOX first by default
+    (["Work"], {"INBOX": "e", "Work": "ab", "Archive": "cd"}),       # the user's label precedence
+])
+def test_gmail_preset_copies_each_message_once_labels_as_folders(dovecot, mail_account, run_module, first,
+                                                                 expected):
+    src, dst = mail_account(dovecot), mail_account(dovecot)
+    bodies = dict(zip("abcde", _gmail_like(dovecot, src)))
+    source = dict(dovecot.settings(*src), provider="gmail")        # the preset, on a local server
+    params = {"source": source, "destination": dovecot.settings(*dst), "folders_exclude": ["^Archive$"]}
+    if first:
+        params["folders_first"] = first
+    result = run_module("imap_sync", params)
+    assert not result.failed, result.get("msg")
+    pairs = {f["source"]: f["destination"] for f in result["folders"]}
+    assert pairs["[Gmail]/All Mail"] == "Archive" and "[Gmail]/Starred" not in pairs
+    assert "[Gmail]/Important" not in pairs
+    after = snapshot(dovecot, *dst)
+    held = {name: sorted(k for k, body in bodies.items() for (got, _f, _d) in after.get(name, {}) if got == body)
+            for name in expected}
+    assert held == {name: sorted(keys) for name, keys in expected.items()}
+    assert sum(sum(c.values()) for c in after.values()) == 5                   # each message once
+    assert [flags for body, flags, _d in after["Archive"] if body == bodies["d"]] == [("\\Flagged", "\\Seen")]
+    again = run_module("imap_sync", params)
+    assert not again.failed and not again.changed and again["totals"]["copied"] == 0, again.get("msg")

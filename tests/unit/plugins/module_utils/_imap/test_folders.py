@@ -404,3 +404,99 @@ def test_a_noselect_parent_is_not_an_existing_folder():
     plan = F.plan(L(["INBOX", "Archives"], delimiter="/", noselect=["Archives"]), dovecot(),
                   folder_map={"Archives": "Old"})
     assert not any("has no folder" in w for w in plan.warnings)
+
+
+# --- regextrans2 (imapsync's --regextrans2) -----------------------------------------------------------------
+
+def rules(*pairs):
+    return [{"regex": regex, "replace": replace} for regex, replace in pairs]
+
+
+@pytest.mark.parametrize("name, pairs, expected", [
+    ("Work/2019", [("/", "_")], "Work_2019"),                                  # every match (Perl's s///g)
+    ("Work/2019", [("^Work", "Archive")], "Archive/2019"),
+    ("Old Stuff", [("^(\\w+) (\\w+)$", "\\2-\\1")], "Stuff-Old"),                 # \1, not $1
+    ("Old Stuff", [("^(?P<a>\\w+) ", "\\g<a>/")], "Old/Stuff"),                 # a new level
+    ("Spam", [("(?i)^spam$", "Junk")], "Junk"),                                  # Perl's /i as (?i)
+    ("a.b", [("\\.", "/"), ("/", "+")], "a+b"),                                 # in order, each on the last
+    ("Sent", [("^Drafts$", "Entwürfe")], "Sent"),                               # no match: unchanged
+])
+def test_apply_regextrans2(name, pairs, expected):
+    assert F.apply_regextrans2(name, F.compile_regextrans2(rules(*pairs))) == expected
+
+
+@pytest.mark.parametrize("pairs, words", [
+    ([("(unclosed", "x")], "regextrans2[0]: '(unclosed' is not a valid regular expression"),
+    ([("ok", "x"), ("[", "y")], "regextrans2[1]: '[' is not a valid regular expression"),
+    ([("(a)", "$1")], "holds the Perl group reference '$1'; write \\1 or \\g<1>"),
+    ([("(a)", "${1}x")], "Perl group reference '${'"),
+    ([("(a)", "\\2")], "the replace '\\\\2' does not fit the regex '(a)'"),
+    ([("(?P<x>a)", "\\g<y>")], "does not fit the regex"),
+    ([("a", "\\d")], "does not fit the regex"),
+])
+def test_bad_regextrans2_is_refused_naming_the_rule(pairs, words):
+    problems = F.regextrans2_problems(rules(*pairs))
+    assert len(problems) == 1 and words in problems[0], problems
+    with pytest.raises(F.FolderPlanError):
+        F.plan(dovecot(["Work"]), dovecot(), regextrans2=rules(*pairs))
+
+
+def test_regextrans2_not_a_rule():
+    assert "regextrans2[0] must be a dict with a regex and a replace" in F.regextrans2_problems(["s/a/b/"])[0]
+    assert F.regextrans2_problems(None) == [] and F.regextrans2_problems(rules(("a", "\\g<0>\\g<0>"))) == []
+
+
+@pytest.mark.parametrize("source, destination, options, expected", [
+    # after the separator and prefix inversion: the destination's separator and prefix are in the name
+    (dovecot(["Work/2019"]), courier(), {"regextrans2": rules(("\\.", "_"))},
+     {"INBOX": "INBOX", "Work/2019": "INBOX_Work_2019"}),
+    (dovecot(["Work/2019"]), courier(), {"regextrans2": rules(("^INBOX\\.Work\\.", "INBOX.Archive."))},
+     {"INBOX": "INBOX", "Work/2019": "INBOX.Archive.2019"}),
+    # after subfolder (imapsync's --subfolder2 is three regextrans2 put before the user's)
+    (dovecot(["Work"]), dovecot(), {"subfolder": "Old", "regextrans2": rules(("^Old/", "Older/"))},
+     {"INBOX": "Older/INBOX", "Work": "Older/Work"}),
+    # folder_map and automap targets are left alone, as imapsync returns them before its regextrans2
+    (dovecot(["Work", "Sent Items"]), dovecot(["Sent"], special={"Sent": "\\Sent"}),
+     {"folder_map": {"Work": "Work"}, "automap": True, "regextrans2": rules(("^(.*)$", "Old/\\1"))},
+     {"INBOX": "Old/INBOX", "Work": "Work", "Sent Items": "Sent"}),
+    # the result is a name: INBOX in any case is INBOX
+    (dovecot(["Posteingang"]), dovecot(), {"regextrans2": rules(("^Posteingang$", "inbox"), ("^INBOX$", "Alt"))},
+     {"INBOX": "Alt", "Posteingang": "INBOX"}),
+])
+def test_regextrans2_in_the_plan(source, destination, options, expected):
+    assert dict(F.plan(source, destination, **options).pairs) == expected
+
+
+def test_regextrans2_reports_what_it_changed():
+    plan = F.plan(dovecot(["Work", "Keep"]), dovecot(), regextrans2=rules(("^Work$", "Job")))
+    assert plan.rewritten == [{"source": "Work", "before": "Work", "destination": "Job"}]
+    assert plan.as_dict()["rewritten"] == plan.rewritten
+
+
+@pytest.mark.parametrize("pairs, words", [
+    ([("^.*$", "")], "into '', which is not a folder name"),
+    ([("^Work$", "Work//x")], "into 'Work//x', which is not a folder name"),
+])
+def test_regextrans2_giving_no_folder_name_is_refused(pairs, words):
+    with pytest.raises(F.FolderPlanError, match="regextrans2 turned") as err:
+        F.plan(dovecot(["Work"]), dovecot(), regextrans2=rules(*pairs))
+    assert words in str(err.value)
+
+
+def test_regextrans2_merging_two_folders_is_refused():
+    with pytest.raises(F.FolderPlanError, match="would both go to the destination folder 'Archive'"):
+        F.plan(dovecot(["A2019", "A2020"]), dovecot(), regextrans2=rules(("^A\\d+$", "Archive")))
+
+
+def test_automap_role_targets_send_a_role_to_another_roles_folder():
+    # Gmail's All Mail (\All) holds, once the labels are copied, only archived mail: it goes to the Archive
+    src = dovecot(["[Gmail]/All Mail"], special={"[Gmail]/All Mail": "\\All"})
+    dst = dovecot(["Archiv"], special={"Archiv": "\\Archive"})
+    plan = F.plan(src, dst, automap=True, strip_prefixes=["[Gmail]/"], role_targets={"\\All": "\\Archive"})
+    assert dict(plan.pairs)["[Gmail]/All Mail"] == "Archiv"
+    assert plan.automapped == [{"source": "[Gmail]/All Mail", "destination": "Archiv", "role": "\\All"}]
+    # no such folder on the destination: the standard name of the target role
+    plan = F.plan(src, dovecot(), automap=True, strip_prefixes=["[Gmail]/"], role_targets={"\\All": "\\Archive"})
+    assert dict(plan.pairs)["[Gmail]/All Mail"] == "Archive"
+    # without role_targets, as before
+    assert dict(F.plan(src, dovecot(), automap=True, strip_prefixes=["[Gmail]/"]).pairs)["[Gmail]/All Mail"] == "All Mail"

@@ -266,12 +266,15 @@ def test_imapsync_signature_vectors(header, expected):
 REPO = pathlib.Path(__file__).resolve().parents[5]
 PEER_IMAPSYNC = pathlib.Path(os.environ.get("MAILWAVE_PEERS", REPO.parent / "shared" / "peers")) / "imapsync"
 
-# Runs imapsync's signature on hex-encoded header blocks read from stdin, one key (or "-") per line.
+# Runs imapsync's signature on hex-encoded header blocks read from stdin, one key (or "-") per line; the
+# --useheader names are the arguments after the script's path (none: imapsync's Message-Id Received).
 IMAPSYNC_SIGNATURE = r"""use strict; use warnings;
 use Mail::IMAPClient;
 use Digest::MD5 qw(md5_base64);
 # imapsync's own subs, read from the peer script given as $ARGV[0]
-my $src = do { local $/; open my $fh, '<', $ARGV[0] or die; <$fh> };
+my ($peer, @useheader) = @ARGV;
+@useheader = qw(Message-Id Received) unless @useheader;
+my $src = do { local $/; open my $fh, '<', $peer or die; <$fh> };
 our ($messageidnodomain);
 for my $name (qw(header_construct header_line_normalize)) {
     $src =~ /^(sub $name\b.*?^\})/ms or die "no $name";
@@ -291,15 +294,16 @@ local $/ = "\n";
 while (my $line = <STDIN>) {           # one hex-encoded header block per line
     chomp $line;
     $FakeIMAP::LIT = pack('H*', $line);
-    my $heads = $imap->parse_headers([1], 'Message-Id', 'Received');
-    my $mysync = { useheader => { 'MESSAGE-ID' => undef, 'RECEIVED' => undef } };
+    my $heads = $imap->parse_headers([1], @useheader);
+    my $mysync = { useheader => { map { (uc($_) => undef) } @useheader } };
     my $headstr = header_construct($mysync, $heads->{1} || {}, 'Host1', 'INBOX', 1);
     print defined $headstr ? md5_base64($headstr) : '-', "\n";
 }
 """
 
 
-def test_vectors_equal_real_imapsync(tmp_path):
+def real_imapsync_keys(tmp_path, headers, useheader=()):
+    """imapsync 2.229's keys of these header blocks (None where it finds no header), or skip."""
     if not PEER_IMAPSYNC.exists():
         pytest.skip(f"imapsync is absent ({PEER_IMAPSYNC})")
     if not shutil.which("perl") or subprocess.run(["perl", "-MMail::IMAPClient", "-e", "1"],
@@ -307,7 +311,149 @@ def test_vectors_equal_real_imapsync(tmp_path):
         pytest.skip("perl with Mail::IMAPClient (libmail-imapclient-perl) is not installed")
     script = tmp_path / "signature.pl"
     script.write_text(IMAPSYNC_SIGNATURE, encoding="utf-8")
-    proc = subprocess.run(["perl", str(script), str(PEER_IMAPSYNC)], capture_output=True, text=True, check=True,
-                          input="".join(h.hex() + "\n" for _w, h, _k in IMAPSYNC_VECTORS))
-    real = [None if line == "-" else line for line in proc.stdout.split()]
+    proc = subprocess.run(["perl", str(script), str(PEER_IMAPSYNC), *useheader], capture_output=True, text=True,
+                          check=True, input="".join(h.hex() + "\n" for h in headers))
+    return [None if line == "-" else line for line in proc.stdout.split()]
+
+
+def test_vectors_equal_real_imapsync(tmp_path):
+    real = real_imapsync_keys(tmp_path, [h for _w, h, _k in IMAPSYNC_VECTORS])
     assert real == [k for _w, _h, k in IMAPSYNC_VECTORS]
+
+
+# --- useheader (imapsync's --useheader): (what, names, header block, imapsync 2.229's key or None) ------
+# Computed by IMAPSYNC_SIGNATURE with those names (Mail::IMAPClient 3.43's parse_headers asked for them,
+# imapsync's header_construct); test_useheader_vectors_equal_real_imapsync computes them again.
+USEHEADER_VECTORS = [
+    ('message-id only',
+     ['Message-Id'],
+     b'Message-ID: <abc.123@example.org>\r\nReceived: from mx.example.org\r\n\tby mail.example.net\r\n\r\n',
+     'hWRgvlhle6hNwaE9i1Kx2w'),
+    ('message-id only, other received',
+     ['Message-Id'],
+     b'Received: from relay.example.com by imap.example.net\r\nMessage-Id:  <abc.123@example.org> \r\n',
+     'hWRgvlhle6hNwaE9i1Kx2w'),
+    ('lowercase name',
+     ['message-id'],
+     b'Message-ID: <abc.123@example.org>\r\n',
+     'hWRgvlhle6hNwaE9i1Kx2w'),
+    ('no message-id',
+     ['Message-Id'],
+     b'Received: from a\r\nSubject: x\r\n',
+     None),
+    ('two message-ids',
+     ['Message-Id'],
+     b'Message-Id: <b@x>\r\nMessage-ID: <a@x>\r\nReceived: from r\r\n',
+     'uGfvwKhwtvvBS1lvH3Hevw'),
+    ('exchange parent id',
+     ['X-MS-Exchange-Parent-Message-Id'],
+     (b'Received: from AM6PR01MB1234.eurprd01.prod.exchangelabs.com\r\n'
+      b' by AM0PR01 with mapi; Mon, 3 Jun 2024\r\n'
+      b'Message-ID: <AM6PR01MB1234ABCD@AM6PR01MB1234.eurprd01.prod.exchangelabs.com>\r\n'
+      b'X-MS-Exchange-Parent-Message-Id:\r\n'
+      b' <Parent.42@AM6PR01MB1234.eurprd01.prod.exchangelabs.com>\r\n'),
+     'N+9Z81oSOHGwJKdIHwKTow'),
+    ('exchange parent id, message-id rewritten',
+     ['X-MS-Exchange-Parent-Message-Id'],
+     (b'Received: from AM6PR01MB1234.eurprd01.prod.exchangelabs.com\r\n'
+      b' by AM0PR01 with mapi; Mon, 3 Jun 2024\r\n'
+      b'Message-ID: <REWRITTEN@AM6PR01MB1234.eurprd01.prod.exchangelabs.com>\r\n'
+      b'X-MS-Exchange-Parent-Message-Id:\r\n'
+      b' <Parent.42@AM6PR01MB1234.eurprd01.prod.exchangelabs.com>\r\n'),
+     'N+9Z81oSOHGwJKdIHwKTow'),
+    ('date and subject',
+     ['Date', 'Subject'],
+     b'Subject: caf\xc3\xa9\r\n  tomorrow\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\nMessage-Id: <m@x>\r\n',
+     'R7cHoAKFaFt8YJL908shAQ'),
+    ('ALL',
+     ['ALL'],
+     (b'Subject: Hello\r\n'
+      b'From: Alice <a@example.org>\r\n'
+      b'Received: from b\r\n'
+      b'\tby c\r\n'
+      b'Received: from a\r\n'
+      b'Message-Id: <m@x>\r\n'
+      b'X-Odd:value:with:colons\r\n'
+      b'continuation without blank\r\n'
+      b'\r\n'),
+     'p2oYj0uayTfgCsYexce12w'),
+    ('ALL, same fields reordered',
+     ['ALL'],
+     (b'From: Alice <a@example.org>\r\n'
+      b'Message-Id: <m@x>\r\n'
+      b'Received: from a\r\n'
+      b'X-Odd:value:with:colons\r\n'
+      b'continuation without blank\r\n'
+      b'Received: from b by c\r\n'
+      b'subject: Hello\r\n'
+      b'\r\n'),
+     'p2oYj0uayTfgCsYexce12w'),
+    ('ALL empty',
+     ['ALL'],
+     b'',
+     None),
+]
+
+
+@pytest.mark.parametrize("names, header, expected", [(n, h, k) for _w, n, h, k in USEHEADER_VECTORS],
+                         ids=[w for w, _n, _h, _k in USEHEADER_VECTORS])
+def test_useheader_vectors(names, header, expected):
+    key = I.Identity(names).message_key(header, 10, datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc))
+    if expected is None:  # imapsync calls it void; we give the fallback key
+        assert I.is_fallback(key)
+    else:
+        assert key == expected
+
+
+def test_useheader_vectors_equal_real_imapsync(tmp_path):
+    for what, names, header, expected in USEHEADER_VECTORS:
+        assert real_imapsync_keys(tmp_path, [header], names) == [expected], what
+
+
+def test_useheader_replaces_the_default_set():
+    header = b"Message-Id: <m@x>\r\nReceived: from a\r\n"
+    assert I.Identity().message_key(header, 1, None) == I.message_key(header, 1, None)
+    assert I.Identity(["Received", "message-id"]).message_key(header, 1, None) == I.message_key(header, 1, None)
+    only_id = I.Identity(["Message-Id"]).message_key(header, 1, None)
+    assert only_id == perl_md5_base64(b"MESSAGE-ID: <M@X>") != I.message_key(header, 1, None)
+
+
+def test_useheader_fetches_its_fields_and_the_fallbacks():
+    assert I.Identity().header_fetch_item == I.HEADER_FETCH_ITEM
+    item = I.Identity(["X-MS-Exchange-Parent-Message-Id"]).header_fetch_item
+    assert item == (b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID RECEIVED DATE FROM SUBJECT "
+                    b"X-MS-EXCHANGE-PARENT-MESSAGE-ID)]")
+    assert I.Identity(["Subject", "Message-Id"]).header_fetch_item == I.HEADER_FETCH_ITEM
+    assert I.Identity(["ALL"]).header_fetch_item == b"BODY.PEEK[HEADER]"
+
+
+def test_useheader_in_the_plan_signature():
+    assert I.Identity().describe() is None and I.Identity(["received", "Message-Id"]).describe() is None
+    assert I.Identity(["Message-Id"]).describe() == "MESSAGE-ID"
+    assert I.Identity(["ALL"]).describe() == "ALL"
+
+
+def test_useheader_addheader_copy_is_still_the_headerless_original():
+    when = datetime.datetime(2019, 5, 17, 6, 30, tzinfo=datetime.timezone.utc)
+    original = b"From: c@example.test\r\nSubject: header-light\r\n"
+    ident = I.Identity(["Message-Id"])
+    assert ident.message_key(b"Message-Id: <4711@imapsync>\r\n" + original, 130, when) == \
+        ident.message_key(original, 100, when)
+
+
+@pytest.mark.parametrize("names, problem", [
+    ([], "useheader must name at least one header"),
+    (["Message Id"], "'Message Id' is not a header field name"),
+    (["Message-Id:"], "'Message-Id:' is not a header field name"),
+    (["X)"], "'X)' is not a header field name"),
+    (["ALL", "Message-Id"], "useheader ALL takes every header field; give it alone"),
+    (["all"], "write ALL in capitals"),
+])
+def test_useheader_problems(names, problem):
+    assert any(problem in text for text in I.useheader_problems(names)), I.useheader_problems(names)
+
+
+def test_useheader_fine():
+    assert I.useheader_problems(None) == []
+    assert I.useheader_problems(["Message-Id", "X-MS-Exchange-Parent-Message-Id", "X_Odd.Name"]) == []
+    assert I.useheader_problems(["ALL"]) == []

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
 
@@ -159,3 +160,38 @@ def test_shortcut_allowed():
     # messages left out by skip_cross_duplicates are due when it is turned off
     assert not planner.shortcut_allowed(sig(skip_cross=True), plain)
     assert planner.shortcut_allowed(plain, sig(skip_cross=True))
+
+
+def test_shortcut_refused_when_the_identity_headers_changed():
+    # the recorded run matched (and found duplicates) with other keys: look again once
+    sig = planner.plan_signature
+    assert planner.shortcut_allowed(sig(useheader="MESSAGE-ID"), sig(useheader="MESSAGE-ID"))
+    assert not planner.shortcut_allowed(sig(), sig(useheader="MESSAGE-ID"))
+    assert not planner.shortcut_allowed(sig(useheader="MESSAGE-ID"), sig())
+    # a state recorded before useheader existed is a default-headers run
+    recorded = json.dumps({k: v for k, v in json.loads(sig()).items() if k != "useheader"})
+    assert planner.shortcut_allowed(recorded, sig())
+
+
+@pytest.mark.parametrize("first, last, expected", [
+    # the default: INBOX, then by name (uppercase does not put a name before INBOX), All Mail last
+    ((), ("[Gmail]/All Mail",), ["INBOX", "AAA", "Work", "[Gmail]/Sent Mail", "[Gmail]/All Mail"]),
+    ((), (), ["INBOX", "AAA", "Work", "[Gmail]/All Mail", "[Gmail]/Sent Mail"]),
+    # the user's precedence first, in its order; INBOX only where the user puts it
+    (("Work", "INBOX"), ("[Gmail]/All Mail",), ["Work", "INBOX", "AAA", "[Gmail]/Sent Mail", "[Gmail]/All Mail"]),
+    (("Work",), ("[Gmail]/All Mail",), ["Work", "INBOX", "AAA", "[Gmail]/Sent Mail", "[Gmail]/All Mail"]),
+    # a folder the user names wins over "last"
+    (("[Gmail]/All Mail",), ("[Gmail]/All Mail",), ["[Gmail]/All Mail", "INBOX", "AAA", "Work", "[Gmail]/Sent Mail"]),
+])
+def test_folder_order_precedence(first, last, expected):
+    names = ["[Gmail]/Sent Mail", "Work", "[Gmail]/All Mail", "AAA", "INBOX"]
+    assert sorted(names, key=lambda n: planner.folder_order(n, first, last)) == expected
+
+
+def test_skip_cross_duplicates_keeps_each_message_in_its_first_folder_by_precedence():
+    work, inbox, all_mail = listing("1:a 2:b"), listing("1:a 3:c"), listing("1:a 2:b 3:c 4:d")
+    order = sorted([("INBOX", inbox), ("[Gmail]/All Mail", all_mail), ("Work", work)],
+                   key=lambda p: planner.folder_order(p[0], ("Work",), ("[Gmail]/All Mail",)))
+    decided = planner.skip_cross_duplicates([(list(m.values()), [x.key for x in m.values()]) for _n, m in order])
+    kept = {name: [m.key for m in k] for (name, _m), (k, _n) in zip(order, decided)}
+    assert kept == {"Work": ["a", "b"], "INBOX": ["c"], "[Gmail]/All Mail": ["d"]}   # each message once

@@ -41,8 +41,10 @@ def test_gmail_limits_and_folders():
     assert g["download_bytes_per_day"] == 2500 * 1000 * 1000
     assert g["upload_bytes_per_day"] == 500 * 1000 * 1000
     assert g["max_connections"] == 15
-    assert "\\All" in g["exclude_special_use"] and "\\Important" in g["exclude_special_use"]
-    assert any("All Mail" in rx for rx in g["folders_exclude"])
+    # All Mail is copied last (archived mail), Important and Starred hold copies (a star is the \Flagged flag)
+    assert g["last_special_use"] == ["\\All"] and g["automap_targets"] == {"\\All": "\\Archive"}
+    assert set(g["exclude_special_use"]) == {"\\Important", "\\Flagged"}
+    assert not any("All Mail" in rx for rx in g["folders_exclude"])
 
 
 def test_office365_values():
@@ -93,10 +95,11 @@ def test_gmail_preset_drives_the_folder_plan(lang):
                                               "Trash": "\\Trash", "Archive": "\\Archive"})
     g = P.apply_preset({"provider": "gmail"})
     plan = F.plan(src, dst, exclude=g["folders_exclude"], automap=g["automap"],
-                  exclude_special_use=g["exclude_special_use"], strip_prefixes=g["strip_prefixes"])
+                  exclude_special_use=g["exclude_special_use"], strip_prefixes=g["strip_prefixes"],
+                  role_targets=g["automap_targets"])
     pairs = dict(plan.pairs)
-    assert set(plan.excluded) == {names[0], names[1]}
+    assert set(plan.excluded) == {names[1], names[6]}   # Important and Starred: copies of other folders
+    assert pairs[names[0]] == "Archive"                  # All Mail: what no label holds, the archived mail
     assert pairs[names[2]] == "Sent" and pairs[names[3]] == "Drafts"
     assert pairs[names[4]] == "Junk" and pairs[names[5]] == "Trash"
-    assert pairs[names[6]] == "Flagged"              # starred: own folder, standard name
     assert pairs["Clients/ACME"] == "Clients/ACME" and pairs["INBOX"] == "INBOX"
