@@ -95,7 +95,7 @@ def _child(job, connections, check_mode, pipe, engine_class):
         pipe.send(("error", {"kind": exc.kind, "msg": str(exc), "backoff": exc.backoff}, waited))
     except Exception as exc:  # noqa: BLE001 - reported per box, never a traceback
         text = job.source.redact(job.destination.redact("%s: %s" % (type(exc).__name__, exc)))
-        pipe.send(("error", {"kind": "internal", "msg": "the copy failed unexpectedly: " + text}, waited))
+        pipe.send(("error", {"kind": "internal", "msg": "imap_sync failed unexpectedly: " + text}, waited))
     finally:
         pipe.close()
         if lock is not None:
