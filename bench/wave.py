@@ -1,8 +1,8 @@
 """``python -m bench wave --domains N --mailboxes M``: the whole wave playbook on a scaled sandbox, then
 the same copies run directly (imap_sync_batch, no Ansible), in one run on the same servers.
 
-Printed and written to ``OUT/wave-latest.json``: wall time of each phase (the span from the first start
-to the last end of its role's tasks over every domain; domains run in parallel, strategy free), the
+Printed and written to ``OUT/wave-latest.json``: wall time of each phase (from the first domain's start
+of the phase to the last domain's end of it; domains run in parallel, strategy free, so they overlap), the
 wave's total, the direct copies' first run and re-run, their ratios, and, sampled every 0.5 s, the peak
 number of processes and the peak RSS of the ansible-playbook process tree, and the load average.
 
@@ -104,13 +104,22 @@ def write_inventory(directory, sandbox):
 
 
 def phase_spans(events):
-    """{role: seconds} from the callback's [{"role", "start", "end"}]: first start to last end."""
+    """{phase: seconds} from the callback's events: each phase from the first domain's "Start phase X" to
+    the last domain's "Time phase X" (domains run in parallel, so spans overlap), in the order they began."""
     spans = {}
     for event in events:
-        role = event.get("role") or "(playbook)"
-        first, last = spans.get(role, (event["start"], event["end"]))
-        spans[role] = (min(first, event["start"]), max(last, event["end"]))
-    return {role: round(end - start, 1) for role, (start, end) in sorted(spans.items(), key=lambda kv: kv[1][0])}
+        task = event.get("task") or ""
+        for marker, index in (("Start phase ", 0), ("Time phase ", 1)):
+            if task.startswith(marker):
+                phase = task[len(marker):]
+                first, last = spans.get(phase, (None, None))
+                if index == 0:
+                    first = event["start"] if first is None else min(first, event["start"])
+                else:
+                    last = event["end"] if last is None else max(last, event["end"])
+                spans[phase] = (first, last)
+    done = [(phase, first, last) for phase, (first, last) in spans.items() if first is not None and last is not None]
+    return {phase: round(last - first, 1) for phase, first, last in sorted(done, key=lambda row: row[1])}
 
 
 def run_wave(inventory, sandbox_dir, forks, parallel, work):
@@ -197,7 +206,7 @@ def main(argv=None):
               "parallel": args.parallel, "cpus": os.cpu_count(), "load_before": [round(x, 2) for x in load_before],
               "wave": wave, "wave_rerun": rerun, "direct": direct,
               "ratio": round(wave["seconds"] / max(direct["first"]["seconds"], 0.1), 1),
-              "ratio_sync": round(wave["phases"].get("mailwave.migrate.sync", 0) / max(direct["first"]["seconds"], 0.1), 1),
+              "ratio_sync": round(wave["phases"].get("sync", 0) / max(direct["first"]["seconds"], 0.1), 1),
               "ratio_rerun": round(rerun["seconds"] / max(direct["rerun"]["seconds"], 0.1), 1) if rerun else None}
     (out / "wave-latest.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(report_lines(result))

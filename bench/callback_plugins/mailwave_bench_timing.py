@@ -1,6 +1,7 @@
 """Record when each task ran on each host and which role it belongs to (for ``python -m bench wave``).
 
-One JSON line per task result in $MAILWAVE_BENCH_TIMING: {"role", "host", "start", "end"} (epoch seconds).
+One JSON line per task result in $MAILWAVE_BENCH_TIMING: {"task", "role", "host", "start", "end"} (epoch
+seconds). The wave playbook's "Start phase X" and "Time phase X" tasks mark each domain's phases.
 """
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ class CallbackModule(CallbackBase):
             return
         role = task._role.get_name() if task._role else None  # pylint: disable=protected-access
         with open(self._path, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps({"role": role, "host": host, "start": start, "end": time.time()}) + "\n")
+            handle.write(json.dumps({"task": task.get_name(), "role": role, "host": host, "start": start, "end": time.time()}) + "\n")
 
     def v2_runner_on_ok(self, result, **kwargs):
         self._done(result)
