@@ -28,7 +28,7 @@ CALLBACKS = pathlib.Path(__file__).resolve().parent / "callback_plugins"
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="python -m bench wave", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench wave", description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--domains", type=int, default=5)
     parser.add_argument("--mailboxes", type=int, default=4)
     parser.add_argument("--messages", type=int, default=5, help="messages per mailbox (small ones)")

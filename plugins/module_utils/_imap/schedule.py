@@ -165,5 +165,3 @@ def held_by_others(holders, own_pid):
         for server, connections in (entry.get("servers") or {}).items():
             in_use[server] = in_use.get(server, 0) + int(connections)
     return copies, in_use
-
-
