@@ -16,6 +16,7 @@ Command line: `python -m sandbox run DIR` (runs until SIGTERM/SIGINT), used by s
 """
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import os
@@ -65,10 +66,10 @@ www      IN A   192.0.2.10
 """
 
 
-def parent_text():
+def parent_text(domains=None):
     lines = ["$ORIGIN test.", "$TTL 300", "@ IN SOA ns.test. hostmaster.test. ( 1 7200 900 1209600 60 )",
              "@ IN NS ns.test.", "ns IN A 127.0.0.1"]
-    for domain in DOMAINS:
+    for domain in domains or DOMAINS:
         label = domain[:-len(".test")]
         lines += [f"{label} IN NS ns1.{domain}.", f"ns1.{label} IN A 127.0.0.1"]
     return "\n".join(lines) + "\n"
@@ -84,10 +85,23 @@ def corpus_messages():
     return messages + [p.read_bytes() for p in files if p.stat().st_size > 0]
 
 
+def scaled_domains(domains, mailboxes):
+    """A wave of `domains` domains of `mailboxes` boxes each (d001.test, u01@...), half on each source."""
+    return {"d%03d.test" % d: {"source": "oldmail" if d % 2 == 0 else "oldmail-b",
+                               "mailboxes": [("u%02d" % b, "User %d-%d" % (d, b)) for b in range(mailboxes)]}
+            for d in range(1, domains + 1)}
+
+
+SCALED_MAX_MESSAGE = 64 * 1024  # a scaled sandbox has small mail: orchestration, not copying, is measured
+
+
 class Sandbox:
-    def __init__(self, workdir, messages_per_box=None):
+    def __init__(self, workdir, messages_per_box=None, domains=None, mailboxes=None):
+        """domains, mailboxes: a scaled wave (see scaled_domains) instead of the example's 3 x 3."""
         self.dir = pathlib.Path(workdir)
         self.messages_per_box = messages_per_box
+        self.scaled = bool(domains or mailboxes)
+        self.domains = scaled_domains(domains or 3, mailboxes or 3) if self.scaled else DOMAINS
         self.servers = []
         self.state = {}
 
@@ -121,13 +135,13 @@ class Sandbox:
 
         secret = new_tsig_secret()
         dns_port = free_port_on(("127.0.0.1",))
-        zones = {d + ".": (zone_text(d), "primary") for d in DOMAINS}
+        zones = {d + ".": (zone_text(d), "primary") for d in self.domains}
         primary = BindServer(self.dir / "dns-primary", "127.0.0.1", dns_port, secret, zones)
         self.servers.append(primary)
         primary.start()
         parent_port = free_port_on(("127.0.0.1",))
         parent = BindServer(self.dir / "dns-parent", "127.0.0.1", parent_port, secret,
-                            {"test.": (parent_text(), "static")})
+                            {"test.": (parent_text(self.domains), "static")})
         self.servers.append(parent)
         parent.start()
 
@@ -143,6 +157,8 @@ class Sandbox:
             "ca_file": ca.ca_file,
             "sources": {name: {"host": s.host, "port": s.port_tls, "security": "tls", "ca_file": ca.ca_file}
                         for name, s in sources.items()},
+            # the same servers' STARTTLS ports (a provider preset such as OVH's is STARTTLS on 143)
+            "source_starttls_ports": {name: s.port for name, s in sources.items()},
             "destination": {"host": dest.host, "port": dest.port_tls, "security": "tls", "ca_file": ca.ca_file},
             "mailcow": {"api_url": mailcow.url, "api_key": api_key, "validate_certs": False},
             "mailcow_host": MAILCOW_HOST,
@@ -178,14 +194,16 @@ class Sandbox:
     # ------------------------------------------------------------------ content
     def _fill(self, sources):
         messages = corpus_messages()
-        boxes = [(d, local, name) for d, spec in DOMAINS.items() for local, name in spec["mailboxes"]]
+        if self.scaled:
+            messages = [m for m in messages if len(m) <= SCALED_MAX_MESSAGE]
+        boxes = [(d, local, name) for d, spec in self.domains.items() for local, name in spec["mailboxes"]]
         per_box = self.messages_per_box or max(3, len(messages) // len(boxes))
         now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
         domains = {}
         for index, (domain, local, name) in enumerate(boxes):
             address = f"{local}@{domain}"
             password = secrets.token_urlsafe(12).replace("-", "x").replace("_", "y")
-            server = sources[DOMAINS[domain]["source"]]
+            server = sources[self.domains[domain]["source"]]
             server.add_user(address, password)
             mine = [messages[(index * per_box + i) % len(messages)] for i in range(per_box)]
             old = address == ABANDONED
@@ -201,14 +219,14 @@ class Sandbox:
             for folder, items in folders.items():
                 if items:
                     total += server.append_many(address, password, folder, items)
-            domains.setdefault(domain, {"source": DOMAINS[domain]["source"], "mailboxes": []})
+            domains.setdefault(domain, {"source": self.domains[domain]["source"], "mailboxes": []})
             domains[domain]["mailboxes"].append({"address": address, "name": name, "password": password,
                                                  "messages": total})
         return domains
 
     # ------------------------------------------------------------------ for tests
     def source_server(self, domain):
-        return self._sources[DOMAINS[domain]["source"]]
+        return self._sources[self.domains[domain]["source"]]
 
     @property
     def destination(self):
@@ -225,17 +243,20 @@ class Sandbox:
 
 
 def main(argv=None):
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if len(argv) != 2 or argv[0] != "run":
-        print("usage: python -m sandbox run DIR", file=sys.stderr)
-        return 2
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description="Run the sandbox until SIGTERM.")
+    parser.add_argument("command", choices=["run"])
+    parser.add_argument("dir")
+    parser.add_argument("--domains", type=int, help="scaled wave: this many domains (default: the example's 3 x 3)")
+    parser.add_argument("--mailboxes", type=int, help="scaled wave: mailboxes per domain")
+    parser.add_argument("--messages", type=int, help="messages per mailbox")
+    args = parser.parse_args(argv)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    sandbox = Sandbox(argv[1])
+    sandbox = Sandbox(args.dir, messages_per_box=args.messages, domains=args.domains, mailboxes=args.mailboxes)
     try:
         sandbox.start()
-        print("READY %s" % (pathlib.Path(argv[1]) / "sandbox.json"), flush=True)
+        print("READY %s" % (pathlib.Path(args.dir) / "sandbox.json"), flush=True)
         stop.wait()
     finally:
         sandbox.stop()

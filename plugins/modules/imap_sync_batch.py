@@ -69,6 +69,14 @@ options:
       - How many times one mailbox is tried when its copy fails for a passing reason.
     type: int
     default: 3
+  shared_budget_dir:
+    description:
+      - A directory where every batch running at once on this host keeps one ledger of the copies and
+        connections it holds (a file lock serialises them). Then O(parallel) and the server budgets bound
+        all these batches together, not each one; give every batch the same values. The room of a batch
+        that was killed is taken back (each entry records its process).
+      - Without it, the bounds are this batch's own.
+    type: path
   progress_file:
     description:
       - A JSON file (0600) rewritten every O(progress_interval) seconds with the batch's state, for
@@ -241,6 +249,7 @@ def main():
             server_limits=dict(type="dict", default={}),
             max_attempts=dict(type="int", default=3),
             progress_file=dict(type="path"),
+            shared_budget_dir=dict(type="path"),
             progress_interval=dict(type="float", default=2.0),
         ),
         supports_check_mode=True,
@@ -262,7 +271,8 @@ def main():
         module.fail_json(msg="the batch was not started; fix these jobs: " + "; ".join(problems), problems=problems)
     runner = BatchRunner(jobs, parallel=params["parallel"], server_connections=params["server_connections"],
                          server_limits=limits, max_attempts=params["max_attempts"], check_mode=module.check_mode,
-                         progress_file=params["progress_file"], progress_interval=params["progress_interval"])
+                         progress_file=params["progress_file"], progress_interval=params["progress_interval"],
+                         shared_budget_dir=params["shared_budget_dir"])
     try:
         results = runner.run()
     except (OSError, ValueError) as exc:

@@ -61,6 +61,7 @@ class TcpProxy:
         self.latency = max(0.0, float(latency_ms)) / 1000.0
         self.port = 0
         self.connections = 0  # connections accepted so far
+        self.peak_live = 0  # most connections open at once
         self.cuts = 0  # connections dropped by cut_after_bytes
         self.bytes = {"down": 0, "up": 0}  # relayed so far
         self._cut: dict | None = None
@@ -184,6 +185,7 @@ class TcpProxy:
         self.connections += 1
         conn = _Conn(self, client_writer)
         self._conns.add(conn)
+        self.peak_live = max(self.peak_live, len(self._conns))
         try:
             server_reader, server_writer = await asyncio.open_connection(
                 self.target_host, self.target_port, limit=_CHUNK)

@@ -17,6 +17,10 @@ Each child takes an exclusive lock in its mailbox's ``state_dir`` before it copi
 one mailbox never run at once (a copy left running by a killed run holds it until it ends), and asks
 the kernel to stop it when the batch process dies, so a killed controller leaves no copy running
 unwatched. The copy state makes the next run resume where the stopped one was.
+
+With ``shared_budget_dir``, the batches of one host (one per domain, run by parallel Ansible forks)
+keep one ledger there (``ledger.py``): a copy starts only when the copies and connections of every
+batch leave room for it, so ``parallel`` and the server budgets bound the host, not each batch.
 """
 
 from __future__ import annotations
@@ -34,10 +38,12 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._common.files imp
     ensure_private_dir,
     write_private_file,
 )
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap import ledger as ledger_mod
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap import schedule as sched_mod
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.connection import ImapError
 
 LOCK_NAME = ".copy.lock"
+SHARED_POLL = 0.25  # seconds between two looks at a shared ledger while a copy waits for room
 
 
 def _utc(epoch):
@@ -89,7 +95,7 @@ def _child(job, connections, check_mode, pipe, engine_class):
         pipe.send(("error", {"kind": exc.kind, "msg": str(exc), "backoff": exc.backoff}, waited))
     except Exception as exc:  # noqa: BLE001 - reported per box, never a traceback
         text = job.source.redact(job.destination.redact("%s: %s" % (type(exc).__name__, exc)))
-        pipe.send(("error", {"kind": "internal", "msg": "the copy failed unexpectedly: " + text}, waited))
+        pipe.send(("error", {"kind": "internal", "msg": "imap_sync failed unexpectedly: " + text}, waited))
     finally:
         pipe.close()
         if lock is not None:
@@ -99,7 +105,7 @@ def _child(job, connections, check_mode, pipe, engine_class):
 class BatchRunner:
     def __init__(self, jobs, parallel=4, server_connections=40, server_limits=None, max_attempts=3,
                  check_mode=False, progress_file=None, progress_interval=2.0, engine_class=None,
-                 clock=time.monotonic, wall=time.time):
+                 clock=time.monotonic, wall=time.time, shared_budget_dir=None):
         if engine_class is None:
             from ansible_collections.mailwave.migrate.plugins.module_utils._imap.engine import SyncEngine
             engine_class = SyncEngine
@@ -117,6 +123,9 @@ class BatchRunner:
         self.peak_running = 0
         self._running = {}  # pipe -> (job, process, started monotonic)
         self._context = multiprocessing.get_context("fork")
+        self.ledger = ledger_mod.Ledger(shared_budget_dir) if shared_budget_dir else None
+        self.pid = os.getpid()
+        self.pid_start = ledger_mod.process_start(self.pid)
 
     def run(self):
         """Copy every job; return their records in the order given."""
@@ -124,11 +133,7 @@ class BatchRunner:
         try:
             while not self.scheduler.finished():
                 now = self.clock()
-                while True:
-                    nxt = self.scheduler.next_job(now)
-                    if nxt is None:
-                        break
-                    self._start(self.by_id[nxt.id], now)
+                self._admit(now)
                 self.peak_running = max(self.peak_running, len(self._running))
                 if last_progress is None or now - last_progress >= self.progress_interval:
                     self._write_progress()
@@ -139,10 +144,45 @@ class BatchRunner:
         self._write_progress()
         return [job.record for job in self.jobs]
 
+    def _admit(self, now):
+        """Start every copy there is room for: in this batch, or in the host's shared ledger."""
+        if self.ledger is None:
+            while True:
+                nxt = self.scheduler.next_job(now)
+                if nxt is None:
+                    return
+                self._start(self.by_id[nxt.id], now)
+        if not self.scheduler.has_ready(now):
+            return
+        with self.ledger.locked() as holders:
+            holders[:] = sched_mod.live_holders(holders, ledger_mod.is_alive)
+            others = sched_mod.held_by_others(holders, self.pid)
+            while True:
+                nxt = self.scheduler.next_job(now, others)
+                if nxt is None:
+                    return
+                process = self._start(self.by_id[nxt.id], now)
+                entry = {"pid": self.pid, "start": self.pid_start, "job": nxt.id,
+                         "child": process.pid, "child_start": ledger_mod.process_start(process.pid),
+                         "servers": sched_mod.demand_of(nxt)}
+                holders.append(entry)
+                self.ledger.log_start(entry, holders)
+
+    def _release(self, job_ids):
+        """Give the shared ledger back the room of these ended copies."""
+        if self.ledger is None or not job_ids:
+            return
+        with self.ledger.locked() as holders:
+            holders[:] = [entry for entry in holders
+                          if not (entry.get("pid") == self.pid and entry.get("job") in job_ids)]
+
     def _wait_time(self, now):
         """Until a copy ends, a waiting copy is due, or the progress file is due, whichever comes first."""
         wake = self.scheduler.next_wake(now)
-        return max(0.05, min(self.progress_interval, (wake - now) if wake is not None else self.progress_interval))
+        wait = min(self.progress_interval, (wake - now) if wake is not None else self.progress_interval)
+        if self.ledger is not None and self.scheduler.has_ready(now):
+            wait = min(wait, SHARED_POLL)  # another batch may end a copy: nothing would wake us
+        return max(0.05, wait)
 
     def _start(self, job, now):
         parent_end, child_end = self._context.Pipe(duplex=False)
@@ -154,13 +194,16 @@ class BatchRunner:
                           connections=job.sched.connections, started_at=_utc(self.wall()))
         job.record.setdefault("first_started_at", job.record["started_at"])
         self._running[parent_end] = (job, process, now)
+        return process
 
     def _collect(self, timeout):
         if not self._running:
             time.sleep(timeout)
             return
+        ended = []
         for pipe in wait_for_pipes(list(self._running), timeout=timeout):
             job, process, started = self._running.pop(pipe)
+            ended.append(job)
             try:
                 outcome, payload, waited = pipe.recv()
             except (EOFError, OSError):
@@ -171,6 +214,7 @@ class BatchRunner:
             pipe.close()
             process.join(30)
             self._finish(job, outcome, payload, waited, self.clock() - started)
+        self._release({job.sched.id for job in ended})
 
     def _finish(self, job, outcome, payload, waited, seconds):
         record = job.record
@@ -201,6 +245,7 @@ class BatchRunner:
                 process.terminate()
             process.join(30)
             job.record.update(status=sched_mod.FAILED, msg="stopped: the batch was interrupted")
+        self._release({job.sched.id for job, _process, _started in self._running.values()})
         self._running.clear()
 
     def progress(self):

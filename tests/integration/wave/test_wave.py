@@ -211,8 +211,13 @@ def test_mailcow_sync_jobs_and_progressive_cutover(tmp_path):
     """The other engine (Mailcow's own sync jobs) and the progressive mode (relay to the old MX)."""
     with Sandbox(tmp_path / "sandbox", messages_per_box=3) as box:
         # mailwave_mx_ttl unset (the example inventory sets 3600): the MX gets its pre-wave TTL back
+        # the source as an OVH user writes it: the preset's STARTTLS (issue 10 defect 5: the sync jobs
+        # were created with SSL, Mailcow's TLS from the first byte, and failed on a STARTTLS port)
+        ovh_source = ("{{ mailwave_sandbox.sources[_src] | dict2items | rejectattr('key', 'equalto', 'security')"
+                      " | items2dict | combine({'provider': 'ovh', 'port': mailwave_sandbox.source_starttls_ports[_src]}) }}")
         extra = {"mailwave_sync_engine": "mailcow_syncjob", "mailwave_cutover_mode": "progressive",
-                 "mailwave_mx_ttl": None}
+                 "mailwave_mx_ttl": None, "mailwave_source": ovh_source,
+                 "_src": "{{ mailwave_sandbox.domains[inventory_hostname].source }}"}
         result = play(box, extra_vars=extra)
         assert result.rc == 0, result.tail()
         state = box.mailcow.state
@@ -223,6 +228,8 @@ def test_mailcow_sync_jobs_and_progressive_cutover(tmp_path):
         final = play(box, "finalize", extra_vars=dict(extra, mailwave_finalize_after=0))
         assert final.rc == 0, final.tail()
         # One job per mailbox, disabled by finalize; every message copied by Mailcow's runner.
+        assert {(job["enc1"], int(job["port1"])) for job in state.syncjobs.values()} == {
+            ("TLS", port) for port in box.state["source_starttls_ports"].values()}
         assert len(state.syncjobs) == 9 and not any(job["active"] for job in state.syncjobs.values())
         # The relay ends with the last box moved: alpha.test and beta.test; gamma.test's jules@ waits.
         assert {t["destination"] for t in state.transports.values()} == {"gamma.test"}

@@ -105,3 +105,55 @@ def test_a_retry_waits_its_delay_or_the_server_backoff():
     sched.finish(one, 50.0, error_kind="throttled", backoff=900.0)
     assert one.not_before == 950.0                 # the server asked for longer than our delay
     assert not sched.finished() and sched.counts() == {"waiting": 1, "running": 0, "done": 1, "failed": 0}
+
+
+def test_copies_of_other_batches_count_against_parallel():
+    sched = s.Scheduler([job("b%d" % i) for i in range(4)], parallel=3, default_budget=100)
+    assert start_all_with(sched, (2, {})) == ["b0"]       # 2 held elsewhere + 1 here = 3
+    assert start_all_with(sched, (3, {})) == []          # the host is full, even with room here
+
+
+def test_connections_of_other_batches_count_against_each_server_budget():
+    sched = s.Scheduler([job("b0"), job("o0", src=SRC2)], parallel=10, default_budget=10)
+    others = (1, {SRC: 8, DST: 4})                        # SRC has 2 left, DST 6: b0 (4 each) does not fit
+    assert start_all_with(sched, others) == ["o0"]
+    assert sched.in_use == {SRC2: 4, DST: 4}              # only this batch's own use is kept here
+
+
+def test_an_idle_server_here_is_not_idle_when_another_batch_uses_it():
+    # a copy bigger than the budget runs alone on idle servers, but not beside another batch's copy
+    sched = s.Scheduler([job("big", connections=15)], parallel=4, default_budget=4)
+    assert start_all_with(sched, (1, {SRC: 4, DST: 4})) == []
+    assert start_all_with(sched, (0, {})) == ["big"]
+
+
+def start_all_with(sched, others, now=0.0):
+    started = []
+    while True:
+        nxt = sched.next_job(now, others)
+        if nxt is None:
+            return started
+        started.append(nxt.id)
+
+
+def test_a_dead_batch_holds_no_room():
+    holders = [
+        {"pid": 10, "start": 1, "job": "a", "servers": {SRC: 4, DST: 4}},                       # alive
+        {"pid": 11, "start": 1, "job": "b", "servers": {SRC: 4, DST: 4}},                       # killed
+        {"pid": 12, "start": 7, "job": "c", "servers": {SRC: 2}},                               # pid reused
+        {"pid": 13, "start": 1, "child": 14, "child_start": 1, "job": "d", "servers": {SRC: 1}},  # copy lives on
+    ]
+    running = {(10, 1), (12, 9), (14, 1)}
+    live = s.live_holders(holders, lambda pid, start: (pid, start) in running)
+    assert [entry["job"] for entry in live] == ["a", "d"]
+    assert s.held_by_others(live, own_pid=10) == (1, {SRC: 1})
+    assert s.held_by_others(live, own_pid=99) == (2, {SRC: 5, DST: 4})
+
+
+def test_has_ready_tells_room_waits_from_retry_waits():
+    one = job("b")
+    sched = s.Scheduler([one], parallel=1, default_budget=10)
+    assert sched.has_ready(0.0)
+    sched.next_job(0.0)
+    sched.finish(one, 0.0, error_kind="busy")
+    assert not sched.has_ready(1.0) and sched.has_ready(one.not_before)
