@@ -132,7 +132,10 @@ def run_wave(inventory, sandbox_dir, forks, parallel, work):
                MAILWAVE_SANDBOX=str(sandbox_dir), ANSIBLE_NOCOLOR="1", ANSIBLE_FORKS=str(forks),
                ANSIBLE_HOME=str(work / "ansible-home"), ANSIBLE_LOCAL_TEMP=str(work / "ansible-tmp"),
                PATH=str(exe.parent) + os.pathsep + os.environ.get("PATH", ""))
-    cmd = [str(exe), "mailwave.migrate.wave", "-i", str(inventory), "-e", "mailwave_sync_parallel=%d" % parallel]
+    # The whole wave, the day after included: wave.yml stops after the cut-over unless finalize is asked
+    # for, and the sandbox does not wait the day (mailwave_finalize_after=0).
+    cmd = [str(exe), "mailwave.migrate.wave", "-i", str(inventory), "-e", "mailwave_sync_parallel=%d" % parallel,
+           "--tags", "all,finalize", "-e", "mailwave_finalize_after=0"]
     started = time.monotonic()
     with open(work / "wave.log", "a", encoding="utf-8") as log:
         proc = subprocess.Popen(cmd, cwd=str(inventory.parent), env=env, stdout=log,  # pylint: disable=consider-using-with

@@ -38,6 +38,14 @@ def parse_rate_limit(value):
     return str(int(match.group(1))), match.group(2)
 
 
+def with_rate_limit_text(desired):
+    """desired with its rate_limit written the way it is read back ('20/m', '' for none)."""
+    if "rate_limit" in desired:
+        rl = parse_rate_limit(desired["rate_limit"])
+        desired["rate_limit"] = "%s/%s" % rl if rl else ""
+    return desired
+
+
 def format_rate_limit(rl):
     if not rl:
         return ""
@@ -97,11 +105,7 @@ class DomainResource(Resource):
             parse_rate_limit(self.params["rate_limit"])
 
     def desired(self):
-        desired = super().desired()
-        if "rate_limit" in desired:
-            rl = parse_rate_limit(desired["rate_limit"])
-            desired["rate_limit"] = "%s/%s" % rl if rl else ""
-        return desired
+        return with_rate_limit_text(super().desired())
 
     def read(self):
         data = self.client.get("domain", self.name)

@@ -10,7 +10,8 @@
 from __future__ import annotations
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.client import bytes_to_mib
-from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.domain import format_rate_limit, parse_rate_limit
+from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.domain import (
+    format_rate_limit, parse_rate_limit, with_rate_limit_text)
 from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.engine import (
     Resource, ResourceFailure, as_bool, flag)
 
@@ -51,11 +52,7 @@ class MailboxResource(Resource):
             parse_rate_limit(self.params["rate_limit"])
 
     def desired(self):
-        desired = super().desired()
-        if "rate_limit" in desired:
-            rl = parse_rate_limit(desired["rate_limit"])
-            desired["rate_limit"] = "%s/%s" % rl if rl else ""
-        return desired
+        return with_rate_limit_text(super().desired())
 
     def read(self):
         data = self.client.get("mailbox", self.address)

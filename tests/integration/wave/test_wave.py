@@ -10,14 +10,12 @@ import os
 import pathlib
 import stat
 
-import dns.message
-import dns.query
-import dns.rdatatype
 import pytest
 import requests
 
 from sandbox.sandbox import DOMAINS, MAILCOW_HOST, MX_TTL, OLD_MX, Sandbox
 from tests.lib.playbook import run_playbook
+from tests.lib.sandbox_dns import query
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 EXAMPLES = REPO / "examples"
@@ -41,15 +39,6 @@ def play(sandbox, playbook="wave", **kw):
     env.update(kw.pop("env", {}))
     return run_playbook(playbook, INVENTORY, cwd=str(EXAMPLES), env=env, **kw)
 
-
-def query(sandbox, name, rtype):
-    """(ttl, sorted values) of name/rtype as the sandbox's primary serves it (None when absent)."""
-    state = sandbox.state["dns"]
-    answer = dns.query.tcp(dns.message.make_query(name, rtype), state["server"], port=state["port"], timeout=5)
-    for rrset in answer.answer:
-        if rrset.rdtype == dns.rdatatype.from_text(rtype):
-            return rrset.ttl, sorted(r.to_text() for r in rrset)
-    return None
 
 
 def work_dir(sandbox):

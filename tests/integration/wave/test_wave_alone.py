@@ -15,15 +15,14 @@ import pathlib
 import subprocess
 import sys
 
-import dns.message
 import dns.query
-import dns.rdatatype
 import dns.tsigkeyring
 import dns.update
 import pytest
 
 from sandbox.sandbox import DOMAINS, MAILCOW_HOST, OLD_MX, Sandbox
 from tests.lib.playbook import run_playbook
+from tests.lib.sandbox_dns import query
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 EXAMPLES = REPO / "examples"
@@ -40,14 +39,6 @@ def play(box, playbook="wave", kill_after=None, **kw):
         env["MAILWAVE_KILL_AFTER_CHANGE"] = kill_after
     return run_playbook(playbook, INVENTORY, cwd=str(EXAMPLES), env=env, **kw)
 
-
-def query(box, name, rtype):
-    state = box.state["dns"]
-    answer = dns.query.tcp(dns.message.make_query(name, rtype), state["server"], port=state["port"], timeout=5)
-    for rrset in answer.answer:
-        if rrset.rdtype == dns.rdatatype.from_text(rtype):
-            return rrset.ttl, sorted(r.to_text() for r in rrset)
-    return None
 
 
 def set_mx_ttl(box, zone, ttl):
