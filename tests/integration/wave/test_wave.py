@@ -40,7 +40,6 @@ def play(sandbox, playbook="wave", **kw):
     return run_playbook(playbook, INVENTORY, cwd=str(EXAMPLES), env=env, **kw)
 
 
-
 def work_dir(sandbox):
     return pathlib.Path(sandbox.dir) / "work" / "wave1"
 

@@ -40,7 +40,6 @@ def play(box, playbook="wave", kill_after=None, **kw):
     return run_playbook(playbook, INVENTORY, cwd=str(EXAMPLES), env=env, **kw)
 
 
-
 def set_mx_ttl(box, zone, ttl):
     state = box.state["dns"]
     keyring = dns.tsigkeyring.from_text({state["key_name"]: state["key_secret"]})
