@@ -45,6 +45,8 @@ if [ "$rc" -eq 0 ]; then
   play
   rc=$?
 fi
+# The wave's own report (what was copied); finalize writes one of its own after it.
+report=$(find "$SANDBOX/work/wave1/reports" -name report.md 2>/dev/null | sort | tail -n 1)
 if [ "$rc" -eq 0 ]; then
   # In real life the day after (mailwave_finalize_after, 24 h by default); the sandbox does not wait.
   echo "== The day after: ansible-playbook mailwave.migrate.finalize -i examples/inventory.yml -e mailwave_finalize_after=0"
@@ -53,7 +55,6 @@ if [ "$rc" -eq 0 ]; then
 fi
 set -e
 
-report=$(find "$SANDBOX/work/wave1/reports" -name report.md 2>/dev/null | sort | tail -n 1)
 if [ -n "$report" ]; then
   echo
   echo "== The wave report ($report; JSON next to it)"
