@@ -1,6 +1,6 @@
 """Replay every request of every Mailcow transcript, in file order, against ONE fresh emulator.
 
-The transcripts (/work/shared/reference/mailcow-transcripts/) were recorded in file order against one
+The transcripts (../shared/reference/mailcow-transcripts/) were recorded in file order against one
 fresh Mailcow, so state carries over from file to file; so it does here. Each answer is compared with
 the recorded one: HTTP status, then the body (parsed JSON, or the exact bytes when the body is empty).
 

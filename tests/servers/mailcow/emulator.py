@@ -1,7 +1,7 @@
 """A Mailcow HTTP API emulator that answers as the recorded transcripts show.
 
 It implements the routes, auth, status codes, defaults, validation, message keys and response shapes of
-Mailcow's ``/api/v1`` (mailcow-dockerized 06424670, see /work/shared/reference/mailcow-api.md and the
+Mailcow's ``/api/v1`` (mailcow-dockerized 06424670, see ../shared/reference/mailcow-api.md and the
 transcripts next to it), quirks included: business errors are HTTP 200 lists of ``{type, log, msg}``,
 side-effect entries (``rl_saved``, ``dkim_added``), quotas in MiB in and bytes out, ``{}`` for "not
 found", an EMPTY 200 body when a sync job is added without ``exclude`` (and nothing is created), 401

@@ -6,7 +6,7 @@ import pytest
 from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.errors import (
     HTTP_MESSAGES, MESSAGES, describe)
 
-# Every error key of /work/shared/reference/mailcow-api.md, with example arguments.
+# Every error key of ../shared/reference/mailcow-api.md, with example arguments.
 SPEC_KEYS = [
     ("domain_exists", ["example.com"]), ("domain_invalid", []), ("mailbox_defquota_exceeds_mailbox_maxquota", []),
     ("mailbox_quota_exceeds_domain_quota", []), ("defquota_empty", []), ("maxquota_empty", []),
