@@ -82,7 +82,7 @@ class Ledger:
             with open(self.path, encoding="utf-8") as handle:
                 data = json.load(handle)
         except (OSError, ValueError):
-            return []  # absent, or torn by a crash between write and rename (cannot happen: renamed)
+            return []  # absent (first batch) or unreadable: nobody holds anything yet
         return list(data.get("holders") or []) if isinstance(data, dict) else []
 
     def _write(self, holders):
