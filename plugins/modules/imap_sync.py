@@ -335,6 +335,21 @@ errors:
     message:
       description: What went wrong, with the server's words.
       type: str
+over_quota:
+  description:
+    - Messages the destination refused because the mailbox is full (the RFC 5530 C(OVERQUOTA) answer of Dovecot
+      and Mailcow), and their size. Each one is also in RV(errors). Raise the mailbox's quota and run again;
+      what was copied is not copied twice. The C(sync) role does this itself, within C(mailwave_quota_max).
+  returned: always
+  type: dict
+  contains:
+    messages:
+      description: Messages refused for the quota.
+      type: int
+    bytes:
+      description: Their size in bytes.
+      type: int
+  sample: {messages: 0, bytes: 0}
 renamed_folders:
   description: Folders whose name could not exist on the destination and were renamed, with the reason.
   returned: always

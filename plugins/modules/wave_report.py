@@ -69,6 +69,13 @@ options:
     description: The planned quota in MiB by address.
     type: dict
     default: {}
+  quota_raises:
+    description:
+      - The quota raises of the copies, in order, as the C(quota_raises) filter returns them (C(address), C(from),
+        C(to), C(raised), C(refused_messages)); each mailbox's entry gets C(quota_raised).
+    type: list
+    elements: dict
+    default: []
   abandoned:
     description: Mailboxes that look abandoned, with the reason.
     type: list
@@ -175,6 +182,7 @@ def main():
             source_info=dict(type="list", elements="dict", default=[]),
             sync_results=dict(type="list", elements="dict", default=[]),
             quotas=dict(type="dict", default={}),
+            quota_raises=dict(type="list", elements="dict", default=[]),
             abandoned=dict(type="list", elements="str", default=[]),
             warnings=dict(type="list", elements="str", default=[]),
             dns_before=dict(type="list", elements="dict", default=[]),

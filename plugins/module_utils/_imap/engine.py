@@ -75,6 +75,7 @@ class SyncEngine:
         self.log = log or (lambda msg: None)
         self.errors = []
         self.error_count = 0
+        self.over_quota = {"messages": 0, "bytes": 0}  # refused as OVERQUOTA (RFC 5530): the caller may raise it
         self.reconnections = 0
         self.warnings = []
         self.created_folders = []
@@ -124,6 +125,11 @@ class SyncEngine:
                 self.stopped = True  # imapsync's --errorsmax: a destination refusing everything is not tried to the end
                 self.warnings.append("the copy stopped after %d errors (errors_max); the messages not attempted are "
                                      "counted as missing, a re-run copies them" % self.error_count)
+
+    def count_over_quota(self, size):
+        with self._lock:
+            self.over_quota["messages"] += 1
+            self.over_quota["bytes"] += size
 
     def run(self):
         started = time.monotonic()

@@ -74,6 +74,7 @@ def build(engine, works, plan, started):
         "totals": totals,
         "folders": folders,
         "errors": engine.errors,
+        "over_quota": dict(engine.over_quota),
         "renamed_folders": list(getattr(plan, "renamed", []) or []),
         "excluded_folders": list(getattr(plan, "excluded", []) or []),
         "automapped_folders": list(getattr(plan, "automapped", []) or []),

@@ -403,6 +403,8 @@ class Transfer:
                     work.pending.discard(msg.uid)
                 self.engine.error(work, "the destination refused the message: %s%s" % (exc, refusal_hint(exc)),
                                   uid=msg.uid, key=msg.key, size=len(item[0]))
+                if exc.code == "OVERQUOTA":
+                    self.engine.count_over_quota(len(item[0]))
                 continue
             self.confirm(work, [msg], [item], uids)
 

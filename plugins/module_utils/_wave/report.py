@@ -148,6 +148,10 @@ def domain_fragment(params):
     notices = notifications(params)
     for entry in entries:
         entry["notifications"] = notices.get(str(entry.get("address") or "").lower(), [])
+    raises = quota_raises(params.get("quota_raises"))
+    for entry in entries:
+        if str(entry.get("address") or "").lower() in raises:
+            entry["quota_raised"] = raises[str(entry["address"]).lower()]
     if not failure and any(e.get("errors") for e in entries):
         status = "incomplete"
     return scrub({
@@ -167,6 +171,19 @@ def domain_fragment(params):
         },
         "written": _now(),
     })
+
+
+def quota_raises(raises):
+    """Per address, the quota raises of the copies (the sync role's rounds, in order): first quota, last quota,
+    messages refused for the quota, and whether the box stayed full at mailwave_quota_max."""
+    out = {}
+    for rec in raises or []:
+        address = str(rec.get("address") or "").lower()
+        entry = out.setdefault(address, {"from": rec.get("from"), "refused_messages": 0})
+        entry["to"] = rec.get("to")
+        entry["refused_messages"] += int(rec.get("refused_messages") or 0)
+        entry["at_maximum"] = not rec.get("raised")
+    return out
 
 
 def notifications(params):
@@ -259,6 +276,16 @@ def _action_text(box):
     return action
 
 
+def _quota_raise_text(raised):
+    text = "found full by the copy (%s message(s) refused)" % raised.get("refused_messages")
+    if raised.get("to") != raised.get("from"):
+        text += ", quota raised from %s to %s MiB" % (raised.get("from"), raised.get("to"))
+    if raised.get("at_maximum"):
+        text += "; full at mailwave_quota_max (%s MiB): raise it, or have the user clean up, and run again" % (
+            raised.get("to"))
+    return text
+
+
 def render_markdown(report):
     out = ["# Mailwave report: wave %s" % report["wave"], "",
            "Run `%s`, updated %s%s." % (report["run_id"], report["updated"],
@@ -293,6 +320,10 @@ def render_markdown(report):
                         if (b.get("copy") or {}).get("verdict")]
             for address, verdict in verdicts:
                 out.append("- %s: %s" % (address, verdict))
+            for box in boxes:
+                raised = box.get("quota_raised")
+                if raised:
+                    out.append("- %s: %s" % (box["address"], _quota_raise_text(raised)))
             if verdicts:
                 out.append("")
         for title, key in (("Abandoned-looking mailboxes", "abandoned"), ("Warnings", "warnings")):

@@ -157,6 +157,8 @@ def test_over_quota_and_rejected_message(dovecot, mail_account, run_module):
     (error,) = result["errors"]
     assert error["folder"] == "INBOX" and error["size"] > 1_400_000
     assert "quota" in error["message"].lower()
+    # counted apart, so that the sync role knows to raise the quota (a rejection by content is not)
+    assert result["over_quota"] == {"messages": 1, "bytes": error["size"]}
 
 
 def test_no_password_in_process_list(dovecot, mail_account, run_module):

@@ -79,3 +79,23 @@ def test_each_box_carries_its_action_in_the_json_the_markdown_and_the_summary(tm
     assert "| info@a.test | redirect to anna@a.test |" in text and "| old@a.test | delete |" in text
     line = [x for x in r.summarize(report) if "a.test" in x][0]
     assert "2 mailbox(es)" in line and "(1 redirected, 1 deleted, 1 later)" in line
+
+
+def test_a_box_found_full_shows_its_quota_raise(tmp_path):
+    # two rounds for anna (raised, raised again); bob stuck at mailwave_quota_max after one
+    raises = [{"address": "anna@a.test", "from": 1, "to": 5, "raised": True, "refused_messages": 3},
+              {"address": "anna@a.test", "from": 5, "to": 8, "raised": True, "refused_messages": 1},
+              {"address": "bob@a.test", "from": 2, "to": 2, "raised": False, "refused_messages": 4}]
+    frag = r.domain_fragment(_params("a.test", quota_raises=raises))
+    anna, bob = frag["mailboxes"]
+    assert anna["quota_raised"] == {"from": 1, "to": 8, "refused_messages": 4, "at_maximum": False}
+    assert bob["quota_raised"] == {"from": 2, "to": 2, "refused_messages": 4, "at_maximum": True}
+    text = r.render_markdown(r.write(str(tmp_path), "w1", "run1", frag)[0])
+    assert "- anna@a.test: found full by the copy (4 message(s) refused), quota raised from 1 to 8 MiB\n" in text
+    assert "- bob@a.test: found full by the copy (4 message(s) refused); full at mailwave_quota_max (2 MiB): raise " \
+           "it, or have the user clean up, and run again\n" in text
+
+
+def test_no_raise_no_field():
+    frag = r.domain_fragment(_params("a.test"))
+    assert all("quota_raised" not in m for m in frag["mailboxes"])
