@@ -135,3 +135,35 @@ def test_no_admin_address_no_failure_notice_and_nothing_written(smtp_server, tmp
     res = run_playbook(playbook, inventory, extra_vars=variables)
     assert res.rc == 0, res.tail()
     assert server.messages == [] and not (tmp_path / "work").exists() and not res.changed_tasks()
+
+
+def test_boxes_that_do_not_move_are_told_too(smtp_server, tmp_path):
+    # A redirected box (its mail goes to anna@: she is told too), one that will be closed, one for a later wave.
+    server = smtp_server()
+    boxes = BOXES + [{"address": "contact@alpha.test", "action": "redirect", "redirect_to": ["anna@alpha.test"]},
+                     {"address": "old@alpha.test", "action": "delete"},
+                     {"address": "jules@alpha.test", "name": "Jules Roux", "action": "later", "source_password": "src-j"}]
+    playbook, inventory, variables = setup(tmp_path, server, "announce", mailwave_mailboxes=boxes,
+                                           mailwave_notify_mail_language="en")
+    first = run_playbook(playbook, inventory, extra_vars=variables)
+    assert first.rc == 0, first.tail()
+    # (a long subject is folded after "Subject:", so the unfolded value starts with a space)
+    got = {m.message()["Subject"].strip(): m for m in server.wait_for(5)}
+    redirect = got["contact@alpha.test will be forwarded to anna@alpha.test from 2026-06-12"]
+    assert sorted(redirect.rcpt_tos) == ["anna@alpha.test", "contact@alpha.test"]
+    body = redirect.message().get_content()
+    assert "is not moved" in body and "2026-06-05" in body and "support@newmail.test" in body
+    closed = got["the mailbox old@alpha.test will be closed on 2026-06-12"]
+    assert closed.rcpt_tos == ("old@alpha.test",) and "Save any message" in closed.message().get_content()
+    later = got["your mailbox jules@alpha.test moves later: nothing changes for you on 2026-06-12"]
+    assert later.rcpt_tos == ("jules@alpha.test",) and "Hello Jules Roux" in later.message().get_content()
+    assert "your mailbox anna@alpha.test is moving to a new server on 2026-06-12" in got
+    # each written in every language, 0600; a second run sends nothing
+    written = sorted(p.name for p in notify_dir(tmp_path).glob("*.announce.fr.txt"))
+    assert written == [f"{a}.announce.fr.txt" for a in ("anna@alpha.test", "bruno@alpha.test", "contact@alpha.test",
+                                                          "jules@alpha.test", "old@alpha.test")]
+    assert "Les messages qu'elle contient" in (notify_dir(tmp_path) / "contact@alpha.test.announce.fr.txt").read_text()
+    again = run_playbook(playbook, inventory, extra_vars=variables)
+    assert again.rc == 0, again.tail()
+    assert [m["action"] for m in sends(again)] == ["already_sent"] * 5
+    assert not again.changed_tasks() and len(server.messages) == 5
