@@ -76,6 +76,7 @@ class SyncEngine:
         self.errors = []
         self.error_count = 0
         self.over_quota = {"messages": 0, "bytes": 0}  # refused as OVERQUOTA (RFC 5530): the caller may raise it
+        self.live_works = None  # the folder pairs once planned, for live()
         self.reconnections = 0
         self.warnings = []
         self.created_folders = []
@@ -126,6 +127,21 @@ class SyncEngine:
                 self.warnings.append("the copy stopped after %d errors (errors_max); the messages not attempted are "
                                      "counted as missing, a re-run copies them" % self.error_count)
 
+    def live(self):
+        """The copy so far, read from another thread while it runs (a batch's progress lines): messages and
+        bytes copied, and the totals, which grow while folders are still being looked at."""
+        works = self.live_works or ()
+        done = sum(w.stats["copied"] for w in works)
+        done_bytes = sum(w.stats["bytes"] for w in works)
+        left = left_bytes = 0
+        for work in works:
+            with work.lock:
+                pending = list(work.pending)
+            left += len(pending)
+            left_bytes += sum(work.src_msgs[uid].size for uid in pending if uid in work.src_msgs)
+        return {"phase": "copying" if self.live_works is not None else "listing", "messages": done,
+                "messages_total": done + left, "bytes": done_bytes, "bytes_total": done_bytes + left_bytes}
+
     def count_over_quota(self, size):
         with self._lock:
             self.over_quota["messages"] += 1
@@ -154,6 +170,7 @@ class SyncEngine:
                 opener = threading.Thread(target=self._open_sessions, args=(extra,), daemon=True)
                 opener.start()
             plan, works, todo = self._survey(main, quick)
+            self.live_works = works
             if opener is not None:
                 opener.join()
                 opener = None

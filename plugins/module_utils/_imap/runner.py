@@ -31,6 +31,7 @@ import json
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from multiprocessing.connection import wait as wait_for_pipes
 
@@ -76,10 +77,24 @@ class CopyJob:
         self.record = {"id": job_id, "domain": domain, "status": sched_mod.WAITING, "attempts": 0}
 
 
-def _child(job, connections, check_mode, pipe, engine_class):
+def _report_progress(engine, pipe, send_lock, interval, stop):
+    """In the child, beside the copy: what it has done so far, to the batch, every interval."""
+    while not stop.wait(interval):
+        try:
+            live = engine.live()
+            with send_lock:
+                pipe.send(("progress", live, 0.0))
+        except (OSError, ValueError, RuntimeError):  # the batch is gone, or the engine is between states
+            return
+
+
+def _child(job, connections, check_mode, pipe, engine_class, interval=None):
     _die_with_parent()
     waited = 0.0
     lock = None
+    send_lock = threading.Lock()
+    stop = threading.Event()
+    reporter = None
     try:
         state_dir = job.options.get("state_dir")
         if state_dir:
@@ -89,17 +104,41 @@ def _child(job, connections, check_mode, pipe, engine_class):
             fcntl.flock(lock, fcntl.LOCK_EX)  # another copy of this box (a killed run's) may hold it
             waited = time.monotonic() - started
         options = dict(job.options, connections=connections)
-        result = engine_class(job.source, job.destination, options, check_mode=check_mode).run()
-        pipe.send(("ok", result, waited))
+        engine = engine_class(job.source, job.destination, options, check_mode=check_mode)
+        if interval and hasattr(engine, "live"):
+            reporter = threading.Thread(target=_report_progress, args=(engine, pipe, send_lock, interval, stop),
+                                        daemon=True)
+            reporter.start()
+        result = engine.run()
+        stop.set()
+        with send_lock:
+            pipe.send(("ok", result, waited))
     except ImapError as exc:
-        pipe.send(("error", {"kind": exc.kind, "msg": str(exc), "backoff": exc.backoff}, waited))
+        stop.set()
+        with send_lock:
+            pipe.send(("error", {"kind": exc.kind, "msg": str(exc), "backoff": exc.backoff}, waited))
     except Exception as exc:  # noqa: BLE001 - reported per box, never a traceback
+        stop.set()
         text = job.source.redact(job.destination.redact("%s: %s" % (type(exc).__name__, exc)))
-        pipe.send(("error", {"kind": "internal", "msg": "imap_sync failed unexpectedly: " + text}, waited))
+        with send_lock:
+            pipe.send(("error", {"kind": "internal", "msg": "imap_sync failed unexpectedly: " + text}, waited))
     finally:
+        stop.set()
+        if reporter is not None:
+            reporter.join(5)
         pipe.close()
         if lock is not None:
             lock.close()
+
+
+def _progress_entry(live, seconds):
+    """A running copy's line in the progress file: what it did of what it knows of, its rate and ETA."""
+    entry = dict(live, seconds=round(seconds, 1))
+    rate = live["bytes"] / seconds if seconds > 0 else 0.0
+    entry["bytes_per_second"] = int(rate)
+    left = live["bytes_total"] - live["bytes"]
+    entry["eta_seconds"] = int(left / rate) if rate > 0 and live.get("phase") == "copying" else None
+    return entry
 
 
 class BatchRunner:
@@ -186,7 +225,8 @@ class BatchRunner:
 
     def _start(self, job, now):
         parent_end, child_end = self._context.Pipe(duplex=False)
-        child_args = (job, job.sched.connections, self.check_mode, child_end, self.engine_class)
+        child_args = (job, job.sched.connections, self.check_mode, child_end, self.engine_class,
+                      self.progress_interval if self.progress_file else None)
         process = self._context.Process(target=_child, args=child_args, daemon=True)
         process.start()
         child_end.close()
@@ -202,17 +242,22 @@ class BatchRunner:
             return
         ended = []
         for pipe in wait_for_pipes(list(self._running), timeout=timeout):
-            job, process, started = self._running.pop(pipe)
-            ended.append(job)
+            job, process, started = self._running[pipe]
             try:
                 outcome, payload, waited = pipe.recv()
+                if outcome == "progress":
+                    job.record["progress"] = _progress_entry(payload, self.clock() - started)
+                    continue
             except (EOFError, OSError):
                 process.join(5)
                 outcome, payload, waited = "error", {
                     "kind": "internal", "msg": "the copy process ended without a result (exit code %s)"
                                                % process.exitcode}, 0.0
+            del self._running[pipe]
+            ended.append(job)
             pipe.close()
             process.join(30)
+            job.record.pop("progress", None)
             self._finish(job, outcome, payload, waited, self.clock() - started)
         self._release({job.sched.id for job in ended})
 
@@ -252,7 +297,7 @@ class BatchRunner:
         """The batch's live state: counts, MB copied, rate, and one entry per box."""
         counts = self.scheduler.counts()
         copied = sum(int(((job.record.get("result") or {}).get("totals") or {}).get("bytes") or 0)
-                     for job in self.jobs)
+                     + int((job.record.get("progress") or {}).get("bytes") or 0) for job in self.jobs)
         elapsed = max(self.wall() - self.started, 1e-6)
         line = "%d/%d mailboxes done, %d running, %d waiting, %d failed; %.1f MB copied, %.2f MB/s" % (
             counts["done"], len(self.jobs), counts["running"], counts["waiting"], counts["failed"],

@@ -1,0 +1,53 @@
+"""imap_sync_wait through ansible-playbook, on a real Dovecot: a batch started with async prints live
+progress lines while it copies (messages done of the total, rate, ETA) and its result comes back whole."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from tests.integration.imap.test_imap_sync import msg, snapshot
+from tests.lib.playbook import run_playbook
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_running_batch_shows_its_progress_and_returns_its_result(dovecot, mail_account, tmp_path):
+    # 60 messages a box at 15 messages/s: each copy lasts at least 4 s, polled every 0.5 s
+    boxes = []
+    for i in range(2):
+        src, dst = mail_account(dovecot), mail_account(dovecot)
+        dovecot.append_many(*src, "INBOX", [(msg(100 * i + n, size=3_000), (), None) for n in range(60)])
+        boxes.append((src, dst))
+    jobs = [{"id": dst[0], "domain": "a.test", "source": dovecot.settings(*src), "destination": dovecot.settings(*dst),
+             "options": {"state_dir": str(tmp_path / "state" / dst[0]), "max_messages_per_second": 15}}
+            for src, dst in boxes]
+    progress = str(tmp_path / "progress" / "a.test.json")
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(yaml.safe_dump({"all": {"hosts": {"localhost": {
+        "ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}}}))
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": [
+        {"name": "start", "mailwave.migrate.imap_sync_batch": {
+            "jobs": "{{ jobs }}", "parallel": 2, "progress_file": progress, "progress_interval": 0.5},
+         "async": 600, "poll": 0, "register": "started", "no_log": True},
+        {"name": "wait", "mailwave.migrate.imap_sync_wait": {
+            "jid": "{{ started.ansible_job_id }}", "progress_file": progress, "label": "a.test", "interval": 0.5},
+         "register": "copies"},
+        {"name": "show", "ansible.builtin.debug": {"msg": "{{ copies.results | map(attribute='status') | list }}"}},
+    ]}]))
+    run = run_playbook(playbook, inventory, extra_vars={"jobs": jobs})
+    assert run.rc == 0, run.tail()
+    # mid-copy lines: some but not all messages of a box, with a rate; and the summary line
+    mid = [int(m.group(1)) for m in re.finditer(r"  u\d+@example\.test: (\d+)/60 messages, [\d.]+ [kMG]B/[\d.]+ [kMG]B, "
+                                                 r"[\d.]+ [kMG]B/s", run.stdout)]
+    assert any(0 < done < 60 for done in mid), run.stdout[-3000:]
+    assert re.search(r"a\.test: \d/2 mailboxes done, \d running", run.stdout)
+    (wait,) = run.results("imap_sync_wait")
+    assert wait["finished"] and [r["status"] for r in wait["results"]] == ["done", "done"]
+    assert all(r["result"]["totals"]["copied"] == 60 and "progress" not in r for r in wait["results"])
+    for src, dst in boxes:
+        assert snapshot(dovecot, *dst) == snapshot(dovecot, *src)
+    for src, dst in boxes:  # the passwords went in a file, never on the screen
+        assert src[1] not in run.stdout and dst[1] not in run.stdout
