@@ -92,7 +92,7 @@ def domain_quota_limits(addresses, planned, mailcow_mailboxes, minimum=1024, quo
         want = low if want in (None, "") else int(_num(want, "the planned quota of %s" % address))
         each.append(max(want, now.get(str(address).lower(), 0)))
     return {"quota": max(int(_num(quota, "mailwave_domain_quota")), sum(each)),
-            "max_quota": max(int(_num(max_quota, "mailwave_mailbox_max_quota")), max(each))}
+            "max_quota": max(int(_num(max_quota, "mailwave_mailbox_max_quota")), *each)}
 
 
 class FilterModule(object):

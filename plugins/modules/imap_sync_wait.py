@@ -22,6 +22,7 @@ description:
 author:
   - Mailwave engineers (@mailwave)
 extends_documentation_fragment:
+  - mailwave.migrate._attributes
   - mailwave.migrate._attributes.INFO_MODULE
 attributes:
   action:

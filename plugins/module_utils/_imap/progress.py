@@ -33,8 +33,8 @@ def box_line(box_id, record):
     """One copy: what it did of what it knows of, its rate and ETA; or why it waits."""
     status = record.get("status")
     if status == "waiting" and record.get("retry_at"):
-        return "  %s: waiting to retry at %s (attempt %s): %s" % (box_id, record["retry_at"], record.get("attempts"),
-                                                                   record.get("msg") or "")
+        return "  %s: waiting to retry at %s (attempt %s): %s" % (
+            box_id, record["retry_at"], record.get("attempts"), record.get("msg") or "")
     live = record.get("progress")
     if status != "running":
         return None

@@ -40,8 +40,8 @@ def test_a_running_batch_shows_its_progress_and_returns_its_result(dovecot, mail
     run = run_playbook(playbook, inventory, extra_vars={"jobs": jobs})
     assert run.rc == 0, run.tail()
     # mid-copy lines: some but not all messages of a box, with a rate; and the summary line
-    mid = [int(m.group(1)) for m in re.finditer(r"  u\d+@example\.test: (\d+)/60 messages, [\d.]+ [kMG]B/[\d.]+ [kMG]B, "
-                                                 r"[\d.]+ [kMG]B/s", run.stdout)]
+    line = r"  u\d+@example\.test: (\d+)/60 messages, [\d.]+ [kMG]B/[\d.]+ [kMG]B, [\d.]+ [kMG]B/s"
+    mid = [int(m.group(1)) for m in re.finditer(line, run.stdout)]
     assert any(0 < done < 60 for done in mid), run.stdout[-3000:]
     assert re.search(r"a\.test: \d/2 mailboxes done, \d running", run.stdout)
     (wait,) = run.results("imap_sync_wait")

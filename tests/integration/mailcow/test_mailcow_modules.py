@@ -475,3 +475,60 @@ def test_tls_verified_by_default(tmp_path, run_module):
         assert not res.failed, res
     finally:
         emulator.stop()
+
+
+def test_mailboxes_of_a_domain_in_one_run_as_the_single_module_does(mailcow, run_module):
+    """mailcow_mailboxes: one read of the domain's mailboxes, then only the writes that differ, per entry."""
+    seed(mailcow, "old")
+    secret = "Batch-Secret-77"
+    boxes = [{"address": "anna@migr.test", "name": "Anna", "password": secret, "quota": 512},
+             {"address": "bob@migr.test", "password": secret, "rate_limit": "50/m"},
+             {"address": "old@migr.test", "quota": 1024}]  # as seeded: nothing to do
+    args = mailcow.api_args(domain="migr.test", mailboxes=boxes)
+    res = run_module("mailcow_mailboxes", args, check_mode=True, diff=True)
+    assert_clean(res, secret, mailcow.rw_key)
+    assert res.changed and not mailcow.writes(), res  # (the seed went straight into the emulator's state)
+    assert [r["changed"] for r in res["mailboxes"]] == [True, True, False]
+    assert set(res["diff"]["after"]) == {"anna@migr.test", "bob@migr.test", "old@migr.test"}
+    before = len(mailcow.writes())
+    res = run_module("mailcow_mailboxes", args, diff=True)
+    assert_clean(res, secret, mailcow.rw_key)
+    assert res.changed and not res.failed, res
+    assert mailcow.state.mailboxes["anna@migr.test"]["quota"] == 512 * 1048576
+    assert mailcow.state.mailboxes["bob@migr.test"]["quota"] == 1024 * 1048576  # the domain's default
+    assert mailcow.state.rl_mbox == {"bob@migr.test": ("50", "m")}
+    assert [r["address"] for r in res["mailboxes"]] == ["anna@migr.test", "bob@migr.test", "old@migr.test"]
+    assert all("password" not in r["mailbox"] for r in res["mailboxes"])
+    # the writes: two adds and bob's rate limit, nothing for old@
+    assert sorted((w["action"], w["category"]) for w in mailcow.writes()[before:]) == [
+        ("add", "mailbox"), ("add", "mailbox"), ("edit", "rl-mbox")]
+    # a re-run: one read, no write; a change touches only that box
+    before = len(mailcow.writes())
+    res = run_module("mailcow_mailboxes", args)
+    assert not res.changed and len(mailcow.writes()) == before, mailcow.writes()[before:]
+    boxes[2]["quota"] = 2048
+    res = run_module("mailcow_mailboxes", mailcow.api_args(domain="migr.test", mailboxes=boxes))
+    assert [r.get("changes") for r in res["mailboxes"]] == [None, None, ["quota"]]
+    assert len(mailcow.writes()) == before + 1
+
+
+def test_mailboxes_one_refused_entry_fails_the_run_after_the_others(mailcow, run_module):
+    seed(mailcow)
+    boxes = [{"address": "nopass@migr.test", "quota": 10},  # no password: cannot be created
+             {"address": "ok@migr.test", "password": "abcdef1", "quota": 10}]
+    res = run_module("mailcow_mailboxes", mailcow.api_args(domain="migr.test", mailboxes=boxes))
+    assert res.failed and "1 of 2 mailbox(es) could not be done: nopass@migr.test: password is required" in res["msg"]
+    assert "ok@migr.test" in mailcow.state.mailboxes
+    assert [r.get("failed", False) for r in res["mailboxes"]] == [True, False]
+
+
+@pytest.mark.parametrize("domain, boxes, words", [
+    ("migr.test", [{"address": "a@other.test"}], "not in domain migr.test"),
+    ("migr.test", [{"address": "a@migr.test"}, {"address": "A@migr.test"}], "listed twice"),
+    ("nowhere.test", [{"address": "a@nowhere.test"}], "create it first"),
+])
+def test_mailboxes_bad_lists_are_refused_before_any_write(mailcow, run_module, domain, boxes, words):
+    seed(mailcow)
+    before = len(mailcow.writes())
+    res = run_module("mailcow_mailboxes", mailcow.api_args(domain=domain, mailboxes=boxes))
+    assert res.failed and words in res["msg"] and len(mailcow.writes()) == before

@@ -160,8 +160,8 @@ def test_boxes_that_do_not_move_are_told_too(smtp_server, tmp_path):
     assert "your mailbox anna@alpha.test is moving to a new server on 2026-06-12" in got
     # each written in every language, 0600; a second run sends nothing
     written = sorted(p.name for p in notify_dir(tmp_path).glob("*.announce.fr.txt"))
-    assert written == [f"{a}.announce.fr.txt" for a in ("anna@alpha.test", "bruno@alpha.test", "contact@alpha.test",
-                                                          "jules@alpha.test", "old@alpha.test")]
+    everyone = ("anna@alpha.test", "bruno@alpha.test", "contact@alpha.test", "jules@alpha.test", "old@alpha.test")
+    assert written == [f"{a}.announce.fr.txt" for a in everyone]
     assert "Les messages qu'elle contient" in (notify_dir(tmp_path) / "contact@alpha.test.announce.fr.txt").read_text()
     again = run_playbook(playbook, inventory, extra_vars=variables)
     assert again.rc == 0, again.tail()

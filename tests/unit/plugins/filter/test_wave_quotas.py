@@ -5,8 +5,12 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailwave.migrate.plugins.filter.wave_quotas import (domain_quota_limits, final_quota, planned_quota,
-                                                                       quota_raises)
+from ansible_collections.mailwave.migrate.plugins.filter.wave_quotas import (
+    domain_quota_limits,
+    final_quota,
+    planned_quota,
+    quota_raises,
+)
 
 MIB = 1048576
 
