@@ -28,6 +28,8 @@ attributes:
   action:
     support: full
     description: Runs as an action plugin on the controller.
+  idempotent:
+    support: full
 options:
   jid:
     description: The C(ansible_job_id) of the async task that started the batch.

@@ -84,6 +84,6 @@ def run_mailboxes(module, client):
             res.pop("diff", None)
     if failures:
         result["failed"] = True
-        result["msg"] = "%d of %d mailbox(es) could not be done: %s" % (len(failures), len(entries),
-                                                                         " | ".join(failures))
+        result["msg"] = "%d of %d mailbox(es) could not be done: %s" % (
+            len(failures), len(entries), " | ".join(failures))
     return result

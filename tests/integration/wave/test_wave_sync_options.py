@@ -30,7 +30,6 @@ def test_every_imap_sync_option_reaches_the_copy_and_the_wave_keeps_its_own(tmp_
         assert "may not set delete2" in refused.stdout and "mailwave_sync_delete2" in refused.stdout
         assert not refused.results("imap_sync_batch")
 
-
         # regextrans2 and useheader were dropped before: now they reach the copies (the folder is renamed)
         options = {"automap": True, "subscribe_all": True, "useheader": ["Message-Id"],
                    "regextrans2": [{"regex": "^Projets/", "replace": "Archives/Projets/"}]}
