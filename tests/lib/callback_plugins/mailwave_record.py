@@ -6,6 +6,8 @@
 With MAILWAVE_KILL_AFTER_CHANGE set, it also plays a controller that dies: at the first changed result of a
 task whose name contains that text ('*': any task), it writes what it has and kills ansible-playbook with
 SIGKILL, as a crash or an operator's kill -9 would, so that the tests can run the playbook again after it.
+MAILWAVE_KILL_AFTER_TASK does the same at the first ok result of a task whose name contains that text,
+changed or not (e.g. right after an async task started its job).
 """
 from __future__ import annotations
 
@@ -56,7 +58,9 @@ class CallbackModule(CallbackBase):
     def v2_runner_on_ok(self, result, **kwargs):
         self._add(result, "ok")
         kill_after = os.environ.get("MAILWAVE_KILL_AFTER_CHANGE")
-        if kill_after and self.tasks[-1]["changed"] and (kill_after == "*" or kill_after in self.tasks[-1]["task"]):
+        kill_at = os.environ.get("MAILWAVE_KILL_AFTER_TASK")
+        if (kill_after and self.tasks[-1]["changed"] and (kill_after == "*" or kill_after in self.tasks[-1]["task"])) \
+                or (kill_at and kill_at in self.tasks[-1]["task"]):
             self._write({"tasks": self.tasks, "stats": {}, "killed_after": self.tasks[-1]["task"]})
             os.kill(os.getpid(), signal.SIGKILL)
 
