@@ -368,15 +368,9 @@ checked_at:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailwave.migrate.plugins.module_utils._imap.connection import (
-    Endpoint,
-    ImapError,
-    call_with_retry,
-    close_quietly,
-    connect,
-)
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.connection import Endpoint, ImapError
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.folders import FolderPlanError
-from ansible_collections.mailwave.migrate.plugins.module_utils._imap.info import inventory
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.info import inventory_of
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.options import endpoint_argument
 
 
@@ -405,29 +399,8 @@ def main():
     for secret in endpoint.secrets():
         module.no_log_values.add(secret)
 
-    preset = endpoint.preset or {}
-    exclude = list(params["folders_exclude"] or []) + list(preset.get("folders_exclude") or [])
-
-    def take_inventory():
-        client = connect(endpoint)
-        try:
-            return inventory(
-                client,
-                include=params["folders_include"],
-                exclude=exclude,
-                exclude_special_use=list(preset.get("exclude_special_use") or [])
-                + list(preset.get("last_special_use") or []),
-                big_message_size=params["big_message_size"],
-                old_message_days=params["old_message_days"],
-                largest=params["largest"],
-                abandoned_days=params["abandoned_days"],
-            )
-        finally:
-            close_quietly(client)
-
     try:
-        # read-only, so a dropped connection is answered by taking the whole inventory again
-        result = call_with_retry(take_inventory, endpoint, attempts=3, passthrough=(FolderPlanError,))
+        result = inventory_of(endpoint, params)
     except (ImapError, FolderPlanError) as exc:
         module.fail_json(msg=str(exc))
     for item in result["folder_errors"]:

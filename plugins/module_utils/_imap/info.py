@@ -21,6 +21,11 @@ import email.header
 import heapq
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap import folders as _folders
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.connection import (
+    call_with_retry,
+    close_quietly,
+    connect,
+)
 
 FETCH_BATCH = 5000
 UTC = datetime.timezone.utc
@@ -284,3 +289,29 @@ def inventory(client, *, include=None, exclude=None, exclude_special_use=None, b
         "abandoned_reason": "; ".join(reasons) if reasons else None,
         "checked_at": _iso(now),
     }
+
+
+def inventory_of(endpoint, params, connector=connect):
+    """Log in to endpoint and take its inventory with the modules' options (params); read-only, so a
+    dropped connection is answered by taking the whole inventory again. Raises ImapError/FolderPlanError."""
+    preset = endpoint.preset or {}
+    exclude = list(params.get("folders_exclude") or []) + list(preset.get("folders_exclude") or [])
+
+    def take():
+        client = connector(endpoint)
+        try:
+            return inventory(
+                client,
+                include=params.get("folders_include"),
+                exclude=exclude,
+                exclude_special_use=list(preset.get("exclude_special_use") or [])
+                + list(preset.get("last_special_use") or []),
+                big_message_size=params["big_message_size"],
+                old_message_days=params["old_message_days"],
+                largest=params["largest"],
+                abandoned_days=params["abandoned_days"],
+            )
+        finally:
+            close_quietly(client)
+
+    return call_with_retry(take, endpoint, attempts=3, passthrough=(_folders.FolderPlanError,))

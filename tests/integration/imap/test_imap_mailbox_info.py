@@ -335,3 +335,40 @@ def test_unreadable_folder_is_reported_not_fatal(dovecot, mail_account, run_modu
     assert "SERVERBUG" in result["folder_errors"][0]["error"]
     # ansible-core 2.19 returns warnings as structured events, older ones as strings.
     assert "folder 'Broken' could not be read" in json.dumps(result.get("warnings"))
+
+
+def test_many_boxes_in_one_run_as_one_box_alone(dovecot, mail_account, run_module, busy_box):
+    """imap_mailboxes_info: the same inventory per box as imap_mailbox_info, a bad password reported with
+    its box (the others still read), nothing printed of the passwords."""
+    user, password, dummy_content = busy_box
+    other = mail_account(dovecot)
+    fill(dovecot, *other, "INBOX", [(message("one"), [], NOW - dt.timedelta(days=1))])
+    wrong = (mail_account(dovecot)[0], "not-the-password-31")
+    boxes = [{"id": "busy", "server": dovecot.settings(user, password)},
+             {"id": "wrong", "server": dovecot.settings(*wrong)},
+             {"id": "other", "server": dovecot.settings(*other)}]
+    many = run_module("imap_mailboxes_info", {"mailboxes": boxes, "parallel": 2, "largest": 2})
+    assert not many.failed and not many.changed, many.get("msg")
+    entries = {e["id"]: e for e in many["mailboxes"]}
+    assert [e["id"] for e in many["mailboxes"]] == ["busy", "wrong", "other"]
+    alone = run_module("imap_mailbox_info", args(dovecot, user, password, largest=2))
+    drop = ("checked_at", "inbox_newest_days", "sent_newest_days", "changed", "invocation", "warnings")
+    assert {k: v for k, v in entries["busy"].items() if k not in drop + ("id",)} == \
+        {k: v for k, v in alone.items() if k not in drop}
+    assert entries["other"]["totals"]["messages"] == 1
+    assert entries["wrong"]["failed"] and "login" in entries["wrong"]["msg"].lower()
+    for secret in (password, wrong[1], other[1]):
+        assert secret not in many.stdout and secret not in many.stderr
+
+
+def test_many_boxes_bad_lists_and_settings(run_module):
+    boxes = [{"id": "a", "server": {"host": "127.0.0.1", "user": "a", "password": "pw-a-31415", "security": "plain"}},
+             {"id": "a", "server": {"host": "127.0.0.1", "user": "b", "password": "pw-b-27182"}}]
+    res = run_module("imap_mailboxes_info", {"mailboxes": boxes})
+    assert res.failed and "listed twice: a" in res["msg"]
+    # a clear-text login without the opt-in is that box's problem, told with what to set
+    res = run_module("imap_mailboxes_info", {"mailboxes": boxes[:1]})
+    assert not res.failed
+    (entry,) = res["mailboxes"]
+    assert entry["failed"] and "allow_plaintext=true" in entry["msg"], entry
+    assert run_module("imap_mailboxes_info", {"mailboxes": [], "parallel": 0}).failed

@@ -92,8 +92,8 @@ def test_playbooks_alone_in_the_guides_order(tmp_path):
         quotas = {"mailwave_quota_factor": 1000, "mailwave_quota_min": 1}
         alone = play(box, tags="provision", extra_vars=quotas)
         assert alone.rc == 0, alone.tail()
-        sizes = {r["item"]["address"]: r["totals"]["bytes"] for task in alone.results("imap_mailbox_info")
-                 for r in task.get("results", [task]) if "totals" in r}
+        sizes = {r["id"]: r["totals"]["bytes"] for task in alone.results("imap_mailboxes_info")
+                 for r in task.get("mailboxes", []) if "totals" in r}
         assert len(sizes) == 9
         floors = {"anna@alpha.test": 512, "david@beta.test": 512, "fabien@beta.test": 1024}
         for address, size in sizes.items():
