@@ -42,7 +42,7 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._imap import resu
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap import wire as wire_mod
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.finish import Finisher
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.look import Looker
-from ansible_collections.mailwave.migrate.plugins.module_utils._imap.session import PairWork, Session, both
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.session import PairWork, Session, both, close_all
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.state import SyncState
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.throttle import Throttle
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.transfer import MEMORY_BUDGET, ByteBudget, Transfer
@@ -148,6 +148,8 @@ class SyncEngine:
                 opener = threading.Thread(target=self._open_sessions, args=(extra,), daemon=True)
                 opener.start()
             plan, works, todo = self._survey(main, quick)
+            # every look's SELECT + FETCH, all folders in one pipelined burst per side (while the others log in)
+            self.looker.prefetch_listings(main, todo)
             if opener is not None:
                 opener.join()
                 opener = None
@@ -167,8 +169,7 @@ class SyncEngine:
                 opener.join()
             if self.state is not None:
                 self.state.close()
-            for session in sessions:
-                session.close()
+            close_all(sessions)  # every LOGOUT at once
             if gc_was_enabled:
                 gc.enable()
 

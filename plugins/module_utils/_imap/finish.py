@@ -54,8 +54,11 @@ class Finisher:
         if stats["unchanged"]:
             return
         to_delete = list(work.delete_destination)
-        # read-write only when something is to change (a no-change run sends no write at all)
-        dst.select_folder(work.dst, readonly=not (work.flag_updates or to_delete))
+        writes = bool(work.flag_updates or to_delete)
+        # read-write only when something is to change (a no-change run sends no write at all); without
+        # writes the SELECT goes in the verification's pipelined round trip
+        if writes:
+            dst.select_folder(work.dst, readonly=False)
         # flag re-sync on messages that were already there
         if work.flag_updates:
             groups = {}
@@ -73,7 +76,8 @@ class Finisher:
             stats["deleted_destination"] = len(to_delete)
         # verify what we copied
         copied_uids = {s: d for s, d in work.copied.items() if d is not None}
-        verified = self.verify(dst, work, copied_uids) if copied_uids else set()
+        # one round trip: (EXAMINE,) the verification FETCHes and the destination's STATUS
+        verified, dst_status = self.verify(dst, work, copied_uids, select=not writes)
         # what is still missing
         missing = [u for u in work.src_msgs
                    if u not in work.matched and u not in work.copied and u not in work.cross_skipped]
@@ -86,7 +90,6 @@ class Finisher:
                 self.delete(src, present)
                 stats["deleted_source"] = len(present)
         self.identify_errors(src, work)
-        dst_status = self.engine.looker.status(dst, work.dst)
         stats["destination_messages_after"] = dst_status.get("MESSAGES", 0)
         if (work.pstate is not None and not missing and not stats["errors"] and not self.engine.opts.get("delete1")
                 and (self.engine.opts.get("resync_flags", True) or not work.flag_differences)):
@@ -109,9 +112,12 @@ class Finisher:
                                                self.engine.destination.redact(str(exc))))
             return False
 
-    def verify(self, dst, work, copied_uids):
-        """Check every copied message as the destination serves it; report each difference; return the source
-        uids verified. One pipelined round trip: metadata of all, headers/bodies only where needed."""
+    def verify(self, dst, work, copied_uids, select=False):
+        """Check every copied message as the destination serves it; report each difference; return (the source
+        uids verified, the destination folder's STATUS after the copy).
+
+        One pipelined round trip: EXAMINE the folder first when select (and something was copied), metadata
+        of all, headers/bodies only where needed, then STATUS."""
         transfer = self.engine.transfer
         checks = transfer.checks.get(work, {})
         dropped = transfer.dropped.get(work, {})
@@ -138,7 +144,8 @@ class Finisher:
             requests.append((header_duids, "UID BODY.PEEK[HEADER]"))
         if body_duids:
             requests.append((body_duids, "UID BODY.PEEK[]"))
-        fetch_pipelined(wire_mod.Wire(dst), requests, on_fetch)
+        status = fetch_pipelined(wire_mod.Wire(dst), requests, on_fetch, select=work.dst if select else None,
+                                 status=(work.dst, status_items(dst)))
         verified = set()
         for duid, suid in by_duid.items():
             smsg = work.src_msgs.get(suid)
@@ -176,7 +183,7 @@ class Finisher:
                                   key=smsg.key if smsg else None, size=smsg.size if smsg else None)
             else:
                 verified.add(suid)
-        return verified
+        return verified, status
 
     def identify_errors(self, src, work):
         """Fill in the identity (key, Message-ID) of this pair's per-message errors, read from the source."""
@@ -219,24 +226,43 @@ def header_change(sent, served):
     return "the destination serves another header than was sent (%d bytes instead of %d)" % (len(served), len(sent))
 
 
-def fetch_pipelined(wire, requests, on_fetch):
+def status_items(client):
+    """The STATUS items a look and the state compare (HIGHESTMODSEQ where the server has CONDSTORE)."""
+    items = ["MESSAGES", "UIDNEXT", "UIDVALIDITY"]
+    if client.has_capability("CONDSTORE"):
+        items.append("HIGHESTMODSEQ")
+    return items
+
+
+def fetch_pipelined(wire, requests, on_fetch, select=None, status=None):
     """Several UID FETCHes [(uids, items)] sent at once, every answer given to on_fetch: one round trip.
 
-    A server may interleave the untagged answers of pipelined commands (Dovecot does), so on_fetch must
-    tell them apart by their items."""
-    tags = []
-    for uids, items in requests:
-        if not uids:
-            continue
-        tag = wire._tag()  # pylint: disable=protected-access
-        wire._send(tag + b" UID FETCH " + wire_mod.uid_set(uids).encode("ascii") + b" ("  # pylint: disable=protected-access
-                   + items.encode("ascii") + b")\r\n")
-        tags.append(tag)
-    failure = None
-    for tag in tags:
-        try:
-            wire._finish(tag, on_fetch)  # pylint: disable=protected-access
-        except wire_mod.CommandFailed as exc:  # read every answer before raising: the connection stays usable
-            failure = failure or exc
+    select: a folder to EXAMINE first (only sent when there is something to fetch); status: (folder,
+    items) to ask last, its answer returned ({ITEM: int}; None without status). A server may interleave the
+    untagged answers of pipelined commands (Dovecot does), so on_fetch must tell them apart by their items.
+    Every answer is read before a refusal is raised, so the connection stays usable."""
+    commands = []
+    for index, (uids, items) in enumerate(requests):
+        if uids:
+            commands.append((index, b"UID FETCH " + wire_mod.uid_set(uids).encode("ascii") + b" ("
+                             + items.encode("ascii") + b")"))
+    if commands and select is not None:
+        commands.insert(0, ("select", b"EXAMINE " + wire_mod.mailbox_arg(select)))
+    if status is not None:
+        commands.append(("status", b"STATUS " + wire_mod.mailbox_arg(status[0]) + b" ("
+                         + " ".join(status[1]).encode("ascii") + b")"))
+    found = {}
+
+    def on_untagged(_key, line, data):
+        if data is not None:
+            on_fetch(data)
+        elif line[:9].upper() == b"* STATUS ":
+            found.update(wire_mod.status_items(line))
+
+    answers = wire_mod.pipeline(wire, commands, on_untagged)
+    if "select" in answers:
+        wire_mod.selected(wire, readonly=True)
+    failure = next((answers[key] for key, _command in commands if answers.get(key) is not None), None)
     if failure is not None:
         raise failure
+    return found if status is not None else None
