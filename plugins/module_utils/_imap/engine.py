@@ -157,7 +157,7 @@ class SyncEngine:
             self.looker.cross_duplicates(sessions, works)
             if not self.check_mode:
                 self.transfer.copy_rounds(works, sessions)
-                self._parallel(sessions, [w for w in works if not w.stats["unchanged"]], self._finish_in)
+                self._parallel(sessions, self._finish_groups(sessions, works), self._finish_in)
             else:
                 result_mod.predict(self, works)
             result = result_mod.build(self, works, plan, started)
@@ -231,8 +231,17 @@ class SyncEngine:
     def _look_again(self, session, work):
         self.looker.look(session.src, session.dst, work)
 
-    def _finish_in(self, session, work):
-        self.finisher.finish_pair(session.src, session.dst, work)
+    def _finish_in(self, session, group):
+        self.finisher.finish_many(session.src, session.dst, group)
+
+    @staticmethod
+    def _finish_groups(sessions, works):
+        """The pairs to finish, in one group per session (each group's verifications are one pipelined
+        burst), the pairs with the most copied messages spread first."""
+        todo = sorted((w for w in works if not w.stats["unchanged"]), key=lambda w: -len(w.copied))
+        count = max(1, min(len(sessions), len(todo)))
+        groups = [todo[index::count] for index in range(count)]
+        return [group for group in groups if group]
 
     def _open_sessions(self, sessions):
         threads = [threading.Thread(target=self._open_one, args=(session,), daemon=True) for session in sessions]

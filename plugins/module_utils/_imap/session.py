@@ -47,6 +47,7 @@ class PairWork:
         self.src_status = None
         self.pre_status = None      # (source status, destination status) read ahead for the first look
         self.pre_dst_status = None
+        self.finished = False       # the finish is done (verified, recorded)
         self.pre_listing = None     # {"src": (metas, window), "dst": (metas, window, PERMANENTFLAGS)} read ahead
         self.dst_exists = True
         self.lock = threading.Lock()

@@ -418,6 +418,27 @@ def status_many(wire, folders, items):
     return result
 
 
+_STATUS_NAME_RE = re.compile(rb'^\* STATUS (?:"((?:[^"\\]|\\.)*)"|([^\s"(]+)) \(', re.I)
+
+
+def status_mailbox(line):
+    """The mailbox of an untagged ``* STATUS`` line as the wire spells it (modified UTF-7 bytes, unquoted),
+    or None when it came as a literal."""
+    match = _STATUS_NAME_RE.match(line)
+    if not match:
+        return None
+    if match.group(1) is not None:
+        return re.sub(rb"\\(.)", rb"\1", match.group(1))
+    return match.group(2)
+
+
+def wire_name(name):
+    """A mailbox name as status_mailbox() reads it back: modified UTF-7 bytes, INBOX upper-cased."""
+    raw = mailbox_arg(name)[1:-1]
+    raw = re.sub(rb"\\(.)", rb"\1", raw)
+    return b"INBOX" if raw.upper() == b"INBOX" else raw
+
+
 def status_items(line):
     """{ITEM: int} of an untagged ``* STATUS folder (ITEM n ...)`` line."""
     inner = line[line.rindex(b"(") + 1:] if b"(" in line else b""
