@@ -418,7 +418,7 @@ def status_many(wire, folders, items):
     return result
 
 
-_STATUS_NAME_RE = re.compile(rb'^\* STATUS (?:"((?:[^"\\]|\\.)*)"|([^\s"(]+)) \(', re.I)
+_STATUS_NAME_RE = re.compile(rb'^\* STATUS (?:"((?:[^"\\]|\\.)*)"|([^\s"(\x00]+)) \(', re.I)
 
 
 def status_mailbox(line):
