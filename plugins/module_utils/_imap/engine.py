@@ -8,7 +8,10 @@
 """The IMAP copy engine behind imap_sync: imapsync semantics, parallel, resumable, verified.
 
 Per run: LIST both accounts, plan the folder pairs (folders.plan), create what is missing, STATUS every
-folder (this module: the *survey*), then per pair, one stage per module:
+folder (this module: the *survey*), then per pair, one stage per module. Commands that do not wait for
+each other's answers are pipelined: per side one write for all folders' STATUS, one for every look's
+SELECT + UID FETCH (look.prefetch_listings), one per session for its pairs' verification; the workers
+log in while the folders are listed, and all connections log out at once.
 
 1. *Look* (look.py): STATUS both sides. With a state map whose UIDVALIDITYs and recorded statuses still
    match, recorded by a run whose plan covers this one's, the pair is unchanged and costs nothing more.
