@@ -77,6 +77,8 @@ class Looker:
         """
         stats = work.stats
         pre, work.pre_status = work.pre_status, None
+        # what prefetch_listings read ahead serves this look only, never a later one (round 2 reads afresh)
+        listed, work.pre_listing = work.pre_listing or {}, None
         if pre is not None:
             src_status, dst_status = pre
         else:
@@ -116,7 +118,6 @@ class Looker:
         if quick:
             return False
         mapped = dict(pstate.map) if pstate is not None else {}
-        listed, work.pre_listing = work.pre_listing or {}, None
 
         # source side (read-only); read ahead for all pairs at once when prefetch_listings could
         src_wire = None
