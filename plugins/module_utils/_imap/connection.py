@@ -31,6 +31,12 @@ except ImportError as exc:  # pragma: no cover - reported by the modules
     HAS_IMAPCLIENT = False
     IMAPCLIENT_IMPORT_ERROR = exc
 
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.options import (
+    DEFAULT_SECURITY,
+    DEFAULT_TIMEOUT,
+    SECURITY_CHOICES,
+)
+
 _Client = imapclient.IMAPClient if HAS_IMAPCLIENT else None
 try:
     from imapclient import imap4 as _imap4
@@ -65,12 +71,6 @@ try:
             return _Plain(self.host, self.port, connect_timeout)
 except (ImportError, AttributeError):  # pragma: no cover - another imapclient: its own connect
     pass
-
-from ansible_collections.mailwave.migrate.plugins.module_utils._imap.options import (
-    DEFAULT_SECURITY,
-    DEFAULT_TIMEOUT,
-    SECURITY_CHOICES,
-)
 
 
 class ImapError(Exception):
