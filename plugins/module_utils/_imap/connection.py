@@ -37,6 +37,41 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._imap.options imp
     SECURITY_CHOICES,
 )
 
+_Client = imapclient.IMAPClient if HAS_IMAPCLIENT else None
+try:
+    from imapclient import imap4 as _imap4
+    from imapclient import tls as _tls
+
+    class _GreetingCapabilities:
+        """imaplib asks CAPABILITY right after the greeting even when the greeting said them already
+        (``* OK [CAPABILITY ...]``, RFC 3501 7.1, as Dovecot, Cyrus and Courier do): taking the greeting's
+        saves one round trip per connection. Without them in the greeting, CAPABILITY is asked as before;
+        after STARTTLS imapclient asks again (the greeting's are not trusted then)."""
+
+        def _get_capabilities(self):
+            greeting = self.untagged_responses.pop("CAPABILITY", None)
+            if greeting and greeting[-1]:
+                self.capabilities = tuple(str(greeting[-1], self._encoding).upper().split())
+                return
+            super()._get_capabilities()
+
+    class _TLS(_GreetingCapabilities, _tls.IMAP4_TLS):
+        pass
+
+    class _Plain(_GreetingCapabilities, _imap4.IMAP4WithTimeout):
+        pass
+
+    class _Client(imapclient.IMAPClient):  # noqa: F811 - the same client, one round trip less at connect
+        def _create_IMAP4(self):
+            connect_timeout = getattr(self._timeout, "connect", None)
+            if self.stream:
+                return super()._create_IMAP4()
+            if self.ssl:
+                return _TLS(self.host, self.port, self.ssl_context, connect_timeout)
+            return _Plain(self.host, self.port, connect_timeout)
+except (ImportError, AttributeError):  # pragma: no cover - another imapclient: its own connect
+    pass
+
 
 class ImapError(Exception):
     """A failure worth showing to a user as it is (no password, no traceback needed).
@@ -279,10 +314,10 @@ def _connect_once(endpoint):
     client = None
     try:
         if endpoint.security == "tls":
-            client = imapclient.IMAPClient(endpoint.host, port=endpoint.port, ssl=True,
-                                           ssl_context=endpoint.ssl_context(), timeout=endpoint.timeout)
+            client = _Client(endpoint.host, port=endpoint.port, ssl=True,
+                             ssl_context=endpoint.ssl_context(), timeout=endpoint.timeout)
         else:
-            client = imapclient.IMAPClient(endpoint.host, port=endpoint.port, ssl=False, timeout=endpoint.timeout)
+            client = _Client(endpoint.host, port=endpoint.port, ssl=False, timeout=endpoint.timeout)
             if endpoint.security == "starttls":
                 if not client.has_capability("STARTTLS"):
                     raise ImapError("%s (%s): the server does not offer STARTTLS; use security=tls (port 993), "

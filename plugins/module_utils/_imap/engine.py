@@ -8,7 +8,10 @@
 """The IMAP copy engine behind imap_sync: imapsync semantics, parallel, resumable, verified.
 
 Per run: LIST both accounts, plan the folder pairs (folders.plan), create what is missing, STATUS every
-folder (this module: the *survey*), then per pair, one stage per module:
+folder (this module: the *survey*), then per pair, one stage per module. Commands that do not wait for
+each other's answers are pipelined: per side one write for all folders' STATUS, one for every look's
+SELECT + UID FETCH (look.prefetch_listings), one per session for its pairs' verification; the workers
+log in while the folders are listed, and all connections log out at once.
 
 1. *Look* (look.py): STATUS both sides. With a state map whose UIDVALIDITYs and recorded statuses still
    match, recorded by a run whose plan covers this one's, the pair is unchanged and costs nothing more.
@@ -42,7 +45,7 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._imap import resu
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap import wire as wire_mod
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.finish import Finisher
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.look import Looker
-from ansible_collections.mailwave.migrate.plugins.module_utils._imap.session import PairWork, Session, both
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.session import PairWork, Session, both, close_all
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.state import SyncState
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.throttle import Throttle
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.transfer import MEMORY_BUDGET, ByteBudget, Transfer
@@ -171,6 +174,8 @@ class SyncEngine:
                 opener.start()
             plan, works, todo = self._survey(main, quick)
             self.live_works = works
+            # every look's SELECT + FETCH, all folders in one pipelined burst per side (while the others log in)
+            self.looker.prefetch_listings(main, todo)
             if opener is not None:
                 opener.join()
                 opener = None
@@ -178,7 +183,7 @@ class SyncEngine:
             self.looker.cross_duplicates(sessions, works)
             if not self.check_mode:
                 self.transfer.copy_rounds(works, sessions)
-                self._parallel(sessions, [w for w in works if not w.stats["unchanged"]], self._finish_in)
+                self._parallel(sessions, self._finish_groups(sessions, works), self._finish_in)
             else:
                 result_mod.predict(self, works)
             result = result_mod.build(self, works, plan, started)
@@ -190,8 +195,7 @@ class SyncEngine:
                 opener.join()
             if self.state is not None:
                 self.state.close()
-            for session in sessions:
-                session.close()
+            close_all(sessions)  # every LOGOUT at once
             if gc_was_enabled:
                 gc.enable()
 
@@ -253,8 +257,17 @@ class SyncEngine:
     def _look_again(self, session, work):
         self.looker.look(session.src, session.dst, work)
 
-    def _finish_in(self, session, work):
-        self.finisher.finish_pair(session.src, session.dst, work)
+    def _finish_in(self, session, group):
+        self.finisher.finish_many(session.src, session.dst, group)
+
+    @staticmethod
+    def _finish_groups(sessions, works):
+        """The pairs to finish, in one group per session (each group's verifications are one pipelined
+        burst), the pairs with the most copied messages spread first."""
+        todo = sorted((w for w in works if not w.stats["unchanged"]), key=lambda w: -len(w.copied))
+        count = max(1, min(len(sessions), len(todo)))
+        groups = [todo[index::count] for index in range(count)]
+        return [group for group in groups if group]
 
     def _open_sessions(self, sessions):
         threads = [threading.Thread(target=self._open_one, args=(session,), daemon=True) for session in sessions]

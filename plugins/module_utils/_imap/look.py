@@ -17,6 +17,12 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._imap import conn
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap import planner
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap import wire as wire_mod
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.planner import FlagFilter, Msg, internaldate_epoch
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.session import both
+
+try:
+    from imapclient.imapclient import _normalise_search_criteria as imapclient_search_args
+except ImportError:  # pragma: no cover - connection.py reports the missing library
+    imapclient_search_args = None
 
 META_ITEMS = "UID RFC822.SIZE FLAGS INTERNALDATE"
 
@@ -71,6 +77,8 @@ class Looker:
         """
         stats = work.stats
         pre, work.pre_status = work.pre_status, None
+        # what prefetch_listings read ahead serves this look only, never a later one (round 2 reads afresh)
+        listed, work.pre_listing = work.pre_listing or {}, None
         if pre is not None:
             src_status, dst_status = pre
         else:
@@ -111,15 +119,22 @@ class Looker:
             return False
         mapped = dict(pstate.map) if pstate is not None else {}
 
-        # source side (read-only)
-        src.select_folder(work.src, readonly=True)
-        src_wire = wire_mod.Wire(src)
-        src_all = self.read_metas(src_wire)
-        src_window = self.age_window(src)
+        # source side (read-only); read ahead for all pairs at once when prefetch_listings could
+        src_wire = None
+        if "src" in listed:
+            src_all, src_window = listed["src"]
+        else:
+            src.select_folder(work.src, readonly=True)
+            src_wire = wire_mod.Wire(src)
+            src_all = self.read_metas(src_wire)
+            src_window = self.age_window(src)
 
         # destination side: the same window (imapsync runs the same SEARCH on both sides)
         dst_all, dst_window, dst_wire = {}, None, None
-        if work.dst_exists:
+        if work.dst_exists and "dst" in listed:
+            dst_all, dst_window, permanent = listed["dst"]
+            work.flag_filter = FlagFilter(permanent)
+        elif work.dst_exists:
             # SELECT (not EXAMINE) for PERMANENTFLAGS, which a read-only mailbox reports empty; SELECT writes nothing
             info = dst.select_folder(work.dst, readonly=self.engine.check_mode)
             work.flag_filter = FlagFilter(info.get(b"PERMANENTFLAGS"))
@@ -129,9 +144,16 @@ class Looker:
         src_need, dst_need = planner.keys_needed(src_all, dst_all, mapped, src_window, dst_window,
                                                  always_source=bool(self.engine._opt("skip_cross_duplicates", False)),
                                                  duplicates=self.engine.plan_options.delete2duplicates)
-        if dst_wire is not None:
+        if dst_need and work.dst_exists:
+            if dst_wire is None:
+                dst.select_folder(work.dst, readonly=self.engine.check_mode)
+                dst_wire = wire_mod.Wire(dst)
             self.fill_keys(dst_wire, dst_all, dst_need)
-        self.fill_keys(src_wire, src_all, src_need)
+        if src_need:
+            if src_wire is None:
+                src.select_folder(work.src, readonly=True)
+                src_wire = wire_mod.Wire(src)
+            self.fill_keys(src_wire, src_all, src_need)
         plan = planner.plan_pair(src_all, dst_all, self.engine.plan_options, mapped, src_window, dst_window,
                                  work.flag_filter)
         selected = plan.selected
@@ -168,6 +190,83 @@ class Looker:
         work.delete_destination = plan.delete_destination
         work.flag_updates = plan.flag_updates
         work.flag_differences = plan.flag_differences
+
+    def prefetch_listings(self, session, works):
+        """Read what the look of each pair needs (sizes, flags, dates, the age window; the destination's
+        PERMANENTFLAGS) for all pairs at once: per side one pipelined burst of SELECT + UID FETCH (+ UID
+        SEARCH) for every folder, one round trip instead of two or three per folder and side.
+
+        A side of a pair whose commands were refused keeps nothing: its look reads it again itself (and
+        reports the server's words); a broken connection leaves every pair to its look.
+        """
+        if not works:
+            return
+        criteria = planner.age_criteria(self.engine.opts.get("max_age"), self.engine.opts.get("min_age"))
+        search = None
+        if criteria is not None:
+            search = b"UID SEARCH " + b" ".join(imapclient_search_args(criteria))
+        meta = b"UID FETCH 1:* (" + META_ITEMS.encode("ascii") + b")"
+        dst_verb = b"EXAMINE " if self.engine.check_mode else b"SELECT "  # SELECT: PERMANENTFLAGS (see look)
+
+        def burst(client, verb, pairs):
+            wire = wire_mod.Wire(client)
+            commands = []
+            for index, name in pairs:
+                commands.append(((index, "select"), verb + wire_mod.mailbox_arg(name)))
+                commands.append(((index, "meta"), meta))
+                if search is not None:
+                    commands.append(((index, "window"), search))
+            found = {}
+
+            def on_untagged(key, line, data):
+                index = key[0]
+                got = found.setdefault(index, {"metas": {}, "window": None, "permanent": None})
+                if data is not None:
+                    uid = data.get("UID")
+                    if uid is not None and ("RFC822.SIZE" in data or "INTERNALDATE" in data):
+                        got["metas"][uid] = Msg(uid, data.get("RFC822.SIZE", 0),
+                                                tuple(_s(f) for f in data.get("FLAGS", ())), data.get("INTERNALDATE"))
+                    return
+                uids = wire_mod.search_uids(line)
+                if uids is not None:
+                    got["window"] = (got["window"] or set()) | uids
+                    return
+                code = wire_mod.ok_code(line)
+                if code is not None and code[0] == "PERMANENTFLAGS":
+                    got["permanent"] = wire_mod.flag_list(code[1])
+
+            answers = wire_mod.pipeline(wire, commands, on_untagged)
+            wire_mod.selected(wire, readonly=verb == b"EXAMINE ")
+            done = {}
+            for index, _name in pairs:
+                keys = [(index, "select"), (index, "meta")] + ([(index, "window")] if search is not None else [])
+                if all(key in answers and answers[key] is None for key in keys):
+                    got = found.get(index) or {"metas": {}, "window": None, "permanent": None}
+                    if search is not None and got["window"] is None:
+                        got["window"] = set()  # "* SEARCH" with no number: nothing in the window
+                    done[index] = got
+            return done
+
+        def read(client, verb, pairs):
+            try:
+                return burst(client, verb, pairs)
+            except Exception:  # noqa: BLE001 - every look reads its pair itself, on a fresh connection if need be
+                return None
+
+        src_done, dst_done = both(
+            lambda: read(session.src, b"EXAMINE ", [(i, w.src) for i, w in enumerate(works)]),
+            lambda: read(session.dst, dst_verb, [(i, w.dst) for i, w in enumerate(works) if w.dst_exists]))
+        if src_done is None or dst_done is None:
+            session.drop()
+        session.src_selected = None
+        for index, work in enumerate(works):
+            listing = {}
+            if src_done and index in src_done:
+                listing["src"] = (src_done[index]["metas"], src_done[index]["window"] if search is not None else None)
+            if dst_done and index in dst_done:
+                got = dst_done[index]
+                listing["dst"] = (got["metas"], got["window"] if search is not None else None, got["permanent"])
+            work.pre_listing = listing or None
 
     def cross_duplicates(self, sessions, works):
         """skip_cross_duplicates: drop from the copy what an earlier folder pair (folder_order) already holds.

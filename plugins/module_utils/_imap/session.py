@@ -47,6 +47,8 @@ class PairWork:
         self.src_status = None
         self.pre_status = None      # (source status, destination status) read ahead for the first look
         self.pre_dst_status = None
+        self.finished = False       # the finish is done (verified, recorded)
+        self.pre_listing = None     # {"src": (metas, window), "dst": (metas, window, PERMANENTFLAGS)} read ahead
         self.dst_exists = True
         self.lock = threading.Lock()
 
@@ -114,7 +116,19 @@ class Session:
         self.src_selected = None
 
     def close(self):
-        for client in (self.src, self.dst):
-            if client is not None:
-                conn.close_quietly(client)
-        self.src = self.dst = None
+        close_all([self])
+
+
+def close_all(sessions):
+    """Log every connection of these sessions out at once: one round trip for all, not one per connection."""
+    clients = [c for session in sessions for c in (session.src, session.dst) if c is not None]
+    for session in sessions:
+        session.src = session.dst = session.src_wire = session.dst_wire = None
+        session.src_selected = None
+    threads = [threading.Thread(target=conn.close_quietly, args=(client,), daemon=True) for client in clients[1:]]
+    for thread in threads:
+        thread.start()
+    if clients:
+        conn.close_quietly(clients[0])
+    for thread in threads:
+        thread.join()

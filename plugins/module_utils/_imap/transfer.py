@@ -362,7 +362,6 @@ class Transfer:
 
     def fetch_batch(self, session, work, batch):
         """FETCH the bodies of a batch: (present Msgs, [(body, filtered flags, internaldate)])."""
-        self.select_source(session, work)
         bodies = {}
 
         def keep(data):
@@ -370,7 +369,14 @@ class Transfer:
             if uid is not None and "BODY" in data:
                 bodies[uid] = (data["BODY"], data.get("FLAGS", ()), data.get("INTERNALDATE"))
 
-        session.src_wire.fetch([m.uid for m in batch], "UID FLAGS INTERNALDATE BODY.PEEK[]", keep)
+        uids, items = [m.uid for m in batch], "UID FLAGS INTERNALDATE BODY.PEEK[]"
+        if session.src_selected != work.src:
+            # a worker's first batch of a folder: its EXAMINE and FETCH in one round trip
+            session.src_selected = None
+            wire_mod.examine_and_fetch(session.src_wire, work.src, uids, items, keep)
+            session.src_selected = work.src
+        else:
+            session.src_wire.fetch(uids, items, keep)
         present = []
         for msg in batch:
             if msg.uid in bodies:

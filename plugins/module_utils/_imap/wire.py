@@ -414,9 +414,35 @@ def status_many(wire, folders, items):
                 result[name] = found if ok else None
                 break
             if line[:9].upper() == b"* STATUS ":
-                inner = line[line.rindex(b"(") + 1:] if b"(" in line else b""
-                found = {k.decode("ascii").upper(): int(v) for k, v in _STATUS_ITEMS_RE.findall(inner)}
+                found = status_items(line)
     return result
+
+
+_STATUS_NAME_RE = re.compile(rb'^\* STATUS (?:"((?:[^"\\]|\\.)*)"|([^\s"(\x00]+)) \(', re.I)
+
+
+def status_mailbox(line):
+    """The mailbox of an untagged ``* STATUS`` line as the wire spells it (modified UTF-7 bytes, unquoted),
+    or None when it came as a literal."""
+    match = _STATUS_NAME_RE.match(line)
+    if not match:
+        return None
+    if match.group(1) is not None:
+        return re.sub(rb"\\(.)", rb"\1", match.group(1))
+    return match.group(2)
+
+
+def wire_name(name):
+    """A mailbox name as status_mailbox() reads it back: modified UTF-7 bytes, INBOX upper-cased."""
+    raw = mailbox_arg(name)[1:-1]
+    raw = re.sub(rb"\\(.)", rb"\1", raw)
+    return b"INBOX" if raw.upper() == b"INBOX" else raw
+
+
+def status_items(line):
+    """{ITEM: int} of an untagged ``* STATUS folder (ITEM n ...)`` line."""
+    inner = line[line.rindex(b"(") + 1:] if b"(" in line else b""
+    return {k.decode("ascii").upper(): int(v) for k, v in _STATUS_ITEMS_RE.findall(inner)}
 
 
 def simple_many(wire, commands):
@@ -438,3 +464,108 @@ def simple_many(wire, commands):
         except CommandFailed as exc:
             results.append("%s %s" % (exc.status, exc.text))
     return results
+
+
+_SEARCH_RE = re.compile(rb"^\* SEARCH\b ?([0-9 ]*)", re.I)
+_OK_CODE_RE = re.compile(rb"^\* OK \[([A-Z0-9.-]+)(?: ([^\]]*))?\]", re.I)
+
+
+def pipeline(wire, commands, on_untagged):
+    """Send commands [(key, command bytes without tag)] in ONE write, then read every answer: one round trip.
+
+    Each untagged answer goes to on_untagged(key, line, fetch) with the key of the oldest command not yet
+    answered (fetch: the parsed FETCH dict for a FETCH line, else None). Servers run a command that
+    changes the selected folder only after the ones before it (RFC 3501 5.5), so the data of each
+    folder's commands comes while one of that folder's commands is the oldest pending; within a folder a
+    server may interleave answers (Dovecot runs pipelined FETCHes at once), so on_untagged tells them
+    apart by what they hold. Every answer is read before returning, so the connection stays usable.
+    Returns {key: None (OK) or CommandFailed}.
+    """
+    tags = {}
+    order = []
+    out = []
+    for key, command in commands:
+        tag = wire._tag()
+        tags[tag] = key
+        order.append(tag)
+        out.append(tag + b" " + command + b"\r\n")
+    if not out:
+        return {}
+    wire._send(b"".join(out))
+    result = {}
+    pending = list(order)
+    while pending:
+        line, literals = wire._read_full_response_line()
+        if line.startswith(b"* "):
+            fetch = _FETCH_RE.match(line)
+            data = None
+            if fetch:
+                data = _fetch_dict(_parse_tokens(line[fetch.end():], literals or []))
+                data["SEQ"] = int(fetch.group(1))
+            elif line[2:5].upper() == b"BYE":
+                wire.untagged.append(line.rstrip(b"\r\n"))
+            on_untagged(tags[pending[0]], line, data)
+            continue
+        if line.startswith(b"+"):
+            raise WireError("unexpected continuation request: %r" % line[:100])
+        tag = line.split(b" ", 1)[0]
+        if tag not in tags or tag not in pending:
+            continue  # not ours (should not happen)
+        match = _TAGGED_RE.match(line.rstrip(b"\r\n"))
+        if not match:
+            raise WireError("unexpected answer %r" % line[:200])
+        status, text = match.group(2).decode(), match.group(3).decode("utf-8", "replace")
+        result[tags[tag]] = None if status == "OK" else CommandFailed(status, text)
+        pending.remove(tag)
+    return result
+
+
+def search_uids(line):
+    """The numbers of an untagged ``* SEARCH`` line (UIDs after UID SEARCH), or None for another line."""
+    match = _SEARCH_RE.match(line)
+    if not match:
+        return None
+    return {int(n) for n in match.group(1).split()}
+
+
+def ok_code(line):
+    """(code, its text) of an untagged ``* OK [CODE ...]`` line (PERMANENTFLAGS, UIDVALIDITY ...), else None."""
+    match = _OK_CODE_RE.match(line)
+    if not match:
+        return None
+    return match.group(1).decode("ascii").upper(), match.group(2) or b""
+
+
+def flag_list(text):
+    """b'(\\\\Seen $Forwarded \\\\*)' -> (b'\\\\Seen', b'$Forwarded', b'\\\\*')."""
+    return tuple(text.strip().lstrip(b"(").rstrip(b")").split())
+
+
+def selected(wire, readonly=True):
+    """Tell the imapclient connection that a folder was selected on its socket (by pipeline()), so that its
+    own commands that need a selected folder (SEARCH, STORE ...) are allowed again."""
+    imap = wire._imap
+    imap.state = "SELECTED"
+    imap.is_readonly = readonly
+
+
+def examine_and_fetch(wire, mailbox, uids, items, on_fetch):
+    """EXAMINE mailbox and UID FETCH uids (items) from it, pipelined: one round trip instead of two.
+
+    on_fetch(dict) gets the FETCH's answers only (not what the server still says of the folder selected
+    before). Raises CommandFailed when either is refused, after reading both answers."""
+    if isinstance(items, str):
+        items = items.encode("ascii")
+    commands = [("select", b"EXAMINE " + mailbox_arg(mailbox)),
+                ("fetch", b"UID FETCH " + uid_set(uids).encode("ascii") + b" (" + items + b")")]
+
+    def on_untagged(key, _line, data):
+        if key == "fetch" and data is not None:
+            on_fetch(data)
+
+    answers = pipeline(wire, commands, on_untagged)
+    if answers.get("select") is not None:
+        raise answers["select"]
+    selected(wire, readonly=True)
+    if answers.get("fetch") is not None:
+        raise answers["fetch"]

@@ -49,12 +49,12 @@ def test_copies_without_appenduid_are_still_verified(dovecot, mail_account, monk
     verified = []
     real_fetch_pipelined = finish.fetch_pipelined
 
-    def spy(wire_, requests, on_fetch):
-        def seen(data):
+    def spy(wire_, segments, on_fetch):
+        def seen(key, data):
             if "RFC822.SIZE" in data:
                 verified.append(data["UID"])
-            on_fetch(data)
-        return real_fetch_pipelined(wire_, requests, seen)
+            on_fetch(key, data)
+        return real_fetch_pipelined(wire_, segments, seen)
 
     monkeypatch.setattr(finish, "fetch_pipelined", spy)
     result = run(dovecot, src, dst, connections=1)

@@ -144,3 +144,92 @@ def test_simple_many_pipelines_create_and_subscribe():
         None, "NO [ALREADYEXISTS] Mailbox already exists", None]
     thread.join()
     assert got[0] == expected
+
+
+def test_pipeline_sends_every_command_before_reading_and_attributes_answers():
+    """Issue 11 (small mailboxes): per folder SELECT + FETCH + SEARCH, all folders in one write."""
+    expected = (b'MW1 EXAMINE "A"\r\nMW2 UID FETCH 1:* (UID FLAGS)\r\nMW3 UID SEARCH ALL\r\n'
+                b'MW4 EXAMINE "Gone"\r\nMW5 UID FETCH 1:* (UID FLAGS)\r\n'
+                b'MW6 EXAMINE "B"\r\nMW7 UID FETCH 1:* (UID FLAGS)\r\n')
+    answer = (b"* 2 EXISTS\r\n* OK [PERMANENTFLAGS (\\Seen $Kw \\*)] Flags permitted.\r\nMW1 OK [READ-ONLY] done\r\n"
+              b"* 1 FETCH (UID 5 FLAGS (\\Seen))\r\n* SEARCH 5 6\r\n* 2 FETCH (UID 6 FLAGS ())\r\n"
+              b"MW3 OK Search done\r\nMW2 OK Fetch done\r\n"  # tagged answers out of order
+              b"MW4 NO Mailbox does not exist\r\nMW5 BAD No mailbox selected\r\n"
+              b"* 1 FETCH (UID 9 FLAGS ($Kw))\r\nMW6 OK done\r\nMW7 OK done\r\n")
+    sock, thread, got = serve([(len(expected), answer)])
+    w = wire.Wire(FakeClient(sock, ()))
+    seen = []
+    commands = [(("A", "select"), b'EXAMINE "A"'), (("A", "meta"), b"UID FETCH 1:* (UID FLAGS)"),
+                (("A", "window"), b"UID SEARCH ALL"), (("Gone", "select"), b'EXAMINE "Gone"'),
+                (("Gone", "meta"), b"UID FETCH 1:* (UID FLAGS)"), (("B", "select"), b'EXAMINE "B"'),
+                (("B", "meta"), b"UID FETCH 1:* (UID FLAGS)")]
+    answers = wire.pipeline(w, commands, lambda key, line, data: seen.append((key[0], data["UID"] if data else line)))
+    thread.join()
+    assert got[0] == expected  # every command was sent before any answer was read
+    assert [key for key, value in answers.items() if value is None] == [
+        ("A", "select"), ("A", "window"), ("A", "meta"), ("B", "select"), ("B", "meta")]
+    assert answers[("Gone", "select")].status == "NO" and answers[("Gone", "meta")].status == "BAD"
+    uids = [(folder, value) for folder, value in seen if isinstance(value, int)]
+    assert uids == [("A", 5), ("A", 6), ("B", 9)]
+    lines = [value for folder, value in seen if folder == "A" and not isinstance(value, int)]
+    assert wire.search_uids(lines[-1]) == {5, 6}
+    assert wire.ok_code(lines[1]) == ("PERMANENTFLAGS", b"(\\Seen $Kw \\*)")
+    assert wire.flag_list(wire.ok_code(lines[1])[1]) == (b"\\Seen", b"$Kw", b"\\*")
+
+
+def test_examine_and_fetch_in_one_round_trip():
+    expected = b'MW1 EXAMINE "Sent"\r\nMW2 UID FETCH 3:4 (UID BODY.PEEK[])\r\n'
+    answer = (b"* 9 FETCH (FLAGS (\\Seen))\r\n"  # news of the folder selected before: not for on_fetch
+              b"* 3 EXISTS\r\nMW1 OK [READ-ONLY] done\r\n* 1 FETCH (UID 3 BODY[] {2}\r\nhi)\r\nMW2 OK done\r\n")
+    sock, thread, got = serve([(len(expected), answer)])
+    w = wire.Wire(FakeClient(sock, ()))
+    bodies = []
+    wire.examine_and_fetch(w, "Sent", [3, 4], "UID BODY.PEEK[]", bodies.append)
+    thread.join()
+    assert got[0] == expected
+    assert [(d["UID"], d["BODY"]) for d in bodies] == [(3, b"hi")]
+    assert w._imap.state == "SELECTED"
+
+
+def test_examine_and_fetch_refused_select_reads_both_answers():
+    expected = b'MW1 EXAMINE "Gone"\r\nMW2 UID FETCH 3 (UID)\r\n'
+    answer = b"MW1 NO Mailbox does not exist\r\nMW2 BAD No mailbox selected\r\n"
+    sock, thread, got = serve([(len(expected), answer), (len(b"MW3 NOOP\r\n"), b"MW3 OK noop\r\n")])
+    w = wire.Wire(FakeClient(sock, ()))
+    with pytest.raises(wire.CommandFailed) as refused:
+        wire.examine_and_fetch(w, "Gone", [3], "UID", lambda data: None)
+    assert refused.value.status == "NO"
+    tag = w._tag()
+    w._send(tag + b" NOOP\r\n")
+    assert w._finish(tag) == "noop"  # both answers were read: the connection is still in step
+    thread.join()
+
+
+def test_status_mailbox_names():
+    assert wire.status_mailbox(b'* STATUS "Labels/Work" (MESSAGES 1)\r\n') == b"Labels/Work"
+    assert wire.status_mailbox(b"* STATUS INBOX (MESSAGES 1)\r\n") == b"INBOX"
+    assert wire.status_mailbox(b'* STATUS "a\\"b" (MESSAGES 1)\r\n') == b'a"b'
+    assert wire.status_mailbox(b"* STATUS \x000\x00 (MESSAGES 1)\r\n") is None
+    assert wire.wire_name("Clients/Été") == b"Clients/&AMk-t&AOk-" and wire.wire_name("inbox") == b"INBOX"
+
+
+def test_finish_burst_tells_a_status_by_the_folder_it_names():
+    """The finish's verification of several pairs is one burst; a STATUS of a pair without EXAMINE may be
+    answered while an earlier pair's FETCH runs (Dovecot), and still goes to its own pair."""
+    from ansible_collections.mailwave.migrate.plugins.module_utils._imap import finish
+
+    expected = (b'MW1 EXAMINE "Work"\r\nMW2 UID FETCH 7 (UID RFC822.SIZE)\r\nMW3 STATUS "Work" (MESSAGES)\r\n'
+                b'MW4 STATUS "Empty" (MESSAGES)\r\n')
+    answer = (b"MW1 OK [READ-ONLY] done\r\n* STATUS \"Empty\" (MESSAGES 0)\r\n"
+              b"* 1 FETCH (UID 7 RFC822.SIZE 120)\r\nMW2 OK done\r\n* STATUS \"Work\" (MESSAGES 1)\r\n"
+              b"MW3 OK done\r\nMW4 OK done\r\n")
+    sock, thread, got = serve([(len(expected), answer)])
+    w = wire.Wire(FakeClient(sock, ()))
+    seen = []
+    statuses = finish.fetch_pipelined(w, [("work", "Work", [([7], "UID RFC822.SIZE")], ("Work", ["MESSAGES"])),
+                                          ("empty", "Empty", [([], "UID RFC822.SIZE")], ("Empty", ["MESSAGES"]))],
+                                      lambda key, data: seen.append((key, data["UID"])))
+    thread.join()
+    assert got[0] == expected  # one write; no EXAMINE for a pair with nothing to fetch
+    assert statuses == {"work": {"MESSAGES": 1}, "empty": {"MESSAGES": 0}}
+    assert seen == [("work", 7)]
