@@ -126,15 +126,17 @@ def groupware_vcard(uid, index, domain):
 
 
 def groupware_event(uid, index, address):
+    # CLASS given and the organizer's CN the SOGo user's (the mailbox address in the sandbox): SOGo adds
+    # CLASS:PUBLIC to an event without one and rewrites the organizer's CN, which dav_sync reports as altered
     if index == 0:
         return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Mailwave//sandbox//EN\r\nBEGIN:VEVENT\r\nUID:%s\r\n"
                 "DTSTAMP:20261101T090000Z\r\nDTSTART:20261207T090000Z\r\nDTEND:20261207T093000Z\r\n"
-                "RRULE:FREQ=WEEKLY;COUNT=10\r\nSUMMARY:Point d'équipe\r\nORGANIZER;CN=Moi:mailto:%s\r\n"
+                "RRULE:FREQ=WEEKLY;COUNT=10\r\nSUMMARY:Point d'équipe\r\nCLASS:PUBLIC\r\nORGANIZER;CN=%s:mailto:%s\r\n"
                 "ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:collegue@partner.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-                % (uid, address))
+                % (uid, address, address))
     return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Mailwave//sandbox//EN\r\nBEGIN:VEVENT\r\nUID:%s\r\n"
             "DTSTAMP:20261101T090000Z\r\nDTSTART;VALUE=DATE:20261224\r\nDTEND;VALUE=DATE:20261225\r\n"
-            "SUMMARY:Congés\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n" % uid)
+            "SUMMARY:Congés\r\nCLASS:PRIVATE\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n" % uid)
 
 
 def sieve_script(domain):
@@ -288,9 +290,9 @@ class Sandbox:
         return domains
 
     def _fill_groupware(self, sources, domains, ca):
-        """Each user but the abandoned box gets, at the old provider, an address book "Contacts" (2 or 3
-        vCards), a calendar "Agenda" (2 events: a weekly meeting with an attendee, an all-day one) in
-        Radicale, and an active Sieve script "tri" over ManageSieve."""
+        """Each user but the abandoned box (an empty DAV account) gets, at the old provider, an address book
+        "Contacts" (2 or 3 vCards), a calendar "Agenda" (2 events: a weekly meeting with an attendee, an
+        all-day one) in Radicale, and an active Sieve script "tri" over ManageSieve."""
         collections = str(ensure_collection_link())  # the seeding client is the collection's ManageSieve client
         if collections not in sys.path:
             sys.path.insert(0, collections)
@@ -300,9 +302,10 @@ class Sandbox:
         for domain, dom in domains.items():
             for index, box in enumerate(dom["mailboxes"]):
                 address = box["address"]
+                self._radicale.add_user(address, box["password"])  # the abandoned box: an account, empty
                 if address == ABANDONED:
+                    seeded[address] = {"contacts": 0, "calendars": 0, "filters": 0}
                     continue
-                self._radicale.add_user(address, box["password"])
                 session = self._radicale.session(address)
                 home = self._radicale.home_url(address)
                 cards = {f"mw-demo-{address}-card{i}": groupware_vcard(f"mw-demo-{address}-card{i}", i, domain)
