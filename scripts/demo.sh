@@ -19,7 +19,7 @@ stop_sandbox() {
 }
 trap stop_sandbox EXIT INT TERM
 
-echo "== Starting the sandbox in $SANDBOX (source IMAP servers, Mailcow emulator + Dovecot, BIND)"
+echo "== Starting the sandbox in $SANDBOX (source IMAP, DAV and ManageSieve servers, Mailcow emulator + Dovecot + SOGo, BIND)"
 "$PY" -m sandbox run "$SANDBOX" >"$LOG" 2>&1 &
 sandbox_pid=$!
 for _ in $(seq 1 120); do

@@ -221,7 +221,9 @@ def main():
     diff["after"] = dict(diff["before"], **{e["name"]: e["active"] for e in report if e["action"] != planner.ERROR})
     if any(e["active"] for e in report if e["action"] != planner.ERROR):
         diff["after"].update({name: False for name in counts["deactivated"]})
-    module.exit_json(changed=changed, filters=counts, scripts=report, warnings=warnings, diff=diff)
+    for warning in warnings:
+        module.warn(warning)
+    module.exit_json(changed=changed, filters=counts, scripts=report, diff=diff)
 
 
 if __name__ == "__main__":

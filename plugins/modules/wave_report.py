@@ -65,6 +65,17 @@ options:
     type: list
     elements: dict
     default: []
+  groupware_results:
+    description:
+      - What the groupware role moved, one record per mailbox and run (after sync, final delta), with C(item.address),
+        C(contacts) and C(calendars) (counts of M(mailwave.migrate.dav_sync)), C(filters) (counts of
+        M(mailwave.migrate.sieve_sync)), C(errors) and C(notes) (lists of text).
+      - Each mailbox of the report then has C(contacts) and C(calendars) (C(source), C(copied), C(already_there),
+        C(errors), C(verified), C(altered)) and C(filters) (C(source), C(copied), C(already_there), C(errors)).
+    type: list
+    elements: dict
+    default: []
+    version_added: 0.2.0
   quotas:
     description: The planned quota in MiB by address.
     type: dict
@@ -156,9 +167,19 @@ report_html:
   returned: always
   type: str
 domain_record:
-  description: The record written for O(domain).
+  description:
+    - The record written for O(domain).
+    - Per mailbox moved by the groupware phase, C(contacts) and C(calendars) (counts of objects C(source),
+      C(copied), C(already_there), C(errors), C(verified), C(altered)), C(filters) (C(source), C(copied),
+      C(already_there), C(errors)), and C(groupware_errors) / C(groupware_notes) when there are any.
   returned: when O(domain) is given
   type: dict
+  sample:
+    mailboxes:
+      - address: anna@example.org
+        contacts: {source: 120, copied: 120, already_there: 0, errors: 0, verified: 120, altered: 0}
+        calendars: {source: 40, copied: 38, already_there: 2, errors: 0, verified: 39, altered: 1}
+        filters: {source: 2, copied: 2, already_there: 0, errors: 0}
 failed_domains:
   description: Domains whose status is C(failed) or C(incomplete).
   returned: always
@@ -181,6 +202,7 @@ def main():
             mailboxes=dict(type="list", elements="dict", default=[]),
             source_info=dict(type="list", elements="dict", default=[]),
             sync_results=dict(type="list", elements="dict", default=[]),
+            groupware_results=dict(type="list", elements="dict", default=[]),
             quotas=dict(type="dict", default={}),
             quota_raises=dict(type="list", elements="dict", default=[]),
             abandoned=dict(type="list", elements="str", default=[]),

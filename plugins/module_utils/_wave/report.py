@@ -25,7 +25,7 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._common.files imp
     write_private_file,
 )
 
-PHASES = ("preflight", "backup", "provision", "sync", "cutover", "finalize", "notify", "rollback")
+PHASES = ("preflight", "backup", "provision", "sync", "groupware", "cutover", "finalize", "notify", "rollback")
 _SECRET_KEYS = ("password", "source_password", "oauth2_token", "source_oauth2_token", "api_key", "key_secret",
                 "application_secret", "consumer_key", "api_token", "invocation")
 
@@ -154,6 +154,11 @@ def domain_fragment(params):
             entry["quota_raised"] = raises[str(entry["address"]).lower()]
     if not failure and any(e.get("errors") for e in entries):
         status = "incomplete"
+    groupware = groupware_entries(params.get("groupware_results"))
+    for entry in entries:
+        entry.update(groupware.get(str(entry.get("address") or "").lower(), {}))
+    if not failure and groupware_incomplete(entries):
+        status = "incomplete"
     return scrub({
         "domain": params["domain"],
         "status": status,
@@ -184,6 +189,100 @@ def quota_raises(raises):
         entry["refused_messages"] += int(rec.get("refused_messages") or 0)
         entry["at_maximum"] = not rec.get("raised")
     return out
+
+
+# ------------------------------------------------------------------ groupware (contacts, calendars, filters)
+GROUPWARE_KINDS = ("contacts", "calendars", "filters")
+
+
+def _count(value):
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def groupware_counts(kind, runs):
+    """The report's counts of one kind (contacts, calendars, filters) from the groupware runs of a mailbox.
+
+    runs are the groupware role's records of the mailbox in this run of the wave (after sync, final delta),
+    each with the module's counts under ``kind``. What was copied (created or updated) is summed over the
+    runs; source and errors (refused objects, and conflicts: objects kept at the destination in another
+    version) come from the last run; already_there is the rest. For contacts and calendars, verified is what
+    is known identical at the destination: every source object but the errors, those SOGo stored altered,
+    and those a check-mode run only predicts. None when no run has the kind.
+    """
+    counted = [r for r in runs or [] if isinstance(r, dict) and isinstance(r.get(kind), dict)]
+    if not counted:
+        return None
+    last = counted[-1]
+    source = _count(last[kind].get("source"))
+    copied = sum(_count(r[kind].get("copied")) + _count(r[kind].get("updated")) for r in counted)
+    errors = _count(last[kind].get("errors")) + _count(last[kind].get("conflicts"))
+    counts = {"source": source, "copied": copied, "already_there": max(0, source - copied - errors), "errors": errors}
+    if kind != "filters":
+        altered = sum(_count(r[kind].get("altered")) for r in counted)
+        predicted = (_count(last[kind].get("copied")) + _count(last[kind].get("updated"))) if last.get("check_mode") else 0
+        counts["verified"] = max(0, source - errors - altered - predicted)
+        counts["altered"] = altered
+    return counts
+
+
+def groupware_entries(results):
+    """{address: what the mailbox's record gets}: contacts, calendars, filters (see groupware_counts), and the
+    last run's groupware_errors and groupware_notes (what was not moved and why) when there are any."""
+    out = {}
+    for address, runs in _all_by_address(results).items():
+        entry = {}
+        for kind in GROUPWARE_KINDS:
+            counts = groupware_counts(kind, runs)
+            if counts is not None:
+                entry[kind] = counts
+        last = runs[-1]
+        if last.get("errors"):
+            entry["groupware_errors"] = [str(e) for e in last["errors"]]
+        if last.get("notes"):
+            entry["groupware_notes"] = sorted({str(n) for n in last["notes"]})
+        out[address] = entry
+    return out
+
+
+def groupware_incomplete(entries):
+    """True when a mailbox's contacts, calendars or filters were not all moved."""
+    return any(e.get("groupware_errors") or any(_count((e.get(k) or {}).get("errors")) for k in GROUPWARE_KINDS)
+               for e in entries)
+
+
+def _groupware_cell(counts):
+    if not counts:
+        return "-"
+    text = "%s/%s" % (counts.get("copied"), counts.get("source"))
+    extra = []
+    if counts.get("already_there"):
+        extra.append("%s there" % counts["already_there"])
+    if "verified" in counts:
+        extra.append("%s verified" % counts["verified"])
+    if counts.get("altered"):
+        extra.append("%s altered" % counts["altered"])
+    if counts.get("errors"):
+        extra.append("%s ERRORS" % counts["errors"])
+    return text + (" (%s)" % ", ".join(extra) if extra else "")
+
+
+def groupware_markdown(boxes):
+    """The report.md lines of a domain's contacts, calendars and filters (copied/source, then the details);
+    nothing when the groupware phase did not look at the domain."""
+    moved = [b for b in boxes or [] if any(k in b for k in GROUPWARE_KINDS + ("groupware_errors", "groupware_notes"))]
+    if not moved:
+        return []
+    out = ["Contacts, calendars and filters (copied/source):", "",
+           "| mailbox | contacts | calendars | filters | notes |", "| --- | --- | --- | --- | --- |"]
+    for box in moved:
+        notes = list(box.get("groupware_errors") or []) + list(box.get("groupware_notes") or [])
+        out.append("| %s | %s | %s | %s | %s |" % (
+            _cell(box.get("address")), _groupware_cell(box.get("contacts")), _groupware_cell(box.get("calendars")),
+            _groupware_cell(box.get("filters")), _cell("; ".join(notes))))
+    return out + [""]
 
 
 def notifications(params):
@@ -326,6 +425,7 @@ def render_markdown(report):
                     out.append("- %s: %s" % (box["address"], _quota_raise_text(raised)))
             if verdicts:
                 out.append("")
+        out += groupware_markdown(boxes)
         for title, key in (("Abandoned-looking mailboxes", "abandoned"), ("Warnings", "warnings")):
             if dom.get(key):
                 out += ["%s:" % title, ""] + ["- %s" % _cell(x) for x in dom[key]] + [""]

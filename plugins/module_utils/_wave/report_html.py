@@ -20,6 +20,7 @@ import html
 import time
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._wave.report import PHASES, _size
+from ansible_collections.mailwave.migrate.plugins.module_utils._wave.report import GROUPWARE_KINDS, _groupware_cell
 
 # Order of the default sort: what needs a person first.
 _STATUS_RANK = {"failed": 0, "paused": 1, "pending": 2, "later": 3, "redirected": 4, "not migrated": 5,
@@ -194,6 +195,24 @@ def _cell(row, key, numeric):
     return "<td class=\"%s%s\" data-v=\"%s\">%s</td>" % (key, " n" if numeric else "", _esc(sort_value), _esc(shown))
 
 
+def groupware_html(report):
+    """The table of contacts, calendars and filters moved (copied/source per mailbox); empty when no domain
+    went through the groupware phase."""
+    boxes = [(dom.get("domain"), box) for dom in report.get("domains") or [] for box in dom.get("mailboxes") or []
+             if any(k in box for k in GROUPWARE_KINDS + ("groupware_errors", "groupware_notes"))]
+    if not boxes:
+        return ""
+    out = ["<h2>Contacts, calendars and filters</h2><table id=\"groupware\"><thead><tr><th>domain</th><th>mailbox</th>"
+           "<th>contacts</th><th>calendars</th><th>filters</th><th>notes</th></tr></thead><tbody>"]
+    for domain, box in boxes:
+        bad = box.get("groupware_errors") or any((box.get(k) or {}).get("errors") for k in GROUPWARE_KINDS)
+        notes = list(box.get("groupware_errors") or []) + list(box.get("groupware_notes") or [])
+        out.append("<tr class=\"%s\"><td>%s</td><td>%s</td>%s<td>%s</td></tr>" % (
+            "failed" if bad else "verified", _esc(domain), _esc(box.get("address")),
+            "".join("<td>%s</td>" % _esc(_groupware_cell(box.get(k))) for k in GROUPWARE_KINDS), _esc("; ".join(notes))))
+    return "".join(out) + "</tbody></table>"
+
+
 def render_html(report):
     """The whole page for a report dict as report.write() builds it."""
     table_rows = rows(report)
@@ -225,5 +244,5 @@ def render_html(report):
     for row in table_rows:
         out.append("<tr class=\"%s\" data-status=\"%s\">%s</tr>" % (
             _esc(row["status"]), _esc(row["status"]), "".join(_cell(row, k, n) for k, _title, n in _COLUMNS)))
-    out += ["</tbody></table>", "<script>%s</script></body></html>" % _SCRIPT]
+    out += ["</tbody></table>", groupware_html(report), "<script>%s</script></body></html>" % _SCRIPT]
     return "\n".join(out) + "\n"

@@ -167,3 +167,43 @@ def test_boxes_that_do_not_move_are_told_too(smtp_server, tmp_path):
     assert again.rc == 0, again.tail()
     assert [m["action"] for m in sends(again)] == ["already_sent"] * 5
     assert not again.changed_tasks() and len(server.messages) == 5
+
+
+def test_messages_say_contacts_move_only_when_the_groupware_phase_moves_them(smtp_server, tmp_path):
+    server = smtp_server()
+    gw_source = {"dav": {"url": "https://dav.oldmail.test"}, "sieve": {"host": "imap.oldmail.test"}}
+    creds = tmp_path / "work" / "credentials" / "alpha.test.json"
+    creds.parent.mkdir(parents=True)
+    creds.write_text(json.dumps({"mailwave_credentials": {"anna@alpha.test": "New-Pw-anna1",
+                                                          "bruno@alpha.test": "New-Pw-bruno2"}}))
+    playbook, inventory, variables = setup(tmp_path, server, "credentials", mailwave_groupware_source=gw_source)
+    moved = run_playbook(playbook, inventory, extra_vars=variables)
+    assert moved.rc == 0, moved.tail()
+    bruno = [m for m in server.wait_for(2) if m.rcpt_tos == ("bruno@alpha.test",)][0].message()
+    assert bruno["Subject"] == "votre boîte bruno@alpha.test change de serveur"
+    body = bruno.get_content()
+    assert "Vos contacts et vos agendas sont déplacés avec vos messages, ainsi que vos filtres" in body
+    assert "Exporter" not in body and "PAS déplacés" not in body
+    english = (notify_dir(tmp_path) / "bruno@alpha.test.en.txt").read_text()
+    assert english.startswith("Subject: your mailbox bruno@alpha.test is moving")
+    assert "Your contacts and calendars are moved with your mail, and so are your mail filters" in english
+    assert "export them" not in english
+    playbook, inventory, variables = setup(tmp_path, server, "notify", mailwave_groupware_source=gw_source)
+    final = run_playbook(playbook, inventory, extra_vars=variables)
+    assert final.rc == 0, final.tail()
+    assert "contacts and calendars are moved into SOGo, their Sieve filters into Mailcow" in \
+        (notify_dir(tmp_path) / "_admin.en.txt").read_text()
+
+    # the same domain with the phase off (or no DAV source): the messages ask to export the contacts
+    playbook, inventory, variables = setup(tmp_path, server, "announce", mailwave_groupware_source=gw_source,
+                                           mailwave_groupware=False)
+    off = run_playbook(playbook, inventory, extra_vars=variables)
+    assert off.rc == 0, off.tail()
+    announce = (notify_dir(tmp_path) / "anna@alpha.test.announce.en.txt").read_text()
+    assert 'export your contacts ("Export" menu)' in announce and "Nothing to do for your contacts" not in announce
+    (tmp_path / "dav").mkdir()
+    playbook, inventory, variables = setup(tmp_path / "dav", server, "announce",
+                                           mailwave_groupware_source={"sieve": {"host": "imap.oldmail.test"}})
+    no_dav = run_playbook(playbook, inventory, extra_vars=variables)
+    assert no_dav.rc == 0, no_dav.tail()
+    assert "exportez vos contacts" in (notify_dir(tmp_path / "dav") / "bruno@alpha.test.announce.fr.txt").read_text()

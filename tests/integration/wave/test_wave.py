@@ -111,7 +111,11 @@ def test_whole_wave_second_run_check_mode_and_rollback(sandbox):
             {"alpha.test": "redirect", "beta.test": "delete", "gamma.test": "later"}[dom_report["domain"]]]
         assert any(r["type"] == "MX" and r["value"] == [OLD_MX.join(["10 ", ""])] for r in dom_report["dns"]["before"])
         assert dom_report["dns"]["propagation"]["converged"] is True
-        assert set(dom_report["phases"]) == {"preflight", "backup", "provision", "sync", "cutover", "notify"}
+        assert set(dom_report["phases"]) == {"preflight", "backup", "provision", "sync", "groupware", "cutover",
+                                             "notify"}
+        # this sandbox has no DAV or ManageSieve: the groupware phase says so per box and moves nothing
+        assert all(m["groupware_notes"] == ["no CardDAV/CalDAV source configured", "no ManageSieve source configured"]
+                   and "contacts" not in m for m in moved)
     text = path.with_suffix(".md").read_text()
     assert "ines@gamma.test" in text.split("Abandoned-looking mailboxes:")[1]
     assert "Wave wave1" in first.stdout and "3 ok, 0 failed" in first.stdout
