@@ -178,7 +178,11 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.connection import Endpoint, ImapError
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.folders import FolderPlanError
-from ansible_collections.mailwave.migrate.plugins.module_utils._imap.info import inventory_of
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap.info import (
+    inventory_of,
+    inventory_options,
+    inventory_options_problem,
+)
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.options import endpoint_argument
 
 
@@ -190,19 +194,13 @@ def main():
                 server=endpoint_argument(required=True),
             )),
             parallel=dict(type="int", default=4),
-            folders_include=dict(type="list", elements="str"),
-            folders_exclude=dict(type="list", elements="str"),
-            big_message_size=dict(type="int", default=10485760),
-            old_message_days=dict(type="int", default=730),
-            largest=dict(type="int", default=10),
-            abandoned_days=dict(type="int", default=180),
+            **inventory_options()
         ),
         supports_check_mode=True,
     )
     params = module.params
-    for name in ("big_message_size", "old_message_days", "largest", "abandoned_days"):
-        if params[name] < 0:
-            module.fail_json(msg="%s must be 0 or more, not %s" % (name, params[name]))
+    if inventory_options_problem(params):
+        module.fail_json(msg=inventory_options_problem(params))
     if params["parallel"] < 1:
         module.fail_json(msg="parallel must be 1 or more, not %s" % params["parallel"])
     ids = [box["id"] for box in params["mailboxes"]]

@@ -168,22 +168,12 @@ changes:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.engine import main_for, mailcow_argument_spec
-from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.mailbox import MailboxResource
+from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.mailbox import MailboxResource, mailbox_options
 
 
 def main():
     argument_spec = mailcow_argument_spec()
-    argument_spec.update(
-        address=dict(type="str", required=True),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        name=dict(type="str"),
-        password=dict(type="str", no_log=True),
-        update_password=dict(type="str", choices=["on_create", "always"], default="on_create", no_log=False),
-        quota=dict(type="int"),
-        active=dict(type="bool"),
-        tags=dict(type="list", elements="str"),
-        rate_limit=dict(type="str"),
-    )
+    argument_spec.update(mailbox_options())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     main_for(module, MailboxResource)
 

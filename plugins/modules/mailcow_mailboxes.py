@@ -137,6 +137,7 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.engine i
     main_with_client,
     mailcow_argument_spec,
 )
+from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.mailbox import mailbox_options
 from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.mailboxes import run_mailboxes
 
 
@@ -144,17 +145,7 @@ def main():
     argument_spec = mailcow_argument_spec()
     argument_spec.update(
         domain=dict(type="str", required=True),
-        mailboxes=dict(type="list", elements="dict", required=True, options=dict(
-            address=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            name=dict(type="str"),
-            password=dict(type="str", no_log=True),
-            update_password=dict(type="str", choices=["on_create", "always"], default="on_create", no_log=False),
-            quota=dict(type="int"),
-            active=dict(type="bool"),
-            tags=dict(type="list", elements="str"),
-            rate_limit=dict(type="str"),
-        )),
+        mailboxes=dict(type="list", elements="dict", required=True, options=mailbox_options()),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
 

@@ -291,6 +291,26 @@ def inventory(client, *, include=None, exclude=None, exclude_special_use=None, b
     }
 
 
+def inventory_options():
+    """The inventory options of imap_mailbox_info and imap_mailboxes_info (besides the accounts)."""
+    return dict(
+        folders_include=dict(type="list", elements="str"),
+        folders_exclude=dict(type="list", elements="str"),
+        big_message_size=dict(type="int", default=10485760),
+        old_message_days=dict(type="int", default=730),
+        largest=dict(type="int", default=10),
+        abandoned_days=dict(type="int", default=180),
+    )
+
+
+def inventory_options_problem(params):
+    """A sentence saying which inventory option is out of range, or None."""
+    for name in ("big_message_size", "old_message_days", "largest", "abandoned_days"):
+        if params[name] < 0:
+            return "%s must be 0 or more, not %s" % (name, params[name])
+    return None
+
+
 def inventory_of(endpoint, params, connector=connect):
     """Log in to endpoint and take its inventory with the modules' options (params); read-only, so a
     dropped connection is answered by taking the whole inventory again. Raises ImapError/FolderPlanError."""

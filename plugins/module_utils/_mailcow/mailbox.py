@@ -16,6 +16,21 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.engine i
     Resource, ResourceFailure, as_bool, flag)
 
 
+def mailbox_options():
+    """The options of one mailbox: mailcow_mailbox's, and each entry of mailcow_mailboxes."""
+    return dict(
+        address=dict(type="str", required=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        name=dict(type="str"),
+        password=dict(type="str", no_log=True),
+        update_password=dict(type="str", choices=["on_create", "always"], default="on_create", no_log=False),
+        quota=dict(type="int"),
+        active=dict(type="bool"),
+        tags=dict(type="list", elements="str"),
+        rate_limit=dict(type="str"),
+    )
+
+
 def mailbox_from_api(data):
     quota = int(data.get("quota") or 0)
     percent = data.get("percent_in_use")
