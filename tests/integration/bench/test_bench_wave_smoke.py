@@ -24,7 +24,7 @@ def test_bench_wave_smoke_run(tmp_path):
     result = json.loads((tmp_path / "wave-latest.json").read_text())
     wave, direct = result["wave"], result["direct"]
     assert wave["rc"] == 0 and wave["verified"] == wave["boxes"] == 4
-    assert list(wave["phases"])[:6] == ["preflight", "backup", "provision", "sync", "cutover", "finalize"]
+    assert list(wave["phases"])[:7] == ["preflight", "backup", "provision", "sync", "groupware", "cutover", "finalize"]
     assert 0 < wave["phases"]["sync"] <= wave["seconds"]
     assert direct["first"]["ok"] and direct["first"]["copied"] == 4 * 2
     assert direct["rerun"]["ok"] and direct["rerun"]["copied"] == 0
