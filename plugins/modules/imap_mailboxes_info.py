@@ -122,23 +122,23 @@ options:
     elements: str
   big_message_size:
     description:
-      - A message of at least this many bytes counts as big (RV(mailboxes[].folders.big_messages) of M(mailwave.migrate.imap_mailbox_info)).
+      - A message of at least this many bytes counts as big (C(folders[].big_messages) of each entry).
     type: int
     default: 10485760
   old_message_days:
     description:
       - A message whose arrival date (INTERNALDATE) is more than this many days ago counts as old
-        (RV(mailboxes[].folders.old_messages)).
+        (C(folders[].old_messages) of each entry).
     type: int
     default: 730
   largest:
     description:
-      - How many of the largest messages of the whole box to list in RV(mailboxes[].largest_messages). V(0) lists none.
+      - How many of the largest messages of the whole box to list in C(largest_messages) of each entry. V(0) lists none.
     type: int
     default: 10
   abandoned_days:
     description:
-      - The box looks abandoned (RV(mailboxes[].looks_abandoned)) when nothing was sent for this many days and, in the same
+      - The box looks abandoned (C(looks_abandoned) of each entry) when nothing was sent for this many days and, in the same
         period, either no mail arrived in INBOX or none of the mail that arrived was read.
     type: int
     default: 180
