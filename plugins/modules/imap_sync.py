@@ -153,6 +153,18 @@ options:
     description:
       - Keep the average rate under this many messages per second (all connections together).
     type: float
+  max_bytes_per_day:
+    description:
+      - Download at most this many bytes from the source account in any 24 hours (a provider's day limit:
+        Gmail allows 2,500 MB). Counted across runs in O(state_dir) (without it, within this run only).
+      - When the next batch would pass it, the copy pauses; what is in flight lands and is verified, the result
+        has RV(paused) with the time the copy can go on, and the module does not fail. A run after that time
+        goes on where this one stopped. A source that refuses downloads itself (Gmail's
+        C([OVERQUOTA] Account exceeded command or bandwidth limits) answer to a FETCH, or a server asking to
+        wait more than 15 minutes) pauses the copy the same way.
+      - Unset, the source preset's limit applies (C(gmail) has 2500000000); V(0) sets no limit.
+      - imapsync's C(--exitwhenover) counts one run only and exits with an error; this one counts the day.
+    type: int
   connections:
     description:
       - Parallel copy workers; each has one connection to the source and one to the destination. A provider
@@ -350,6 +362,31 @@ over_quota:
       description: Their size in bytes.
       type: int
   sample: {messages: 0, bytes: 0}
+paused:
+  description:
+    - Set when the copy paused at the source's day limit (see O(max_bytes_per_day)), else null. The messages
+      not copied yet are counted in C(totals.missing), not as errors; the module does not fail.
+    - In check mode, set when a real run would pause (C(predicted) true).
+  returned: always
+  type: dict
+  contains:
+    by:
+      description: C(day_limit) (O(max_bytes_per_day)) or C(provider) (the source refused downloads or asked to wait).
+      type: str
+    reason:
+      description: Why, with the server's words.
+      type: str
+    resume_after:
+      description: UTC time (ISO 8601) after which a run goes on.
+      type: str
+    downloaded_24h:
+      description: Bytes downloaded from the source account in the last 24 hours.
+      type: int
+  sample:
+    by: day_limit
+    reason: the source account's download limit (max_bytes_per_day, 2500 MB in 24 hours) is reached
+    resume_after: '2026-12-04T09:12:00Z'
+    downloaded_24h: 2499000000
 renamed_folders:
   description: Folders whose name could not exist on the destination and were renamed, with the reason.
   returned: always
@@ -474,6 +511,9 @@ def main():
     result["warnings_list"] = result.pop("warnings")
     if module._diff:
         result["diff"] = _diff(result)
+    if result["paused"] and not result["totals"]["errors"]:
+        # not a failure: the provider's day limit; a later run goes on (the report says "paused by the provider")
+        module.exit_json(msg=result["verdict"], **result)
     if not result["complete"]:
         totals = result["totals"]
         module.fail_json(msg="%s (copied %s, already there %s, missing %s, errors %s)"

@@ -124,7 +124,9 @@ results:
       description: The job's O(jobs[].domain).
       type: str
     status:
-      description: V(done) or V(failed).
+      description:
+        - V(done), V(failed), or V(paused) (the copy stopped at the source's day limit, see imap_sync's
+          C(max_bytes_per_day) and C(paused) in RV(results[].result); a later run goes on).
       type: str
     attempts:
       description: How many times the copy was started.
@@ -163,6 +165,11 @@ results:
       returned: when the copy ran to its end
 failed_jobs:
   description: The O(jobs[].id) of the jobs that failed.
+  returned: always
+  type: list
+  elements: str
+paused_jobs:
+  description: The O(jobs[].id) of the jobs paused at the source's day limit (not failed; a later run goes on).
   returned: always
   type: list
   elements: str
@@ -279,7 +286,8 @@ def main():
         module.fail_json(msg="the batch stopped: %s" % exc)
     changed = any((rec.get("result") or {}).get("changed") for rec in results)
     module.exit_json(changed=changed, results=results, summary=runner.progress()["summary"],
-                     failed_jobs=[rec["id"] for rec in results if rec["status"] != "done"],
+                     failed_jobs=[rec["id"] for rec in results if rec["status"] not in ("done", "paused")],
+                     paused_jobs=[rec["id"] for rec in results if rec["status"] == "paused"],
                      peak_running=runner.peak_running)
 
 

@@ -40,6 +40,7 @@ import threading
 import time
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap import connection as conn
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap import day_quota
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap import planner
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap import result as result_mod
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap import wire as wire_mod
@@ -88,6 +89,8 @@ class SyncEngine:
         self.state = None
         self.fatal = None
         self.stopped = False  # errors_max reached: no further copy is started
+        self.paused = None  # a provider's day limit reached: {by, reason, resume_after}; no further copy is started
+        self.day = day_quota.DayBudget(self.day_limit())
         self.folders_first = list(self.opts.get("folders_first") or ())
         self.folders_last = []  # source folders of the preset's last_special_use roles, set by _plan
         self.budget = ByteBudget(MEMORY_BUDGET)
@@ -145,6 +148,31 @@ class SyncEngine:
         return {"phase": "copying" if self.live_works is not None else "listing", "messages": done,
                 "messages_total": done + left, "bytes": done_bytes, "bytes_total": done_bytes + left_bytes}
 
+    def day_limit(self):
+        """Bytes the source account may download in 24 hours: max_bytes_per_day (0: none), else its preset's."""
+        limit = self.opts.get("max_bytes_per_day")
+        if limit is None:
+            limit = self.source.preset.get("download_bytes_per_day")
+        return limit or None
+
+    def day_take(self, nbytes):
+        """Count a batch against the day limit before fetching it; False (and the copy pauses) when it would pass."""
+        now = time.time()
+        if self.day.take(nbytes, now):
+            return True
+        self.pause("day_limit", "the source account's download limit (max_bytes_per_day, %d MB in 24 hours) is "
+                   "reached" % (self.day.limit // 1000000), self.day.resume_after(nbytes, now))
+        return False
+
+    def pause(self, by, reason, resume_after):
+        """Stop starting copies: what is in flight lands and what was copied is verified; a later run goes on."""
+        with self._lock:
+            if self.paused is None:
+                self.paused = {"by": by, "reason": self.source.redact(reason),
+                               "resume_after": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(resume_after)),
+                               "downloaded_24h": self.day.used(time.time())}
+                self.log("paused: %s; resume after %s" % (reason, self.paused["resume_after"]))
+
     def count_over_quota(self, size):
         with self._lock:
             self.over_quota["messages"] += 1
@@ -162,6 +190,7 @@ class SyncEngine:
                 src_id = "%s@%s:%s" % (self.source.user, self.source.host, self.source.port)
                 dst_id = "%s@%s:%s" % (self.destination.user, self.destination.host, self.destination.port)
                 self.state = SyncState(self.opts["state_dir"], src_id, dst_id).load()
+                self.day = day_quota.load(self.opts["state_dir"], self.day_limit())
             main = Session(self)
             sessions.append(main)
             main.ensure()  # wrong password, untrusted certificate ...: fail here, once, clearly
@@ -195,6 +224,8 @@ class SyncEngine:
                 opener.join()
             if self.state is not None:
                 self.state.close()
+                if not self.check_mode and self.day.limit:
+                    day_quota.save(self.opts["state_dir"], self.day, time.time())
             close_all(sessions)  # every LOGOUT at once
             if gc_was_enabled:
                 gc.enable()

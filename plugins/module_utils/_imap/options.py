@@ -76,6 +76,7 @@ def sync_options_spec():
         max_size=dict(type="int"),
         max_bytes_per_second=dict(type="int"),
         max_messages_per_second=dict(type="float"),
+        max_bytes_per_day=dict(type="int"),
         connections=dict(type="int", default=4),
         state_dir=dict(type="path"),
         errors_max=dict(type="int"),
@@ -96,7 +97,8 @@ def check_sync_options(options):
         problems.append("connections must be 1 or more")
     if options.get("errors_max") is not None and options["errors_max"] < 1:
         problems.append("errors_max must be 1 or more (leave it unset for no limit)")
-    for name in ("max_age", "min_age", "max_size", "max_bytes_per_second", "max_messages_per_second"):
+    for name in ("max_age", "min_age", "max_size", "max_bytes_per_second", "max_messages_per_second",
+                 "max_bytes_per_day"):
         if options.get(name) is not None and options[name] < 0:
             problems.append("%s must not be negative" % name)
     if options.get("delete1") and options.get("delete2"):

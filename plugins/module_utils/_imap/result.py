@@ -31,6 +31,19 @@ def predict(engine, works):
                                                - stats["deleted_destination"])
 
 
+def predict_pause(engine, works):
+    """Check mode: would the copy pass the source's day limit? Then where a real run would pause."""
+    now = time.time()
+    need = sum(m.size for work in works for m in work.to_copy)
+    used = engine.day.used(now)
+    if not need or used + need <= engine.day.limit or not used and need <= engine.day.limit:
+        return None
+    return {"by": "day_limit", "predicted": True,
+            "reason": "the copy would pass the source account's download limit (max_bytes_per_day, %d MB in 24 hours; "
+                      "%d MB used, %d MB to copy)" % (engine.day.limit // 1000000, used // 1000000, need // 1000000),
+            "resume_after": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)), "downloaded_24h": used}
+
+
 def build(engine, works, plan, started):
     """The module's result dict: totals, per-folder counters, verdict, errors."""
     elapsed = max(time.monotonic() - started, 1e-6)
@@ -63,6 +76,11 @@ def build(engine, works, plan, started):
         verdict += "; %d error(s)" % engine.error_count
     if engine.stopped:
         verdict += "; stopped at errors_max"
+    paused = engine.paused
+    if engine.check_mode and engine.day.limit:
+        paused = predict_pause(engine, works)
+    if paused:
+        verdict = "paused by the provider until %s (%s): %s" % (paused["resume_after"], paused["reason"], verdict)
     warnings = list(engine.warnings)
     if engine.finisher.line_ended:
         warnings.append("the destination ended %d message(s) that had no final line end with CRLF (size + 2, as "
@@ -75,6 +93,7 @@ def build(engine, works, plan, started):
         "folders": folders,
         "errors": engine.errors,
         "over_quota": dict(engine.over_quota),
+        "paused": paused,
         "renamed_folders": list(getattr(plan, "renamed", []) or []),
         "excluded_folders": list(getattr(plan, "excluded", []) or []),
         "automapped_folders": list(getattr(plan, "automapped", []) or []),

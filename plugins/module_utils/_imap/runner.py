@@ -269,7 +269,9 @@ class BatchRunner:
             record["result"] = payload
             record.pop("msg", None)
             record.pop("error_kind", None)
-            if not payload.get("complete"):
+            if payload.get("paused") and not (payload.get("totals") or {}).get("errors"):
+                record["msg"] = payload.get("verdict")  # the provider's day limit: ends here, a later run goes on
+            elif not payload.get("complete"):
                 kind = "incomplete"
                 record["msg"] = payload.get("verdict")
         else:
@@ -277,7 +279,7 @@ class BatchRunner:
             record.update(msg=payload["msg"], error_kind=kind)
         state = self.scheduler.finish(job.sched, self.clock(), error_kind=kind, backoff=backoff,
                                       message=record.get("msg"))
-        record["status"] = state
+        record["status"] = "paused" if state == sched_mod.DONE and record.get("msg") else state
         if state == sched_mod.WAITING:
             record["retry_at"] = _utc(self.wall() + max(0.0, job.sched.not_before - self.clock()))
         else:

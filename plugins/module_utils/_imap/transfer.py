@@ -27,6 +27,7 @@ import threading
 import time
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap import connection as conn
+from ansible_collections.mailwave.migrate.plugins.module_utils._imap import day_quota
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap import wire as wire_mod
 
 BATCH_MESSAGES = 50
@@ -34,6 +35,8 @@ BATCH_BYTES = 8 * 1024 * 1024
 STREAM_THRESHOLD = 4 * 1024 * 1024  # bigger messages are piped through, never held whole in memory
 MEMORY_BUDGET = 24 * 1024 * 1024  # message bytes held by all workers at once (a bigger message runs alone)
 MAX_ROUNDS = 6
+# A server asking to wait longer than this (seconds) pauses the copy instead of holding the box's slot.
+PAUSE_AFTER_BACKOFF = 900.0
 _HIGH_RE = re.compile(rb"[\x80-\xff]")
 _APPENDLIMIT_RE = re.compile(rb"^APPENDLIMIT=(\d+)$", re.I)
 
@@ -176,6 +179,9 @@ class Transfer:
             max_msgs = min(max_msgs, max(1, int(self.engine.throttle.max_mps)))
         if self.engine.throttle.max_bps:
             max_bytes = min(max_bytes, max(262144, int(self.engine.throttle.max_bps)))
+        if self.engine.day.limit:
+            # a day limit is checked per batch: batches of a twentieth of it stop the copy close to it
+            max_bytes = min(max_bytes, max(16384, self.engine.day.limit // 20))
         batch, size = [], 0
         for msg in work.to_copy:
             if msg.size > STREAM_THRESHOLD or (work, msg.uid) in self.solo:
@@ -242,8 +248,8 @@ class Transfer:
             if not rework:
                 break
             self.engine._parallel(sessions, rework, self.engine._look_again)
-            if self.engine.stopped:
-                break  # errors_max reached: what was copied is paired up and verified, the rest is reported missing
+            if self.engine.stopped or self.engine.paused is not None:
+                break  # errors_max or a day limit reached: what was copied is paired up and verified, the rest is reported missing
             if round_no == MAX_ROUNDS:
                 for work in rework:
                     for msg in work.to_copy:
@@ -259,7 +265,8 @@ class Transfer:
                 work, batch = tasks.take(work)
             except queue.Empty:
                 work = batch = None
-            if work is not None and (work.recheck or self.engine.fatal is not None or self.engine.stopped):
+            if work is not None and (work.recheck or self.engine.fatal is not None or self.engine.stopped
+                                     or self.engine.paused is not None):
                 continue  # this pair is looked at again after this round anyway (or the copy stops)
             current = landing = None
             try:
@@ -282,6 +289,8 @@ class Transfer:
                     self.select_source(session, work)
                     self.stream_one(session, work, batch[0])
                     continue
+                if not self.engine.day_take(sum(m.size for m in batch)):
+                    continue  # the day limit: the copy pauses, what is in flight lands
                 present, items = self.fetch_batch(session, work, batch)
                 if inflight is not None:
                     inflight, landing = None, inflight
@@ -354,6 +363,11 @@ class Transfer:
             self.engine.reconnections += 1
         work.recheck = True
         session.drop()
+        if err.backoff and err.backoff > PAUSE_AFTER_BACKOFF:
+            # "come back in an hour" (Microsoft's Suggested Backoff Time): pause, a later run goes on
+            self.engine.pause("provider", "the source provider asks to wait %d s: %s" % (err.backoff, err),
+                              time.time() + err.backoff)
+            return
         if not err.transient and err.kind in ("auth", "tls", "config"):
             # e.g. the password changed mid-run: stop, report after the round
             self.engine.fatal = self.engine.fatal or err
@@ -370,13 +384,21 @@ class Transfer:
                 bodies[uid] = (data["BODY"], data.get("FLAGS", ()), data.get("INTERNALDATE"))
 
         uids, items = [m.uid for m in batch], "UID FLAGS INTERNALDATE BODY.PEEK[]"
-        if session.src_selected != work.src:
-            # a worker's first batch of a folder: its EXAMINE and FETCH in one round trip
-            session.src_selected = None
-            wire_mod.examine_and_fetch(session.src_wire, work.src, uids, items, keep)
-            session.src_selected = work.src
-        else:
-            session.src_wire.fetch(uids, items, keep)
+        try:
+            if session.src_selected != work.src:
+                # a worker's first batch of a folder: its EXAMINE and FETCH in one round trip
+                session.src_selected = None
+                wire_mod.examine_and_fetch(session.src_wire, work.src, uids, items, keep)
+                session.src_selected = work.src
+            else:
+                session.src_wire.fetch(uids, items, keep)
+        except wire_mod.CommandFailed as exc:
+            if not day_quota.is_provider_limit(exc.code, exc.text):
+                raise
+            # Gmail's day limit: the messages stay pending (not errors); a later run copies them
+            self.engine.pause("provider", "the source provider refuses downloads: %s" % exc.text,
+                              time.time() + day_quota.PROVIDER_PAUSE)
+            return [], []
         present = []
         for msg in batch:
             if msg.uid in bodies:

@@ -130,6 +130,9 @@ def mailbox_entry(box, info, syncs, quota):
             "seconds": _first(sync, "elapsed", "seconds", "duration", "delta"),
         }
         entry["errors"] = _errors_of(sync)
+        if sync.get("paused") and not sync.get("failed"):
+            # the source's day limit (Gmail: 2,500 MB a day): unfinished, not failed; the next run goes on
+            entry["paused"] = {k: sync["paused"].get(k) for k in ("by", "reason", "resume_after")}
         entry["verified"] = bool(not sync.get("failed") and not entry["errors"]
                                  and _first(sync, "complete", "verified", default=True))
     return entry
@@ -143,6 +146,8 @@ def domain_fragment(params):
     quotas = {str(k).lower(): v for k, v in (params.get("quotas") or {}).items()}
     failure = params.get("failure") or {}
     status = "failed" if failure else ("dry-run" if params.get("check_mode") else "ok")
+    if failure.get("paused"):
+        status = "paused"
     entries = [mailbox_entry(b, infos.get(b.get("address", "").lower()), syncs.get(b.get("address", "").lower()),
                              quotas.get(b.get("address", "").lower())) for b in boxes]
     notices = notifications(params)
@@ -349,6 +354,9 @@ def summarize(report):
         report["wave"], report["run_id"], len(report["domains"]),
         sum(1 for d in report["domains"] if d["status"] in ("ok", "dry-run")),
         sum(1 for d in report["domains"] if d["status"] in ("failed", "incomplete")))]
+    paused = sum(1 for d in report["domains"] if d["status"] == "paused")
+    if paused:
+        lines[0] += ", %d paused by the provider" % paused
     for dom in report["domains"]:
         boxes = dom.get("mailboxes") or []
         copied = sum(int((b.get("copy") or {}).get("copied") or 0) for b in boxes)
@@ -363,7 +371,8 @@ def summarize(report):
         if others:
             line += " (%s)" % ", ".join(others)
         if dom.get("error"):
-            line += " - %s failed: %s" % (dom.get("failed_phase") or "?", dom["error"])
+            line += " - %s %s: %s" % (dom.get("failed_phase") or "?",
+                                      "paused" if dom["status"] == "paused" else "failed", dom["error"])
         lines.append(line)
     return lines
 
@@ -393,7 +402,8 @@ def render_markdown(report):
     for dom in report["domains"]:
         out += ["## %s: %s" % (dom["domain"], dom["status"]), ""]
         if dom.get("error"):
-            out += ["**Failed in phase `%s`:** %s" % (dom.get("failed_phase") or "?", dom["error"]), ""]
+            what = "Paused by the provider" if dom["status"] == "paused" else "Failed"
+            out += ["**%s in phase `%s`:** %s" % (what, dom.get("failed_phase") or "?", dom["error"]), ""]
         phases = dom.get("phases") or {}
         if phases:
             out += ["| phase | started | seconds |", "| --- | --- | --- |"]
@@ -412,7 +422,8 @@ def render_markdown(report):
                 out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                     _cell(box.get("address")), _cell(_action_text(box)), _cell(src.get("messages")), _size(src.get("bytes")),
                     _cell(box.get("quota_mib")), _cell(("%s (%s)" % (cop.get("copied"), cop.get("runs"))) if cop else None), _cell(cop.get("missing")),
-                    "yes" if box.get("verified") else ("-" if "verified" not in box else "NO"),
+                    "yes" if box.get("verified") else ("-" if "verified" not in box else (
+                        "paused by the provider until %s" % box["paused"].get("resume_after") if box.get("paused") else "NO")),
                     _cell("; ".join(box.get("errors") or []) or src.get("error"))))
             out.append("")
             verdicts = [(b["address"], (b.get("copy") or {}).get("verdict")) for b in boxes

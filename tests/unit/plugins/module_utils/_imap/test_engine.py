@@ -91,3 +91,69 @@ def test_folder_queue_spreads_workers_over_folders_and_keeps_them_there():
     for previous in (moved, last, again):
         with pytest.raises(queue.Empty):
             tasks.take(previous)
+
+
+class _RefusingWire:
+    def __init__(self, text):
+        self.text = text
+
+    def fetch(self, uids, items, keep):
+        from ansible_collections.mailwave.migrate.plugins.module_utils._imap.wire import CommandFailed
+        raise CommandFailed("NO", self.text)
+
+
+class _Session:
+    def __init__(self, wire, selected):
+        self.src_wire, self.src_selected = wire, selected
+        self.dropped = False
+
+    def drop(self):
+        self.dropped = True
+
+
+def _engine(**options):
+    from ansible_collections.mailwave.migrate.plugins.module_utils._imap.connection import Endpoint
+    from ansible_collections.mailwave.migrate.plugins.module_utils._imap.engine import SyncEngine
+
+    ep = Endpoint.from_params({"host": "h", "user": "u", "password": "p"})
+    return SyncEngine(ep, ep, options)
+
+
+def test_gmail_download_limit_on_fetch_pauses_the_copy_and_keeps_the_messages_pending():
+    from ansible_collections.mailwave.migrate.plugins.module_utils._imap.wire import CommandFailed
+
+    engine = _engine()
+    work = PairWork("INBOX", "INBOX")
+    work.pending.update({1, 2})
+    batch = [Msg(1, 10, (), None), Msg(2, 10, (), None)]
+    # Gmail's answer past its day limit, as imapclient users recorded it
+    session = _Session(_RefusingWire("[OVERQUOTA] Account exceeded command or bandwidth limits. (Failure)"), "INBOX")
+    assert engine.transfer.fetch_batch(session, work, batch) == ([], [])
+    assert engine.paused["by"] == "provider" and "bandwidth limits" in engine.paused["reason"]
+    assert work.pending == {1, 2}       # not errors, not forgotten: a later run copies them
+    assert engine.error_count == 0
+    # any other refusal of the FETCH is not a pause
+    other = _engine()
+    with pytest.raises(CommandFailed):
+        other.transfer.fetch_batch(_Session(_RefusingWire("Some messages could not be FETCHed"), "INBOX"), work, batch)
+    assert other.paused is None
+
+
+def test_a_server_asking_to_wait_more_than_15_minutes_pauses_instead_of_sleeping():
+    from ansible_collections.mailwave.migrate.plugins.module_utils._imap.connection import ImapError
+
+    engine = _engine()
+    work = PairWork("INBOX", "INBOX")
+    session = _Session(None, "INBOX")
+    err = ImapError("BAD Request is throttled. Suggested Backoff Time: 3600000 milliseconds", kind="throttled",
+                    transient=True, backoff=3600.0)
+    engine.transfer.connection_trouble(session, work, err)  # returns at once: no hour-long sleep
+    assert engine.paused["by"] == "provider" and session.dropped and work.recheck
+
+
+def test_the_day_limit_pauses_before_the_batch_that_would_pass_it():
+    engine = _engine(max_bytes_per_day=1000)
+    assert engine.day_take(600) and engine.paused is None
+    assert not engine.day_take(600)
+    assert engine.paused["by"] == "day_limit" and engine.paused["downloaded_24h"] == 600
+    assert _engine(max_bytes_per_day=0).day.limit is None
