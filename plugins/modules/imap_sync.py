@@ -155,7 +155,7 @@ options:
     type: float
   max_bytes_per_day:
     description:
-      - Download at most this many bytes from the source account in any 24 hours (a provider's day limit:
+      - Download at most this many bytes from the source account in any 24 hours (a provider's day limit;
         Gmail allows 2,500 MB). Counted across runs in O(state_dir) (without it, within this run only).
       - When the next batch would pass it, the copy pauses; what is in flight lands and is verified, the result
         has RV(paused) with the time the copy can go on, and the module does not fail. A run after that time
