@@ -83,7 +83,12 @@ def test_rules_converted_written_verified_and_rerun_changes_nothing(run_module, 
         assert 'fileinto :create :copy "Projects/Apollo 2027";' in script  # childFolders resolved to a path
         assert 'fileinto :create "INBOX/Partners";' in script
         assert script.index("'Important from partner'") < script.index("'From partner'")  # sequence order
-        assert any("$skiptoken" in r or "childFolders" in r for r in provider.requests)
+        # two runs so far (check mode, then the real one); each reads the 5 rules in pages of 2 (three requests,
+        # following @odata.nextLink) and walks both folders that have children
+        assert provider.requests.count("/v1.0/users/anna@alpha.test/mailFolders/inbox/messageRules") == 6
+        assert sorted(set(r for r in provider.requests if r.endswith("/childFolders"))) == [
+            "/v1.0/users/anna@alpha.test/mailFolders/AAMkAGInbox%3D/childFolders",
+            "/v1.0/users/anna@alpha.test/mailFolders/AAMkAGProjects%3D/childFolders"]
     assert provider.token not in json.dumps(first) + first.stderr
 
     # the real Pigeonhole compiles what was written (PUTSCRIPT refuses a script that does not compile)
