@@ -247,6 +247,10 @@ def main():
             scripts = [script]
     except (SieveError, sources.SourceError) as exc:
         module.fail_json(msg=str(exc))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # an answer of a shape the converter does not know
+        what = (source["provider"], source["user"], type(exc).__name__, exc)
+        module.fail_json(msg="the %s answers of %s could not be converted (%s: %s); nothing was written. Please report "
+                             "it with the rules' JSON (no token)" % what)
     client = client_from_module(module)
     try:
         filters = client.get_list("filters", mailbox)

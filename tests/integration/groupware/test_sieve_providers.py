@@ -129,3 +129,17 @@ def test_refused_token_fails_with_what_to_do(run_module, mailcow, provider):
 def test_token_is_required(run_module, mailcow):
     result = run_module("sieve_sync", mailcow.api_args(mailbox=USER, source={"provider": "google", "user": USER}))
     assert result.failed and "source.oauth2_token" in result["msg"] and not result.get("crashed"), result
+
+
+def test_an_answer_of_an_unknown_shape_fails_without_a_traceback(run_module, mailcow):
+    token = "tok-" + secrets.token_hex(8)
+    api = GraphApi(USER, token, answers={"messageRules.json": {"value": [{"id": "R", "sequence": "first"}]}}).start()
+    api.provider, api.option = "microsoft", "graph_url"
+    try:
+        _mailbox(mailcow)
+        result = run_module("sieve_sync", _args(mailcow, api))
+        assert result.failed and not result.get("crashed"), result
+        assert "could not be converted (ValueError" in result["msg"] and "nothing was written" in result["msg"]
+        assert token not in result.stdout + result.stderr
+    finally:
+        api.stop()
