@@ -78,6 +78,17 @@ options:
         (Mailcow also sets C(relay_all_recipients) and C(backupmx)); pair it with a
         M(mailwave.migrate.mailcow_transport) to the old provider's MX. V(false) turns all three off (cut-over).
     type: bool
+  restart_sogo:
+    description:
+      - Only when this task creates the domain, ask Mailcow to restart SOGo with it (C(add/domain) field
+        C(restart_sogo)). Until SOGo restarts, it does not know the new domain and its DAV answers 403 to the
+        domain's users, so contacts and calendars cannot be copied (M(mailwave.migrate.dav_sync)).
+      - The restart interrupts SOGo (webmail, DAV) for every domain of the server for a few seconds. Set V(false)
+        to restart it yourself later, for example once for many new domains.
+      - When Mailcow adds the domain but cannot restart SOGo (its answer C(domain_added_sogo_failed)), the task
+        succeeds, warns and returns RV(sogo_restart=failed). A domain that already exists is never restarted for.
+    type: bool
+    default: true
 seealso:
   - module: mailwave.migrate.mailcow_mailbox
   - module: mailwave.migrate.mailcow_transport
@@ -196,11 +207,18 @@ changes:
   type: list
   elements: str
   sample: [gal, rate_limit]
+sogo_restart:
+  description:
+    - V(restarted) when this task created the domain and Mailcow restarted SOGo, V(failed) when Mailcow could not
+      (a warning says what to do), V(predicted) in check mode for a domain that would be created.
+  returned: when the domain was (or in check mode would be) created with O(restart_sogo=true)
+  type: str
+  sample: restarted
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.domain import DomainResource
+from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.domain import DomainResource, run_domain
 from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.engine import main_for, mailcow_argument_spec
 
 
@@ -219,9 +237,10 @@ def main():
         gal=dict(type="bool"),
         rate_limit=dict(type="str"),
         relay_unknown_only=dict(type="bool"),
+        restart_sogo=dict(type="bool", default=True),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    main_for(module, DomainResource)
+    main_for(module, DomainResource, runner=run_domain)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,12 @@ description:
   - Nothing is deleted at Mailcow. Every filter written is read back and compared.
   - Scripts that C(include) other scripts are copied as they are and reported in the warnings, because Mailcow's
     filters cannot include the user's personal scripts.
+  - With O(source.provider=google) or O(source.provider=microsoft) there is no Sieve at the source. The module
+    reads the account's rules with an OAuth2 token (Gmail API C(users.settings) filters, labels, vacation and
+    auto-forwarding; Microsoft Graph inbox C(messageRules), mail folders and C(automaticRepliesSetting)), converts
+    them into one Sieve script (C(gmail-filters) or C(microsoft-rules)) and writes it, active, as a Mailcow filter
+    the same way. What has no Sieve equivalent is listed per rule in RV(conversion), never dropped silently; a
+    rule with a condition that cannot be converted is kept as comments in the script, not active.
 author:
   - Mailwave engineers (@mailwave)
 extends_documentation_fragment:
@@ -38,10 +44,20 @@ options:
     type: dict
     required: true
     suboptions:
-      host:
-        description: ManageSieve server.
+      provider:
+        description:
+          - V(managesieve) reads Sieve scripts over ManageSieve (O(source.host), O(source.password)).
+          - V(google) reads the Gmail settings of O(source.user) with O(source.oauth2_token); the token needs the
+            scope C(https://www.googleapis.com/auth/gmail.settings.basic) (or C(gmail.readonly)).
+          - V(microsoft) reads the Microsoft 365 inbox rules and automatic replies of O(source.user) through Graph with
+            O(source.oauth2_token); the token needs C(MailboxSettings.Read) and C(Mail.Read) (or C(Mail.ReadBasic)).
+            The inbox rules are read from C(/mailFolders/inbox/messageRules), which needs C(MailboxSettings.Read).
         type: str
-        required: true
+        choices: [managesieve, google, microsoft]
+        default: managesieve
+      host:
+        description: ManageSieve server. Required with O(source.provider=managesieve).
+        type: str
       port:
         description: TCP port.
         type: int
@@ -58,15 +74,25 @@ options:
         type: bool
         default: false
       user:
-        description: Login name.
+        description: Login name; for V(google) and V(microsoft) the account's address (Gmail C(userId), Graph user).
         type: str
         required: true
       password:
-        description: Password (SASL PLAIN, inside TLS).
+        description: Password (SASL PLAIN, inside TLS). Required with O(source.provider=managesieve).
         type: str
-        required: true
+      oauth2_token:
+        description: OAuth2 access token (bearer) for V(google) and V(microsoft). Never logged.
+        type: str
+      gmail_url:
+        description: Base URL of the Gmail API (tests point it at an emulator).
+        type: str
+        default: https://gmail.googleapis.com
+      graph_url:
+        description: Base URL of Microsoft Graph, version included.
+        type: str
+        default: https://graph.microsoft.com/v1.0
       ca_file:
-        description: PEM file of the CA certificates to trust instead of the system's ones.
+        description: PEM file of the CA certificates to trust instead of the system's ones (ManageSieve and the APIs).
         type: path
       validate_certs:
         description: Verify the server's TLS certificate.
@@ -95,6 +121,19 @@ EXAMPLES = r"""
       user: alice@example.org
       password: "{{ old_password }}"
     mailbox: alice@example.org
+
+- name: Convert Bob's Gmail filters, vacation reply and forwarding into one Mailcow filter
+  mailwave.migrate.sieve_sync:
+    source:
+      provider: google
+      user: bob@example.org
+      oauth2_token: "{{ bob_google_token }}"
+    mailbox: bob@example.org
+  register: converted
+
+- name: Say what could not be converted
+  ansible.builtin.debug:
+    var: converted.conversion.not_converted
 """
 
 RETURN = r"""
@@ -109,6 +148,24 @@ scripts:
   returned: always
   type: list
   elements: dict
+conversion:
+  description:
+    - For V(google) and V(microsoft) sources, what the conversion into Sieve did. C(script) is the script's name
+      at Mailcow; C(rules) counts the source's rules (filters, inbox rules, vacation, auto-forwarding) and
+      C(converted) those that are active in the script.
+    - C(not_converted) lists C({rule, what}) for every criterion, condition or action without a Sieve equivalent
+      (a whole rule when a condition cannot be tested, or when it is disabled at the source);
+      C(approximations) lists what the script does close to, but not exactly as, the source (for example
+      attachments found by their Content-Disposition).
+  returned: when O(source.provider) is V(google) or V(microsoft)
+  type: dict
+  sample:
+    script: gmail-filters
+    rules: 3
+    converted: 2
+    not_converted: [{rule: Gmail filter ANe1BmjA6, what: "the whole filter: criterion query 'is:unread'"}]
+    approximations: []
+    requests: 5
 """
 
 import re
@@ -120,7 +177,7 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.engine i
     mailcow_argument_spec,
 )
 from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.errors import MailcowError
-from ansible_collections.mailwave.migrate.plugins.module_utils._sieve import planner
+from ansible_collections.mailwave.migrate.plugins.module_utils._sieve import gmail, graph, planner, sources
 from ansible_collections.mailwave.migrate.plugins.module_utils._sieve.managesieve import ManageSieveClient, SieveError
 
 
@@ -135,16 +192,35 @@ def read_scripts(params):
         client.close()
 
 
+def converted_script(params):
+    """provider google/microsoft: (Script, conversion report) from the API's answers."""
+    kwargs = {"ca_file": params["ca_file"], "validate_certs": params["validate_certs"]}
+    if params["provider"] == "google":
+        settings, count = sources.read_gmail(params["gmail_url"], params["user"], params["oauth2_token"], **kwargs)
+        text, report = gmail.convert(settings, params["user"])
+        name = gmail.SCRIPT_NAME
+    else:
+        settings, count = sources.read_graph(params["graph_url"], params["user"], params["oauth2_token"], **kwargs)
+        text, report = graph.convert(settings, params["user"])
+        name = graph.SCRIPT_NAME
+    report = dict(report, script=name, requests=count)
+    return planner.Script(name, text, True), report
+
+
 def main():
     spec = mailcow_argument_spec()
     spec.update(
         source=dict(type="dict", required=True, options=dict(
-            host=dict(type="str", required=True),
+            provider=dict(type="str", choices=["managesieve", "google", "microsoft"], default="managesieve"),
+            host=dict(type="str"),
+            oauth2_token=dict(type="str", no_log=True),
+            gmail_url=dict(type="str", default=sources.GMAIL_URL),
+            graph_url=dict(type="str", default=sources.GRAPH_URL),
             port=dict(type="int", default=4190),
             security=dict(type="str", choices=["starttls", "tls", "plain"], default="starttls"),
             allow_plaintext=dict(type="bool", default=False),
             user=dict(type="str", required=True),
-            password=dict(type="str", required=True, no_log=True),
+            password=dict(type="str", no_log=True),
             ca_file=dict(type="path"),
             validate_certs=dict(type="bool", default=True),
         )),
@@ -156,11 +232,25 @@ def main():
     if params["source"]["security"] == "plain" and not params["source"]["allow_plaintext"]:
         module.fail_json(msg="source.security=plain sends the password in clear text; use starttls or tls, or set "
                              "source.allow_plaintext=true for a test server")
+    source = params["source"]
+    needed = ("host", "password") if source["provider"] == "managesieve" else ("oauth2_token",)
+    missing = [key for key in needed if not source.get(key)]
+    if missing:
+        module.fail_json(msg="source.provider=%s needs source.%s" % (source["provider"], " and source.".join(missing)))
     mailbox = params["mailbox"].strip().lower()
+    conversion = None
     try:
-        scripts = read_scripts(params["source"])
-    except SieveError as exc:
+        if source["provider"] == "managesieve":
+            scripts = read_scripts(source)
+        else:
+            script, conversion = converted_script(source)
+            scripts = [script]
+    except (SieveError, sources.SourceError) as exc:
         module.fail_json(msg=str(exc))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # an answer of a shape the converter does not know
+        what = (source["provider"], source["user"], type(exc).__name__, exc)
+        module.fail_json(msg="the %s answers of %s could not be converted (%s: %s); nothing was written. Please report "
+                             "it with the rules' JSON (no token)" % what)
     client = client_from_module(module)
     try:
         filters = client.get_list("filters", mailbox)
@@ -223,7 +313,14 @@ def main():
         diff["after"].update({name: False for name in counts["deactivated"]})
     for warning in warnings:
         module.warn(warning)
-    module.exit_json(changed=changed, filters=counts, scripts=report, diff=diff)
+    result = dict(changed=changed, filters=counts, scripts=report, diff=diff)
+    if conversion is not None:
+        result["conversion"] = conversion
+        before = next((f.get("script_data", "") for f in filters if f.get("filter_type") == params["filter_type"]
+                       and f.get("script_desc") == conversion["script"]), "")
+        result["diff"] = [diff, {"before_header": "%s (at Mailcow)" % conversion["script"], "before": before,
+                                 "after_header": "%s (converted)" % conversion["script"], "after": scripts[0].data}]
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

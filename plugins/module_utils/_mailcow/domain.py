@@ -13,7 +13,7 @@ import re
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.client import bytes_to_mib
 from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.engine import (
-    Resource, ResourceFailure, as_bool, flag)
+    Resource, ResourceFailure, as_bool, flag, run_resource)
 
 RATE_LIMIT_RE = re.compile(r"^\s*(\d+)\s*/\s*([smhd])\s*$")
 
@@ -85,6 +85,35 @@ API_NAMES = {"description": "description", "active": "active", "max_mailboxes": 
 MAILCOW_DEFAULTS = {"aliases": 400, "mailboxes": 10, "defquota": 3072, "maxquota": 10240, "quota": 10240}
 
 
+SOGO_RESTART_FAILED = ("Mailcow added the domain but could not restart SOGo (domain_added_sogo_failed): until SOGo "
+                       "restarts, its DAV answers 403 for the new domain's users. Restart it on the Mailcow host "
+                       "(docker compose restart sogo-mailcow) before the groupware phase, or run --tags groupware again "
+                       "after the restart")
+
+
+def sogo_restart_outcome(entries):
+    """add/domain with restart_sogo=1: 'restarted', or 'failed' when Mailcow answers the warning
+    domain_added_sogo_failed (its dockerapi could not restart sogo-mailcow; the domain is added anyway)."""
+    for entry in entries or []:
+        if isinstance(entry, dict) and entry.get("type") == "warning" and entry.get("msg") == "domain_added_sogo_failed":
+            return "failed"
+    return "restarted"
+
+
+def run_domain(module, resource):
+    """The generic run, plus what became of the SOGo restart of a domain this run created."""
+    result = run_resource(module, resource)
+    outcome = getattr(resource, "sogo_restart", None)
+    if module.check_mode and resource.current_was_absent and module.params.get("state", "present") == "present" \
+            and module.params.get("restart_sogo"):
+        outcome = "predicted"
+    if outcome is not None:
+        result["sogo_restart"] = outcome
+    if outcome == "failed":
+        module.warn(SOGO_RESTART_FAILED)
+    return result
+
+
 class DomainResource(Resource):
     COMPARED = ("description", "active", "max_mailboxes", "max_aliases", "quota", "max_quota", "default_quota",
                 "gal", "rate_limit", "relay_unknown_only")
@@ -93,6 +122,8 @@ class DomainResource(Resource):
     def __init__(self, module, client):
         super().__init__(module, client)
         self.name = normalise_domain(self.params["domain"])
+        self.sogo_restart = None
+        self.current_was_absent = False
 
     def validate(self):
         for key in ("quota", "max_quota", "default_quota"):
@@ -110,6 +141,7 @@ class DomainResource(Resource):
     def read(self):
         data = self.client.get("domain", self.name)
         if not data:
+            self.current_was_absent = True
             return None
         return domain_from_api(data)
 
@@ -128,7 +160,10 @@ class DomainResource(Resource):
             attrs["rl_value"], attrs["rl_frame"] = int(value), frame
         if desired.get("relay_unknown_only"):
             attrs.update(relay_unknown_only=1, relay_all_recipients=1, backupmx=1)
-        self.client.add("domain", attrs, context=MAILCOW_DEFAULTS)
+        if self.params.get("restart_sogo"):
+            attrs["restart_sogo"] = 1
+        entries = self.client.add("domain", attrs, context=MAILCOW_DEFAULTS)
+        self.sogo_restart = sogo_restart_outcome(entries) if attrs.get("restart_sogo") else None
 
     def update(self, current, changes, actions):
         attrs = self._attrs(changes)

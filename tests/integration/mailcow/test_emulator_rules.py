@@ -52,3 +52,18 @@ def test_routing_rules_beyond_the_transcripts(mailcow):
     assert answer.json() == {"type": "error", "msg": "Cannot find attributes in post data"}
     answer = requests.post(url + "delete/syncjob", json=["abc"], headers={"X-API-Key": mailcow.rw_key}, timeout=10)
     assert answer.json() == {"type": "error", "msg": "Cannot delete item"}
+
+
+def test_add_domain_restart_sogo_answers():
+    """functions.mailbox.inc.php (add 'domain'): restart_sogo makes dockerapi restart sogo-mailcow; success ends in
+    domain_added, a failed restart in the warning domain_added_sogo_failed, and the domain is added either way."""
+    from tests.servers.mailcow.emulator import MailcowState
+
+    state = MailcowState(dkim_bits_override=1024)
+    assert state.add_domain({"domain": "a.test", "restart_sogo": 1})[-1]["msg"] == ["domain_added", "a.test"]
+    assert state.add_domain({"domain": "b.test", "restart_sogo": 0})[-1]["msg"] == ["domain_added", "b.test"]
+    assert state.sogo_restarts == 1
+    state.sogo_restart_fails = True
+    last = state.add_domain({"domain": "c.test", "restart_sogo": "1"})[-1]
+    assert (last["type"], last["msg"]) == ("warning", "domain_added_sogo_failed")
+    assert sorted(state.domains) == ["a.test", "b.test", "c.test"] and state.sogo_restarts == 2

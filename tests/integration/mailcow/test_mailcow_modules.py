@@ -532,3 +532,26 @@ def test_mailboxes_bad_lists_are_refused_before_any_write(mailcow, run_module, d
     before = len(mailcow.writes())
     res = run_module("mailcow_mailboxes", mailcow.api_args(domain=domain, mailboxes=boxes))
     assert res.failed and words in res["msg"] and len(mailcow.writes()) == before
+
+
+def test_new_domain_restarts_sogo_once(mailcow, run_module):
+    """restart_sogo (default true) goes with add/domain only: a re-run or an update never restarts SOGo."""
+    res = run_module("mailcow_domain", mailcow.api_args(**DOMAIN_ARGS), check_mode=True)
+    assert res.changed and res["sogo_restart"] == "predicted" and mailcow.state.sogo_restarts == 0
+    res = make_domain(mailcow, run_module)
+    assert res["sogo_restart"] == "restarted" and mailcow.state.sogo_restarts == 1
+    res = run_module("mailcow_domain", mailcow.api_args(**dict(DOMAIN_ARGS, gal=True)))
+    assert res.changed and "sogo_restart" not in res and mailcow.state.sogo_restarts == 1
+    res = run_module("mailcow_domain", mailcow.api_args(domain="quiet.test", restart_sogo=False))
+    assert res.changed and "sogo_restart" not in res and mailcow.state.sogo_restarts == 1
+    assert "quiet.test" in mailcow.state.domains
+
+
+def test_sogo_restart_refused_warns_and_keeps_the_domain(mailcow, run_module):
+    mailcow.state.sogo_restart_fails = True
+    res = run_module("mailcow_domain", mailcow.api_args(**DOMAIN_ARGS))
+    assert res.changed and not res.failed, res
+    assert res["sogo_restart"] == "failed" and "migr.test" in mailcow.state.domains
+    assert "restart sogo-mailcow" in str(res.get("warnings")), res
+    res = run_module("mailcow_domain", mailcow.api_args(**DOMAIN_ARGS))
+    assert not res.changed and "sogo_restart" not in res

@@ -234,6 +234,8 @@ class MailcowState:
         self.failing_runs = []
         self.filters = {}  # id -> row of sieve_filters (see the filters section)
         self.filter_seq = 0
+        self.sogo_restarts = 0  # add/domain calls with restart_sogo (tests read it)
+        self.sogo_restart_fails = False  # tests: dockerapi could not restart SOGo
 
     # ---------------------------------------------------------------- helpers
     @staticmethod
@@ -385,6 +387,16 @@ class MailcowState:
                 self.domains[name]["tags"].append(tag)
         if len(tags) > TAGGING_LIMIT:
             result.append(self._entry("warning", log, ["tag_limit_exceeded", "limit " + str(TAGGING_LIMIT)]))
+        # restart_sogo (functions.mailbox.inc.php, add 'domain', mailcow-dockerized master): a non-empty value
+        # asks dockerapi to restart sogo-mailcow; when that fails the domain stays added and the last entry is
+        # {"type": "warning", "msg": "domain_added_sogo_failed"} instead of domain_added. Here the restart is
+        # the backend's restart_sogo() when it has one (nothing to restart without SOGo: success).
+        if not php_empty(data.get("restart_sogo")):
+            self.sogo_restarts += 1
+            restart = getattr(self.backend, "restart_sogo", None)
+            if self.sogo_restart_fails or (restart is not None and restart() is False):
+                result.append(self._entry("warning", log, "domain_added_sogo_failed"))
+                return result
         result.append(self._entry("success", log, ["domain_added", name]))
         return result
 
