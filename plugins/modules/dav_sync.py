@@ -23,6 +23,8 @@ description:
     no invitation or update to anyone. That parameter is the only change made to the data.
   - Discovery follows RFC 6764 from O(source.url) (C(/.well-known/carddav), C(/.well-known/caldav)),
     then C(current-user-principal) and the home sets. DNS SRV discovery is not done yet.
+  - With O(source.provider=google), the Google account's address book and calendars are read at Google's
+    CardDAV and CalDAV endpoints with an OAuth2 access token (O(source.oauth2_token)); no URL is needed.
 author:
   - Mailwave engineers (@mailwave)
 requirements:
@@ -44,20 +46,44 @@ options:
     type: dict
     required: true
     suboptions:
+      provider:
+        description:
+          - V(dav), any CardDAV/CalDAV server at O(source.url).
+          - V(google), a Google account (Gmail, Google Workspace) with O(source.oauth2_token). Its address book
+            is C(https://www.googleapis.com/carddav/v1/principals/<user>/lists/default/), each calendar
+            C(https://apidata.googleusercontent.com/caldav/v2/<calendar id>/events/).
+        type: str
+        choices: [dav, google]
+        default: dav
       url:
         description:
           - The server (C(https://dav.example.com), discovery through the well-known URIs), or the user's
-            principal or home URL.
+            principal or home URL. Required with O(source.provider=dav).
+          - With O(source.provider=google), leave it out; given, it replaces both Google hosts (a proxy in
+            front of them) and the paths stay Google's.
         type: str
-        required: true
       user:
-        description: Login name.
+        description: Login name. With O(source.provider=google), the account's address.
         type: str
         required: true
       password:
-        description: Password (HTTP Basic, over TLS).
+        description:
+          - Password (HTTP Basic, over TLS).
+          - Exactly one of O(source.password) and O(source.oauth2_token) must be given.
         type: str
-        required: true
+      oauth2_token:
+        description:
+          - OAuth2 access token, sent in an C(Authorization) header (C(Bearer) scheme) instead of a password.
+          - For Google it needs the scopes C(https://www.googleapis.com/auth/carddav) (contacts) and
+            C(https://www.googleapis.com/auth/calendar) (calendars).
+          - Exactly one of O(source.password) and O(source.oauth2_token) must be given.
+        type: str
+      calendar_ids:
+        description:
+          - With O(source.provider=google), the calendars to copy, by Google calendar id. Google's CalDAV
+            lists no calendars; the default is the primary calendar (whose id is O(source.user)).
+        type: list
+        elements: str
       ca_file:
         description: PEM file of the CA certificates to trust instead of the system's ones.
         type: path
@@ -115,7 +141,8 @@ options:
     default: 60
 notes:
   - Deletions are not copied; an object removed at the source stays at the destination.
-  - Google (OAuth2) and Microsoft 365 (Graph) sources are not supported yet.
+  - Microsoft 365 (Graph) sources are not supported yet.
+  - Google's CalDAV serves no tasks (VTODO); its CardDAV one address book per account.
 seealso:
   - module: mailwave.migrate.mailcow_mailbox
 """
@@ -133,6 +160,19 @@ EXAMPLES = r"""
       password: "{{ new_password }}"
     state_file: /var/lib/mailwave/dav/alice@example.org.json
   register: dav
+
+- name: Move Bob's Google contacts, primary calendar and a shared one
+  mailwave.migrate.dav_sync:
+    source:
+      provider: google
+      user: bob@example.org
+      oauth2_token: "{{ bob_google_token }}"
+      calendar_ids: [bob@example.org, "c_1234abcd@group.calendar.google.com"]
+    destination:
+      url: https://mail.example.org
+      user: bob@example.org
+      password: "{{ bob_new_password }}"
+    state_file: /var/lib/mailwave/dav/bob@example.org.json
 """
 
 RETURN = r"""
@@ -173,7 +213,8 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._common.files import write_private_file
 from ansible_collections.mailwave.migrate.plugins.module_utils._dav.engine import AccountSync
-from ansible_collections.mailwave.migrate.plugins.module_utils._dav.webdav import HAS_REQUESTS, DavClient, DavError
+from ansible_collections.mailwave.migrate.plugins.module_utils._dav import providers
+from ansible_collections.mailwave.migrate.plugins.module_utils._dav.webdav import HAS_REQUESTS, DavClient, DavError, PerKindSource
 
 
 def _endpoint():
@@ -186,15 +227,49 @@ def _endpoint():
     ))
 
 
+def _source():
+    return dict(type="dict", required=True, options=dict(
+        provider=dict(type="str", choices=["dav", "google"], default="dav"),
+        url=dict(type="str"),
+        user=dict(type="str", required=True),
+        password=dict(type="str", no_log=True),
+        oauth2_token=dict(type="str", no_log=True),
+        calendar_ids=dict(type="list", elements="str"),
+        ca_file=dict(type="path"),
+        validate_certs=dict(type="bool", default=True),
+    ), mutually_exclusive=[["password", "oauth2_token"]], required_one_of=[["password", "oauth2_token"]])
+
+
 def _client(params, timeout):
     verify = params["ca_file"] or params["validate_certs"]
-    return DavClient(params["url"], params["user"], params["password"], verify=verify, timeout=timeout)
+    return DavClient(params["url"], params["user"], params.get("password"), verify=verify, timeout=timeout,
+                     token=params.get("oauth2_token"))
+
+
+def _source_client(module, params, timeout):
+    """The source: one DavClient, or for Google one per endpoint (CardDAV and CalDAV are on two hosts)."""
+    verify = params["ca_file"] or params["validate_certs"]
+    if params["provider"] != "google":
+        if not params["url"]:
+            module.fail_json(msg="source.url is required with source.provider dav: give the CardDAV/CalDAV server")
+        return _client(params, timeout)
+    if not params["oauth2_token"]:
+        module.fail_json(msg="a Google source needs source.oauth2_token (an OAuth2 access token with the scopes %s);"
+                         " Google refuses passwords on CardDAV/CalDAV" % ", ".join(providers.scopes_needed(
+                             ["addressbook", "calendar"])))
+    try:
+        urls = providers.google_collections(params["user"], params["calendar_ids"], params["url"] or "")
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+    return PerKindSource({kind: DavClient(found[0], params["user"], verify=verify, timeout=timeout,
+                                          token=params["oauth2_token"], fixed={kind: found})
+                          for kind, found in urls.items()})
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            source=_endpoint(),
+            source=_source(),
             destination=_endpoint(),
             kinds=dict(type="list", elements="str", choices=["contacts", "calendars"],
                        default=["contacts", "calendars"]),
@@ -208,7 +283,7 @@ def main():
         module.fail_json(msg=missing_required_lib("requests"))
     params = module.params
     for side in ("source", "destination"):
-        if not params[side]["url"].startswith(("https://", "http://")):
+        if params[side]["url"] and not params[side]["url"].startswith(("https://", "http://")):
             module.fail_json(msg="%s.url must start with https:// (or http:// for a local test server), not %r"
                              % (side, params[side]["url"]))
     state = {}
@@ -219,7 +294,7 @@ def main():
         except (OSError, ValueError) as exc:
             module.fail_json(msg="cannot read state_file %s: %s; fix or remove it (then contents are compared)"
                              % (params["state_file"], exc))
-    source = _client(params["source"], params["timeout"])
+    source = _source_client(module, params["source"], params["timeout"])
     dest = _client(params["destination"], params["timeout"])
     sync = AccountSync(source, dest, params["destination"]["user"], state, check_mode=module.check_mode,
                        on_conflict=params["on_conflict"])
