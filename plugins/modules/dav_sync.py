@@ -22,13 +22,17 @@ description:
   - Events and tasks are written with C(SCHEDULE-AGENT=CLIENT) on their organizer and attendees, so SOGo sends
     no invitation or update to anyone. That parameter is the only change made to the data.
   - Discovery follows RFC 6764 from O(source.url) (C(/.well-known/carddav), C(/.well-known/caldav)),
-    then C(current-user-principal) and the home sets. DNS SRV discovery is not done yet.
+    then C(current-user-principal) and the home sets. Without O(source.url), or with only a domain there, the
+    service is found first in the DNS (RFC 6764) - SRV C(_carddavs._tcp) and C(_caldavs._tcp) (TLS), else
+    C(_carddav._tcp) and C(_caldav._tcp), with the TXT C(path=) record - on the domain given or the domain
+    of O(source.user).
   - With O(source.provider=google), the Google account's address book and calendars are read at Google's
     CardDAV and CalDAV endpoints with an OAuth2 access token (O(source.oauth2_token)); no URL is needed.
 author:
   - Mailwave engineers (@mailwave)
 requirements:
   - requests
+  - dnspython (only for DNS discovery)
 extends_documentation_fragment:
   - mailwave.migrate._attributes
 attributes:
@@ -58,7 +62,9 @@ options:
       url:
         description:
           - The server (C(https://dav.example.com), discovery through the well-known URIs), or the user's
-            principal or home URL. Required with O(source.provider=dav).
+            principal or home URL.
+          - Only a domain (C(example.org)), or nothing (then the domain of O(source.user)), with
+            O(source.provider=dav) - the server is looked up in the DNS (SRV and TXT records, RFC 6764).
           - With O(source.provider=google), leave it out; given, it replaces both Google hosts (a proxy in
             front of them) and the paths stay Google's.
         type: str
@@ -78,6 +84,12 @@ options:
             C(https://www.googleapis.com/auth/calendar) (calendars).
           - Exactly one of O(source.password) and O(source.oauth2_token) must be given.
         type: str
+      resolver:
+        description:
+          - With DNS discovery, the name servers to ask (C(IP) or C(IP:port)) instead of the system's, for
+            split DNS.
+        type: list
+        elements: str
       calendar_ids:
         description:
           - With O(source.provider=google), the calendars to copy, by Google calendar id. Google's CalDAV
@@ -199,6 +211,11 @@ problems:
   returned: always
   type: list
   elements: dict
+discovery:
+  description: With DNS discovery, the service URL found per kind and what the records said (C(notes)).
+  returned: when the source was found in the DNS
+  type: dict
+  sample: {addressbook: "https://dav.example.org/", calendar: "https://dav.example.org/", notes: []}
 requests:
   description: HTTP requests sent to the source and the destination, and writes to the destination.
   returned: always
@@ -213,7 +230,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._common.files import write_private_file
 from ansible_collections.mailwave.migrate.plugins.module_utils._dav.engine import AccountSync
-from ansible_collections.mailwave.migrate.plugins.module_utils._dav import providers
+from ansible_collections.mailwave.migrate.plugins.module_utils._dav import providers, srv
 from ansible_collections.mailwave.migrate.plugins.module_utils._dav.webdav import HAS_REQUESTS, DavClient, DavError, PerKindSource
 
 
@@ -235,6 +252,7 @@ def _source():
         password=dict(type="str", no_log=True),
         oauth2_token=dict(type="str", no_log=True),
         calendar_ids=dict(type="list", elements="str"),
+        resolver=dict(type="list", elements="str"),
         ca_file=dict(type="path"),
         validate_certs=dict(type="bool", default=True),
     ), mutually_exclusive=[["password", "oauth2_token"]], required_one_of=[["password", "oauth2_token"]])
@@ -247,12 +265,13 @@ def _client(params, timeout):
 
 
 def _source_client(module, params, timeout):
-    """The source: one DavClient, or for Google one per endpoint (CardDAV and CalDAV are on two hosts)."""
+    """(source, DNS discovery or None): one DavClient, or one per kind (Google's CardDAV and CalDAV are on two
+    hosts; DNS discovery may name two servers)."""
     verify = params["ca_file"] or params["validate_certs"]
     if params["provider"] != "google":
-        if not params["url"]:
-            module.fail_json(msg="source.url is required with source.provider dav: give the CardDAV/CalDAV server")
-        return _client(params, timeout)
+        if params["url"] and "://" in params["url"]:
+            return _client(params, timeout), None
+        return _srv_source(module, params, timeout)
     if not params["oauth2_token"]:
         module.fail_json(msg="a Google source needs source.oauth2_token (an OAuth2 access token with the scopes %s);"
                          " Google refuses passwords on CardDAV/CalDAV" % ", ".join(providers.scopes_needed(
@@ -263,7 +282,40 @@ def _source_client(module, params, timeout):
         module.fail_json(msg=str(exc))
     return PerKindSource({kind: DavClient(found[0], params["user"], verify=verify, timeout=timeout,
                                           token=params["oauth2_token"], fixed={kind: found})
-                          for kind, found in urls.items()})
+                          for kind, found in urls.items()}), None
+
+
+def _srv_source(module, params, timeout):
+    """RFC 6764: the service from the DNS (SRV, TXT path=), then discovery as for a URL."""
+    if not srv.HAS_DNSPYTHON:
+        module.fail_json(msg=missing_required_lib("dnspython") + " (for DNS discovery; or give source.url)")
+    domain = srv.domain_of(params["url"], params["user"])
+    if not domain:
+        module.fail_json(msg="source.url %r is neither a URL nor a domain, and source.user has no domain: give the "
+                         "server's URL (https://...)" % (params["url"] or ""))
+    try:
+        resolvers = srv.parse_resolvers(params["resolver"])
+    except ValueError as exc:
+        module.fail_json(msg="source.resolver: %s" % exc)
+    kinds = {"contacts": "addressbook", "calendars": "calendar"}
+    found, notes = {}, []
+    for name in module.params["kinds"]:
+        try:
+            url, said = srv.lookup(domain, kinds[name], resolvers, timeout=min(timeout, 30))
+        except srv.SrvError as exc:
+            module.fail_json(msg="%s; check source.resolver, or give source.url" % exc)
+        notes += said
+        if url:
+            found[kinds[name]] = url
+    discovery = dict(found, notes=notes)
+    if not found:
+        module.fail_json(msg="no CardDAV/CalDAV service for %s in the DNS (no _carddavs._tcp/_caldavs._tcp SRV record)%s: "
+                         "give source.url" % (domain, "; " + "; ".join(notes) if notes else ""), discovery=discovery)
+    clients = {}
+    for kind, url in found.items():
+        same = [c for c in clients.values() if c.url == (url if url.endswith("/") else url + "/")]
+        clients[kind] = same[0] if same else _client(dict(params, url=url), timeout)
+    return PerKindSource(clients), discovery
 
 
 def main():
@@ -283,7 +335,8 @@ def main():
         module.fail_json(msg=missing_required_lib("requests"))
     params = module.params
     for side in ("source", "destination"):
-        if params[side]["url"] and not params[side]["url"].startswith(("https://", "http://")):
+        url = params[side]["url"]
+        if (side == "destination" or (url and "://" in url)) and not url.startswith(("https://", "http://")):
             module.fail_json(msg="%s.url must start with https:// (or http:// for a local test server), not %r"
                              % (side, params[side]["url"]))
     state = {}
@@ -294,7 +347,7 @@ def main():
         except (OSError, ValueError) as exc:
             module.fail_json(msg="cannot read state_file %s: %s; fix or remove it (then contents are compared)"
                              % (params["state_file"], exc))
-    source = _source_client(module, params["source"], params["timeout"])
+    source, discovery = _source_client(module, params["source"], params["timeout"])
     dest = _client(params["destination"], params["timeout"])
     sync = AccountSync(source, dest, params["destination"]["user"], state, check_mode=module.check_mode,
                        on_conflict=params["on_conflict"])
@@ -310,6 +363,8 @@ def main():
         module.fail_json(msg=str(exc), collections=sync.result["collections"])
     except OSError as exc:
         module.fail_json(msg="cannot write state_file %s: %s" % (params["state_file"], exc))
+    if discovery is not None:
+        result["discovery"] = discovery
     result["requests"] = {"source": source.requests, "destination": dest.requests, "writes": dest.writes}
     diff = {"before": {}, "after": {}}
     for coll in result["collections"]:
