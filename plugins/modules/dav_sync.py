@@ -22,11 +22,17 @@ description:
   - Events and tasks are written with C(SCHEDULE-AGENT=CLIENT) on their organizer and attendees, so SOGo sends
     no invitation or update to anyone. That parameter is the only change made to the data.
   - Discovery follows RFC 6764 from O(source.url) (C(/.well-known/carddav), C(/.well-known/caldav)),
-    then C(current-user-principal) and the home sets. DNS SRV discovery is not done yet.
+    then C(current-user-principal) and the home sets. Without O(source.url), or with only a domain there, the
+    service is found first in the DNS (RFC 6764) - SRV C(_carddavs._tcp) and C(_caldavs._tcp) (TLS), else
+    C(_carddav._tcp) and C(_caldav._tcp), with the TXT C(path=) record - on the domain given or the domain
+    of O(source.user).
+  - With O(source.provider=google), the Google account's address book and calendars are read at Google's
+    CardDAV and CalDAV endpoints with an OAuth2 access token (O(source.oauth2_token)); no URL is needed.
 author:
   - Mailwave engineers (@mailwave)
 requirements:
   - requests
+  - dnspython (only for DNS discovery)
 extends_documentation_fragment:
   - mailwave.migrate._attributes
 attributes:
@@ -44,20 +50,52 @@ options:
     type: dict
     required: true
     suboptions:
+      provider:
+        description:
+          - V(dav), any CardDAV/CalDAV server at O(source.url).
+          - V(google), a Google account (Gmail, Google Workspace) with O(source.oauth2_token). Its address book
+            is C(https://www.googleapis.com/carddav/v1/principals/<user>/lists/default/), each calendar
+            C(https://apidata.googleusercontent.com/caldav/v2/<calendar id>/events/).
+        type: str
+        choices: [dav, google]
+        default: dav
       url:
         description:
           - The server (C(https://dav.example.com), discovery through the well-known URIs), or the user's
             principal or home URL.
+          - Only a domain (C(example.org)), or nothing (then the domain of O(source.user)), with
+            O(source.provider=dav) - the server is looked up in the DNS (SRV and TXT records, RFC 6764).
+          - With O(source.provider=google), leave it out; given, it replaces both Google hosts (a proxy in
+            front of them) and the paths stay Google's.
         type: str
-        required: true
       user:
-        description: Login name.
+        description: Login name. With O(source.provider=google), the account's address.
         type: str
         required: true
       password:
-        description: Password (HTTP Basic, over TLS).
+        description:
+          - Password (HTTP Basic, over TLS).
+          - Exactly one of O(source.password) and O(source.oauth2_token) must be given.
         type: str
-        required: true
+      oauth2_token:
+        description:
+          - OAuth2 access token, sent in an C(Authorization) header (C(Bearer) scheme) instead of a password.
+          - For Google it needs the scopes C(https://www.googleapis.com/auth/carddav) (contacts) and
+            C(https://www.googleapis.com/auth/calendar) (calendars).
+          - Exactly one of O(source.password) and O(source.oauth2_token) must be given.
+        type: str
+      resolver:
+        description:
+          - With DNS discovery, the name servers to ask (C(IP) or C(IP:port)) instead of the system's, for
+            split DNS.
+        type: list
+        elements: str
+      calendar_ids:
+        description:
+          - With O(source.provider=google), the calendars to copy, by Google calendar id. Google's CalDAV
+            lists no calendars; the default is the primary calendar (whose id is O(source.user)).
+        type: list
+        elements: str
       ca_file:
         description: PEM file of the CA certificates to trust instead of the system's ones.
         type: path
@@ -115,7 +153,8 @@ options:
     default: 60
 notes:
   - Deletions are not copied; an object removed at the source stays at the destination.
-  - Google (OAuth2) and Microsoft 365 (Graph) sources are not supported yet.
+  - Microsoft 365 (Graph) sources are not supported yet.
+  - Google's CalDAV serves no tasks (VTODO); its CardDAV one address book per account.
 seealso:
   - module: mailwave.migrate.mailcow_mailbox
 """
@@ -133,6 +172,19 @@ EXAMPLES = r"""
       password: "{{ new_password }}"
     state_file: /var/lib/mailwave/dav/alice@example.org.json
   register: dav
+
+- name: Move Bob's Google contacts, primary calendar and a shared one
+  mailwave.migrate.dav_sync:
+    source:
+      provider: google
+      user: bob@example.org
+      oauth2_token: "{{ bob_google_token }}"
+      calendar_ids: [bob@example.org, "c_1234abcd@group.calendar.google.com"]
+    destination:
+      url: https://mail.example.org
+      user: bob@example.org
+      password: "{{ bob_new_password }}"
+    state_file: /var/lib/mailwave/dav/bob@example.org.json
 """
 
 RETURN = r"""
@@ -159,6 +211,11 @@ problems:
   returned: always
   type: list
   elements: dict
+discovery:
+  description: With DNS discovery, the service URL found per kind and what the records said (C(notes)).
+  returned: when the source was found in the DNS
+  type: dict
+  sample: {addressbook: "https://dav.example.org/", calendar: "https://dav.example.org/", notes: []}
 requests:
   description: HTTP requests sent to the source and the destination, and writes to the destination.
   returned: always
@@ -173,7 +230,8 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._common.files import write_private_file
 from ansible_collections.mailwave.migrate.plugins.module_utils._dav.engine import AccountSync
-from ansible_collections.mailwave.migrate.plugins.module_utils._dav.webdav import HAS_REQUESTS, DavClient, DavError
+from ansible_collections.mailwave.migrate.plugins.module_utils._dav import providers, srv
+from ansible_collections.mailwave.migrate.plugins.module_utils._dav.webdav import HAS_REQUESTS, DavClient, DavError, PerKindSource
 
 
 def _endpoint():
@@ -186,15 +244,84 @@ def _endpoint():
     ))
 
 
+def _source():
+    return dict(type="dict", required=True, options=dict(
+        provider=dict(type="str", choices=["dav", "google"], default="dav"),
+        url=dict(type="str"),
+        user=dict(type="str", required=True),
+        password=dict(type="str", no_log=True),
+        oauth2_token=dict(type="str", no_log=True),
+        calendar_ids=dict(type="list", elements="str"),
+        resolver=dict(type="list", elements="str"),
+        ca_file=dict(type="path"),
+        validate_certs=dict(type="bool", default=True),
+    ), mutually_exclusive=[["password", "oauth2_token"]], required_one_of=[["password", "oauth2_token"]])
+
+
 def _client(params, timeout):
     verify = params["ca_file"] or params["validate_certs"]
-    return DavClient(params["url"], params["user"], params["password"], verify=verify, timeout=timeout)
+    return DavClient(params["url"], params["user"], params.get("password"), verify=verify, timeout=timeout,
+                     token=params.get("oauth2_token"))
+
+
+def _source_client(module, params, timeout):
+    """(source, DNS discovery or None): one DavClient, or one per kind (Google's CardDAV and CalDAV are on two
+    hosts; DNS discovery may name two servers)."""
+    verify = params["ca_file"] or params["validate_certs"]
+    if params["provider"] != "google":
+        if params["url"] and "://" in params["url"]:
+            return _client(params, timeout), None
+        return _srv_source(module, params, timeout)
+    if not params["oauth2_token"]:
+        module.fail_json(msg="a Google source needs source.oauth2_token (an OAuth2 access token with the scopes %s);"
+                         " Google refuses passwords on CardDAV/CalDAV" % ", ".join(providers.scopes_needed(
+                             ["addressbook", "calendar"])))
+    try:
+        urls = providers.google_collections(params["user"], params["calendar_ids"], params["url"] or "")
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+    return PerKindSource({kind: DavClient(found[0], params["user"], verify=verify, timeout=timeout,
+                                          token=params["oauth2_token"], fixed={kind: found})
+                          for kind, found in urls.items()}), None
+
+
+def _srv_source(module, params, timeout):
+    """RFC 6764: the service from the DNS (SRV, TXT path=), then discovery as for a URL."""
+    if not srv.HAS_DNSPYTHON:
+        module.fail_json(msg=missing_required_lib("dnspython") + " (for DNS discovery; or give source.url)")
+    domain = srv.domain_of(params["url"], params["user"])
+    if not domain:
+        module.fail_json(msg="source.url %r is neither a URL nor a domain, and source.user has no domain: give the "
+                         "server's URL (https://...)" % (params["url"] or ""))
+    try:
+        resolvers = srv.parse_resolvers(params["resolver"])
+    except ValueError as exc:
+        module.fail_json(msg="source.resolver: %s" % exc)
+    kinds = {"contacts": "addressbook", "calendars": "calendar"}
+    found, notes = {}, []
+    for name in module.params["kinds"]:
+        try:
+            url, said = srv.lookup(domain, kinds[name], resolvers, timeout=min(timeout, 30))
+        except srv.SrvError as exc:
+            module.fail_json(msg="%s; check source.resolver, or give source.url" % exc)
+        notes += said
+        if url:
+            found[kinds[name]] = url
+    discovery = dict(found, notes=notes)
+    if not found:
+        module.fail_json(msg="no CardDAV/CalDAV service for %s in the DNS (no _carddavs._tcp/_caldavs._tcp SRV record)%s: "
+                         "give source.url" % (domain, "; " + "; ".join(notes) if notes else ""), discovery=discovery)
+    clients = {}
+    for kind, url in found.items():
+        same = [c for c in clients.values() if c.url == (url if url.endswith("/") else url + "/")]
+        clients[kind] = same[0] if same else _client(dict(params, url=url), timeout)
+    return PerKindSource(clients), discovery
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            source=_endpoint(),
+            source=_source(),
             destination=_endpoint(),
             kinds=dict(type="list", elements="str", choices=["contacts", "calendars"],
                        default=["contacts", "calendars"]),
@@ -208,7 +335,8 @@ def main():
         module.fail_json(msg=missing_required_lib("requests"))
     params = module.params
     for side in ("source", "destination"):
-        if not params[side]["url"].startswith(("https://", "http://")):
+        url = params[side]["url"]
+        if (side == "destination" or (url and "://" in url)) and not url.startswith(("https://", "http://")):
             module.fail_json(msg="%s.url must start with https:// (or http:// for a local test server), not %r"
                              % (side, params[side]["url"]))
     state = {}
@@ -219,7 +347,7 @@ def main():
         except (OSError, ValueError) as exc:
             module.fail_json(msg="cannot read state_file %s: %s; fix or remove it (then contents are compared)"
                              % (params["state_file"], exc))
-    source = _client(params["source"], params["timeout"])
+    source, discovery = _source_client(module, params["source"], params["timeout"])
     dest = _client(params["destination"], params["timeout"])
     sync = AccountSync(source, dest, params["destination"]["user"], state, check_mode=module.check_mode,
                        on_conflict=params["on_conflict"])
@@ -235,6 +363,8 @@ def main():
         module.fail_json(msg=str(exc), collections=sync.result["collections"])
     except OSError as exc:
         module.fail_json(msg="cannot write state_file %s: %s" % (params["state_file"], exc))
+    if discovery is not None:
+        result["discovery"] = discovery
     result["requests"] = {"source": source.requests, "destination": dest.requests, "writes": dest.writes}
     diff = {"before": {}, "after": {}}
     for coll in result["collections"]:

@@ -79,7 +79,7 @@ def _empty_counts() -> dict:
 
 
 class AccountSync:
-    def __init__(self, source: DavClient, dest: DavClient, dest_user: str, state: dict, check_mode: bool = False,
+    def __init__(self, source, dest: DavClient, dest_user: str, state: dict, check_mode: bool = False,
                  on_conflict: str = "keep", verify: bool = True):
         self.source, self.dest, self.dest_user = source, dest, dest_user
         self.state = state if state.get("version") == 1 else {"version": 1, "collections": {}}
@@ -88,16 +88,15 @@ class AccountSync:
         self.changed = False
 
     def run(self, kinds: list[str]) -> dict:
-        homes = self.source.discover_homes()
         for name in kinds:
             kind = KINDS[name]
             counts = self.result.setdefault(name, _empty_counts())
-            if kind not in homes:
+            sources = self.source.source_collections(kind)
+            if sources is None:
                 self.result["problems"].append({"kind": name, "problem": f"the source has no {kind} home "
                                                 "(no CardDAV/CalDAV for this account?)"})
                 continue
             dest_home = sogo_home(self.dest, self.dest_user, kind)
-            sources = [c for c in self.source.collections(homes[kind]) if c.kind == kind]
             dests = [c for c in self.dest.collections(dest_home) if c.kind == kind]
             for coll, dest_href, create in map_collections(sources, dest_home, dests):
                 self._sync_collection(name, kind, coll, dest_href, create, counts)
@@ -136,22 +135,23 @@ class AccountSync:
             saved["sync_token"] = token
 
     def _source_full(self, coll: Collection) -> list[planner.SourceObject]:
-        etags = self.source.etags(coll.href)
-        fetched = self.source.multiget(coll.href, coll.kind, sorted(etags))
+        source = self.source.client(coll.kind)
+        etags = source.etags(coll.href)
+        fetched = source.multiget(coll.href, coll.kind, sorted(etags))
         return [planner.SourceObject(href, etags[href] or etag, data) for href, (etag, data) in sorted(fetched.items())]
 
     def _source_listing(self, coll: Collection, saved: dict, report: dict):
         token = saved.get("sync_token")
         if token:
             try:
-                changed, removed, new_token = self.source.sync_collection(coll.href, token)
+                changed, removed, new_token = self.source.client(coll.kind).sync_collection(coll.href, token)
             except DavError as exc:
                 if exc.status not in (400, 403, 409, 412, 501):
                     raise
                 # the token expired or the server forgot it: list everything (the state keeps it cheap)
             else:
                 report["incremental"] = True
-                fetched = self.source.multiget(coll.href, coll.kind, sorted(changed))
+                fetched = self.source.client(coll.kind).multiget(coll.href, coll.kind, sorted(changed))
                 listing = [planner.SourceObject(h, changed[h] or e, d) for h, (e, d) in sorted(fetched.items())]
                 return listing, removed, new_token
         listing = self._source_full(coll)
@@ -159,7 +159,7 @@ class AccountSync:
 
     def _current_token(self, coll: Collection) -> str:
         try:
-            props = self.source.propfind(coll.href, "<d:sync-token/>")
+            props = self.source.client(coll.kind).propfind(coll.href, "<d:sync-token/>")
         except DavError:
             return ""
         for _href, prop in props:

@@ -54,11 +54,24 @@ def _q(ns: str, name: str) -> str:
 
 
 class DavClient:
-    def __init__(self, url: str, user: str, password: str, verify: bool | str = True, timeout: float = 60):
+    """One DAV server. Authenticates with HTTP Basic (user, password) or, given token, with an OAuth2
+    bearer token. fixed: {kind: [collection URL]} when the provider's collections are known (Google):
+    then no discovery for those kinds.
+
+    The source interface the engine uses (also implemented by ``PerKindSource`` and the Graph source):
+    ``source_collections(kind)``, ``client(kind)`` and ``requests``.
+    """
+
+    def __init__(self, url: str, user: str, password: str | None = None, verify: bool | str = True, timeout: float = 60,
+                 token: str | None = None, fixed: dict[str, list[str]] | None = None):
         self.url = url if url.endswith("/") else url + "/"
         parts = urllib.parse.urlsplit(self.url)
         self.origin = f"{parts.scheme}://{parts.netloc}"
-        self.auth = (user, password)
+        self.user = user
+        self.token = token
+        self.auth = None if token else (user, password or "")
+        self.fixed = fixed or {}
+        self._homes: dict[str, str] | None = None
         self.verify = verify
         self.timeout = timeout
         self.requests = 0
@@ -70,6 +83,8 @@ class DavClient:
     def request(self, method: str, href: str, body: str | bytes | None = None, headers: dict | None = None,
                 ok: tuple[int, ...] = (200, 201, 204, 207)) -> requests.Response:
         headers = {"Connection": "close", **(headers or {})}
+        if self.token:
+            headers["Authorization"] = "Bearer " + self.token
         if isinstance(body, str):
             body = body.encode("utf-8")
         self.requests += 1
@@ -88,8 +103,11 @@ class DavClient:
                 return self.request(method, urllib.parse.urlsplit(location).path or "/", body, headers, ok)
             raise DavError(f"{method} {href} redirects to another host ({location}); give that URL instead",
                            response.status_code)
+        if response.status_code == 401 and self.token:
+            raise DavError(f"{self.origin} refused the OAuth2 token of {self.user} (401): it is wrong, expired or lacks "
+                           "a scope; get a new access token for this account (see the module's notes for the scopes)", 401)
         if response.status_code == 401:
-            raise DavError(f"{self.origin} refused the login of {self.auth[0]} (401): check user and password", 401)
+            raise DavError(f"{self.origin} refused the login of {self.user} (401): check user and password", 401)
         if response.status_code not in ok:
             raise DavError(f"{method} {href}: HTTP {response.status_code} {response.text[:300].strip()}",
                            response.status_code)
@@ -106,12 +124,29 @@ class DavClient:
         response = self.request("REPORT", href, body, {"Depth": depth, "Content-Type": "application/xml; charset=utf-8"})
         return _responses(response.content)
 
-    def collections(self, home: str) -> list[Collection]:
-        """The address books and calendars directly under home."""
+    # ----------------------------------------------------------------- the source interface
+    def client(self, kind: str) -> "DavClient":
+        return self
+
+    def source_collections(self, kind: str) -> list[Collection] | None:
+        """The account's collections of a kind; None when the account has no home of that kind."""
+        if kind in self.fixed:
+            found = []
+            for url in self.fixed[kind]:
+                found.extend(self.collections(urllib.parse.urlsplit(url).path, depth="0"))
+            return [c for c in found if c.kind == kind]
+        if self._homes is None:
+            self._homes = self.discover_homes()
+        if kind not in self._homes:
+            return None
+        return [c for c in self.collections(self._homes[kind]) if c.kind == kind]
+
+    def collections(self, home: str, depth: str = "1") -> list[Collection]:
+        """The address books and calendars directly under home (depth 0: home itself, when it is one)."""
         found = []
         props = ("<d:resourcetype/><d:displayname/><d:sync-token/><apple:calendar-color/>"
                  "<cal:supported-calendar-component-set/>")
-        for href, prop in self.propfind(home, props, "1"):
+        for href, prop in self.propfind(home, props, depth):
             rtype = prop.find("d:resourcetype", NS)
             if rtype is None:
                 continue
@@ -230,6 +265,23 @@ class DavClient:
             body = (f'<?xml version="1.0" encoding="utf-8"?><d:propertyupdate {_xmlns()}><d:set><d:prop>{props}'
                     "</d:prop></d:set></d:propertyupdate>")
             self.request("PROPPATCH", href, body, {"Content-Type": "application/xml; charset=utf-8"}, ok=(200, 207))
+
+
+class PerKindSource:
+    """A source whose address books and calendars are on different servers (Google): {kind: DavClient}."""
+
+    def __init__(self, clients: dict[str, DavClient]):
+        self.clients = clients
+
+    def client(self, kind: str) -> DavClient:
+        return self.clients[kind]
+
+    def source_collections(self, kind: str) -> list[Collection] | None:
+        return self.clients[kind].source_collections(kind) if kind in self.clients else None
+
+    @property
+    def requests(self) -> int:
+        return sum(c.requests for c in {id(c): c for c in self.clients.values()}.values())
 
 
 def _xmlns() -> str:
