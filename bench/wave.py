@@ -122,6 +122,34 @@ def phase_spans(events):
     return {phase: round(last - first, 1) for phase, first, last in sorted(done, key=lambda row: row[1])}
 
 
+# The cut-over's real waits: the old TTL waited out and the authoritative servers' propagation. The issue's
+# target is the wave "within 2x the direct copy time plus the real waits".
+WAIT_TASKS = ("Wait the old TTL out", "Wait until every authoritative server serves the new MX",
+              "Verify on every authoritative server")
+
+
+def _union(intervals):
+    merged = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return merged
+
+
+def wait_seconds(events):
+    """Seconds the whole wave only waited: some domain in a real wait (WAIT_TASKS) and no domain doing
+    anything else, so that the time cannot be had back by less Ansible overhead."""
+    waits = _union((e["start"], e["end"]) for e in events if str(e.get("task") or "").startswith(WAIT_TASKS))
+    busy = _union((e["start"], e["end"]) for e in events if not str(e.get("task") or "").startswith(WAIT_TASKS))
+    total = 0.0
+    for start, end in waits:
+        covered = sum(max(0.0, min(end, b_end) - max(start, b_start)) for b_start, b_end in busy)
+        total += (end - start) - covered
+    return round(total, 1)
+
+
 def run_wave(inventory, sandbox_dir, forks, parallel, work):
     from tests.lib.collection import ensure_collection_link
     collections = ensure_collection_link()
@@ -147,7 +175,7 @@ def run_wave(inventory, sandbox_dir, forks, parallel, work):
         sampler.join()
     seconds = time.monotonic() - started
     events = [json.loads(line) for line in timing.read_text().splitlines()] if timing.exists() else []
-    return {"rc": rc, "seconds": round(seconds, 1), "phases": phase_spans(events),
+    return {"rc": rc, "seconds": round(seconds, 1), "phases": phase_spans(events), "waits": wait_seconds(events),
             "peak_processes": sampler.peak_processes, "peak_rss_mb": round(sampler.peak_rss_kb / 1024),
             "peak_load": round(sampler.peak_load, 1)}
 
@@ -210,7 +238,10 @@ def main(argv=None):
               "wave": wave, "wave_rerun": rerun, "direct": direct,
               "ratio": round(wave["seconds"] / max(direct["first"]["seconds"], 0.1), 1),
               "ratio_sync": round(wave["phases"].get("sync", 0) / max(direct["first"]["seconds"], 0.1), 1),
-              "ratio_rerun": round(rerun["seconds"] / max(direct["rerun"]["seconds"], 0.1), 1) if rerun else None}
+              "ratio_rerun": round(rerun["seconds"] / max(direct["rerun"]["seconds"], 0.1), 1) if rerun else None,
+              # the issue's target: the wave within 2x the direct copy plus the real waits
+              "ratio_without_waits": round((wave["seconds"] - wave["waits"]) / max(direct["first"]["seconds"], 0.1), 1),
+              "target_seconds": round(2 * direct["first"]["seconds"] + wave["waits"], 1)}
     (out / "wave-latest.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(report_lines(result))
     ok = wave["rc"] == 0 and wave["verified"] == wave["boxes"] == args.domains * args.mailboxes \
@@ -240,4 +271,8 @@ def report_lines(result):
                     direct["rerun"]["seconds"], direct["rerun"]["copied"]))
     lines.append("ratio wave / direct first: %.1f (sync phase alone: %.1f); re-run ratio: %s"
                  % (result["ratio"], result["ratio_sync"], result["ratio_rerun"]))
+    lines.append("real waits (TTL, propagation; nothing else running): %.1f s; wave without them / direct first: %.1f;"
+                 " target (2x direct + waits): %.1f s, %s" % (
+                     wave["waits"], result["ratio_without_waits"], result["target_seconds"],
+                     "met" if wave["seconds"] <= result["target_seconds"] else "not met"))
     return "\n".join(lines)
