@@ -128,6 +128,11 @@ WAIT_TASKS = ("Wait the old TTL out", "Wait until every authoritative server ser
               "Verify on every authoritative server")
 
 
+def _is_wait(event):
+    # a role's task is named "role : task" by the callback
+    return str(event.get("task") or "").split(" : ", 1)[-1].startswith(WAIT_TASKS)
+
+
 def _union(intervals):
     merged = []
     for start, end in sorted(intervals):
@@ -141,8 +146,8 @@ def _union(intervals):
 def wait_seconds(events):
     """Seconds the whole wave only waited: some domain in a real wait (WAIT_TASKS) and no domain doing
     anything else, so that the time cannot be had back by less Ansible overhead."""
-    waits = _union((e["start"], e["end"]) for e in events if str(e.get("task") or "").startswith(WAIT_TASKS))
-    busy = _union((e["start"], e["end"]) for e in events if not str(e.get("task") or "").startswith(WAIT_TASKS))
+    waits = _union((e["start"], e["end"]) for e in events if _is_wait(e))
+    busy = _union((e["start"], e["end"]) for e in events if not _is_wait(e))
     total = 0.0
     for start, end in waits:
         covered = sum(max(0.0, min(end, b_end) - max(start, b_start)) for b_start, b_end in busy)
@@ -175,7 +180,9 @@ def run_wave(inventory, sandbox_dir, forks, parallel, work):
         sampler.join()
     seconds = time.monotonic() - started
     events = [json.loads(line) for line in timing.read_text().splitlines()] if timing.exists() else []
+    waiting = [e for e in events if _is_wait(e)]
     return {"rc": rc, "seconds": round(seconds, 1), "phases": phase_spans(events), "waits": wait_seconds(events),
+            "wait_tasks_seconds": round(sum(e["end"] - e["start"] for e in waiting), 1),
             "peak_processes": sampler.peak_processes, "peak_rss_mb": round(sampler.peak_rss_kb / 1024),
             "peak_load": round(sampler.peak_load, 1)}
 

@@ -21,5 +21,9 @@ def test_a_wait_while_another_domain_works_does_not_count():
     assert wait_seconds(events) == 6.0
 
 
+def test_a_role_task_is_named_with_its_role():
+    assert wait_seconds([ev("mailwave.migrate.cutover : " + TTL, 0, 4)]) == 4.0
+
+
 def test_no_wait_no_seconds():
     assert wait_seconds([ev("Copy", 0, 5), ev("Report", 5, 6)]) == 0.0
