@@ -80,7 +80,7 @@ def parse_resolvers(resolvers: list[str] | None) -> list[tuple[str, int]]:
         entry = entry.strip()
         host, port = entry, 53
         if entry.startswith("["):
-            host, _, rest = entry[1:].partition("]")
+            host, _bracket, rest = entry[1:].partition("]")
             port = int(rest[1:]) if rest.startswith(":") else 53
         elif entry.count(":") == 1:
             host, port_text = entry.split(":")
@@ -97,7 +97,7 @@ def _resolver(resolvers: list[tuple[str, int]], timeout: float):
     else:
         resolver = dns.resolver.Resolver(configure=False)
         resolver.nameservers = [h for h, _p in resolvers]
-        resolver.nameserver_ports = {h: p for h, p in resolvers}
+        resolver.nameserver_ports = dict(resolvers)
     resolver.lifetime = timeout
     return resolver
 

@@ -18,8 +18,6 @@ languages the IMAP copy knows) are Mailcow's Trash, Junk, Sent, Drafts and Archi
 
 from __future__ import annotations
 
-import re
-
 from ansible_collections.mailwave.migrate.plugins.module_utils._imap.folders import guess_role
 from ansible_collections.mailwave.migrate.plugins.module_utils._sieve import sievetext as st
 

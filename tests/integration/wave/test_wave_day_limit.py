@@ -13,7 +13,7 @@ import pathlib
 import pytest
 
 from sandbox.sandbox import Sandbox
-from tests.integration.wave.test_wave_quota import EXAMPLES, attachment, content, report
+from tests.integration.wave.test_wave_quota import EXAMPLES, attachment, content
 from tests.lib.playbook import run_playbook
 
 pytestmark = pytest.mark.slow
