@@ -63,3 +63,24 @@ def contact_to_vcard(contact: dict) -> tuple[str, list[str]]:
     lines.append("END:VCARD")
     unconverted = sorted(k for k, v in contact.items() if k not in _CONVERTED and v not in (None, "", [], {}))
     return "\r\n".join(lines) + "\r\n", unconverted
+
+
+# Windows time-zone names Graph returns in start/end.timeZone, to IANA ids (the CLDR windowsZones
+# table's territory "001" rows, common zones only). Unknown names fall back to UTC, reported.
+_WINDOWS_TZ = {"UTC": "UTC", "GMT Standard Time": "Europe/London", "W. Europe Standard Time": "Europe/Berlin",
+               "Romance Standard Time": "Europe/Paris", "Central Europe Standard Time": "Europe/Budapest",
+               "Central European Standard Time": "Europe/Warsaw", "E. Europe Standard Time": "Europe/Chisinau",
+               "FLE Standard Time": "Europe/Kiev", "Russian Standard Time": "Europe/Moscow",
+               "Eastern Standard Time": "America/New_York", "Central Standard Time": "America/Chicago",
+               "Mountain Standard Time": "America/Denver", "Pacific Standard Time": "America/Los_Angeles",
+               "India Standard Time": "Asia/Calcutta", "China Standard Time": "Asia/Shanghai",
+               "Tokyo Standard Time": "Asia/Tokyo", "AUS Eastern Standard Time": "Australia/Sydney"}
+
+
+def iana_zone(name: str) -> tuple[str, bool]:
+    """(IANA id, known) for a Graph time-zone name; an IANA name passes through, unknown -> ('UTC', False)."""
+    if name in _WINDOWS_TZ:
+        return _WINDOWS_TZ[name], True
+    if "/" in (name or ""):
+        return name, True
+    return "UTC", False

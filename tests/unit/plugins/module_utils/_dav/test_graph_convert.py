@@ -33,3 +33,11 @@ def test_contact_minimal_fn_from_names():
     text, unconverted = contact_to_vcard({"id": "x1", "givenName": "Ann", "surname": "Lee"})
     assert "FN:Ann Lee" in text.split("\r\n")
     assert unconverted == []
+
+
+def test_iana_zone_rows():
+    from ansible_collections.mailwave.migrate.plugins.module_utils._dav.graph_convert import iana_zone
+    assert iana_zone("Pacific Standard Time") == ("America/Los_Angeles", True)
+    assert iana_zone("W. Europe Standard Time") == ("Europe/Berlin", True)
+    assert iana_zone("Europe/Paris") == ("Europe/Paris", True)
+    assert iana_zone("Nowhere Standard Time") == ("UTC", False)
