@@ -46,25 +46,26 @@ DEFAULT_NAMES = frozenset(("default", "personal", "contacts", "addressbook", "ca
 
 
 def _is_default(coll: Collection) -> bool:
-    return _slug(coll.href) in DEFAULT_NAMES or coll.displayname.strip().lower() in DEFAULT_NAMES
+    return coll.default or _slug(coll.href) in DEFAULT_NAMES or coll.displayname.strip().lower() in DEFAULT_NAMES
 
 
 def map_collections(source: list[Collection], dest_home: str, dest: list[Collection]) -> list[tuple[Collection, str, bool]]:
     """[(source collection, destination href, must be created)]: the source's default collection goes
     to SOGo's ``personal``, each other to a collection of its own name (made unique) under the home.
 
-    The default is the first (in href order) whose name or display name is a usual default's
-    (``DEFAULT_NAMES``), else the first: CardDAV has no "default address book" property.
+    The default is the one the source marks so (Graph), else the first (in href order) whose name or
+    display name is a usual default's (``DEFAULT_NAMES``), else the first: CardDAV has no "default
+    address book" property.
     """
     existing = {c.href for c in dest}
     used = {dest_home + "personal/"}
     result = []
-    source = sorted(source, key=lambda c: (not _is_default(c), c.href))
+    source = sorted(source, key=lambda c: (not c.default, not _is_default(c), c.href))
     for index, coll in enumerate(source):
         if index == 0:
             href = dest_home + "personal/"
         else:
-            base, href, n = _slug(coll.href), "", 1
+            base, href, n = _slug(coll.name or coll.href), "", 1
             while not href or href in used:
                 href = dest_home + (base if n == 1 else f"{base}-{n}") + "/"
                 n += 1

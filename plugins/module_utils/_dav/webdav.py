@@ -47,6 +47,8 @@ class Collection:
     color: str = ""
     sync_token: str = ""
     components: tuple[str, ...] = ()
+    name: str = ""  # the destination collection's name when the href makes a poor one (Graph's opaque ids)
+    default: bool = False  # the source says it is the account's default (Graph's isDefaultCalendar)
 
 
 def _q(ns: str, name: str) -> str:

@@ -25,6 +25,14 @@ ROWS = [
     ("odd characters slugged, second run finds it", [coll("/u/contacts/"), coll("/u/Amis%20%26%20famille/")],
      [coll(HOME + "personal/"), coll(HOME + "amis-famille/")],
      [(HOME + "personal/", False), (HOME + "amis-famille/", False)]),
+    ("the source's own default flag wins over a default-looking name (Graph's isDefaultCalendar)",
+     [Collection("/graph/calendars/AAMk1/", "addressbook", "Calendar", name="calendar"),
+      Collection("/graph/calendars/AAMk2/", "addressbook", "Agenda perso", default=True)], [],
+     [(HOME + "personal/", True), (HOME + "calendar/", True)]),
+    ("an opaque href takes its given name (Graph ids)",
+     [Collection("/graph/contacts/", "addressbook", "Contacts", default=True),
+      Collection("/graph/contactFolders/AAMkAGI2TGuLAAA%3D/", "addressbook", "Clients", name="clients")], [],
+     [(HOME + "personal/", True), (HOME + "clients/", True)]),
 ]
 
 
