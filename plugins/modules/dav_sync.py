@@ -28,6 +28,11 @@ description:
     of O(source.user).
   - With O(source.provider=google), the Google account's address book and calendars are read at Google's
     CardDAV and CalDAV endpoints with an OAuth2 access token (O(source.oauth2_token)); no URL is needed.
+  - With O(source.provider=microsoft), a Microsoft 365 account's contacts (the default folder and every folder
+    under it) and calendars (those the account owns) are read from Microsoft Graph with an OAuth2 access token
+    and converted to vCard 4.0 and iCalendar (recurrences with their exceptions and cancelled occurrences, time
+    zones, attendees, reminders, photos and file attachments inline). What has no vCard/iCalendar equivalent is
+    listed per object in RV(conversions), never dropped silently.
 author:
   - Mailwave engineers (@mailwave)
 requirements:
@@ -56,8 +61,11 @@ options:
           - V(google), a Google account (Gmail, Google Workspace) with O(source.oauth2_token). Its address book
             is C(https://www.googleapis.com/carddav/v1/principals/<user>/lists/default/), each calendar
             C(https://apidata.googleusercontent.com/caldav/v2/<calendar id>/events/).
+          - V(microsoft), a Microsoft 365 account read through Microsoft Graph v1.0
+            (C(https://graph.microsoft.com/v1.0/users/<user>/contacts), C(.../calendars)) with
+            O(source.oauth2_token).
         type: str
-        choices: [dav, google]
+        choices: [dav, google, microsoft]
         default: dav
       url:
         description:
@@ -67,9 +75,12 @@ options:
             O(source.provider=dav) - the server is looked up in the DNS (SRV and TXT records, RFC 6764).
           - With O(source.provider=google), leave it out; given, it replaces both Google hosts (a proxy in
             front of them) and the paths stay Google's.
+          - With O(source.provider=microsoft), leave it out; given, it replaces C(https://graph.microsoft.com/v1.0)
+            (a national cloud's Graph endpoint, or a proxy).
         type: str
       user:
-        description: Login name. With O(source.provider=google), the account's address.
+        description: Login name. With O(source.provider=google) or O(source.provider=microsoft), the account's address
+          (Graph's user principal name).
         type: str
         required: true
       password:
@@ -82,6 +93,8 @@ options:
           - OAuth2 access token, sent in an C(Authorization) header (C(Bearer) scheme) instead of a password.
           - For Google it needs the scopes C(https://www.googleapis.com/auth/carddav) (contacts) and
             C(https://www.googleapis.com/auth/calendar) (calendars).
+          - For Microsoft 365 it needs the Graph permissions C(Contacts.Read) and C(Calendars.Read) (delegated, or
+            application permissions granted by the tenant's administrator to read every mailbox).
           - Exactly one of O(source.password) and O(source.oauth2_token) must be given.
         type: str
       resolver:
@@ -153,7 +166,9 @@ options:
     default: 60
 notes:
   - Deletions are not copied; an object removed at the source stays at the destination.
-  - Microsoft 365 (Graph) sources are not supported yet.
+  - From Microsoft 365, tasks (Microsoft To Do) and calendars shared by other users are not copied (the
+    latter move with their owner); Graph offers no sync-token, so every run lists everything (the state file
+    keeps the re-run write-free) and reads each contact's photo.
   - Google's CalDAV serves no tasks (VTODO); its CardDAV one address book per account.
 seealso:
   - module: mailwave.migrate.mailcow_mailbox
@@ -172,6 +187,18 @@ EXAMPLES = r"""
       password: "{{ new_password }}"
     state_file: /var/lib/mailwave/dav/alice@example.org.json
   register: dav
+
+- name: Move Carol's Microsoft 365 contacts and calendars (from Microsoft Graph)
+  mailwave.migrate.dav_sync:
+    source:
+      provider: microsoft
+      user: carol@example.org
+      oauth2_token: "{{ carol_graph_token }}"
+    destination:
+      url: https://mail.example.org
+      user: carol@example.org
+      password: "{{ carol_new_password }}"
+    state_file: /var/lib/mailwave/dav/carol@example.org.json
 
 - name: Move Bob's Google contacts, primary calendar and a shared one
   mailwave.migrate.dav_sync:
@@ -216,6 +243,20 @@ discovery:
   returned: when the source was found in the DNS
   type: dict
   sample: {addressbook: "https://dav.example.org/", calendar: "https://dav.example.org/", notes: []}
+conversions:
+  description:
+    - With O(source.provider=microsoft), per converted object (C(uid), C(id), C(collection)) the C(notes) on what
+      has no vCard/iCalendar equivalent or was approximated.
+  returned: with O(source.provider=microsoft)
+  type: list
+  elements: dict
+  sample: [{uid: "040000008200E00074C5B7101A82E008", id: "AAMkAGI2", collection: "/graph/calendars/AAMkAGI2/",
+            notes: ["onlineMeeting.joinUrl kept as URL"]}]
+skipped:
+  description: With O(source.provider=microsoft), the calendars not copied, with their C(owner) and C(why).
+  returned: with O(source.provider=microsoft)
+  type: list
+  elements: dict
 requests:
   description: HTTP requests sent to the source and the destination, and writes to the destination.
   returned: always
@@ -230,7 +271,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._common.files import write_private_file
 from ansible_collections.mailwave.migrate.plugins.module_utils._dav.engine import AccountSync
-from ansible_collections.mailwave.migrate.plugins.module_utils._dav import providers, srv
+from ansible_collections.mailwave.migrate.plugins.module_utils._dav import graph, providers, srv
 from ansible_collections.mailwave.migrate.plugins.module_utils._dav.webdav import HAS_REQUESTS, DavClient, DavError, PerKindSource
 
 
@@ -246,7 +287,7 @@ def _endpoint():
 
 def _source():
     return dict(type="dict", required=True, options=dict(
-        provider=dict(type="str", choices=["dav", "google"], default="dav"),
+        provider=dict(type="str", choices=["dav", "google", "microsoft"], default="dav"),
         url=dict(type="str"),
         user=dict(type="str", required=True),
         password=dict(type="str", no_log=True),
@@ -268,6 +309,16 @@ def _source_client(module, params, timeout):
     """(source, DNS discovery or None): one DavClient, or one per kind (Google's CardDAV and CalDAV are on two
     hosts; DNS discovery may name two servers)."""
     verify = params["ca_file"] or params["validate_certs"]
+    if params["provider"] == "microsoft":
+        if not params["oauth2_token"]:
+            module.fail_json(msg="a Microsoft 365 source needs source.oauth2_token (an OAuth2 access token for Microsoft "
+                             "Graph with the permissions %s); Graph takes no password" % ", ".join(graph.SCOPES.values()))
+        if "@" not in params["user"]:
+            module.fail_json(msg="a Microsoft 365 source's user must be the account's address (its user principal "
+                             "name), not %r" % params["user"])
+        return graph.GraphSource(params["user"], params["oauth2_token"], params["url"] or None,
+                                 ca_file=params["ca_file"], validate_certs=params["validate_certs"],
+                                 timeout=timeout), None
     if params["provider"] != "google":
         if params["url"] and "://" in params["url"]:
             return _client(params, timeout), None
@@ -365,6 +416,8 @@ def main():
         module.fail_json(msg="cannot write state_file %s: %s" % (params["state_file"], exc))
     if discovery is not None:
         result["discovery"] = discovery
+    if isinstance(source, graph.GraphSource):
+        result["conversions"], result["skipped"] = source.conversions, source.skipped
     result["requests"] = {"source": source.requests, "destination": dest.requests, "writes": dest.writes}
     diff = {"before": {}, "after": {}}
     for coll in result["collections"]:

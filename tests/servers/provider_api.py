@@ -57,12 +57,16 @@ class _Api:
             def do_GET(self):  # noqa: N802 (http.server's name)
                 parts = urllib.parse.urlsplit(self.path)
                 api.requests.append(parts.path)
-                status, body = api.answer(urllib.parse.unquote(parts.path), urllib.parse.parse_qs(parts.query),
-                                          self.headers.get("Authorization", ""))
-                data = json.dumps(body).encode("utf-8")
+                answer = api.answer(urllib.parse.unquote(parts.path), urllib.parse.parse_qs(parts.query),
+                                    self.headers.get("Authorization", ""))
+                status, body, headers = answer if len(answer) == 3 else answer + ({},)
+                binary = isinstance(body, bytes)  # a photo's $value
+                data = body if binary else json.dumps(body).encode("utf-8")
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
+                self.send_header("Content-Type", "image/jpeg" if binary else "application/json; charset=UTF-8")
                 self.send_header("Content-Length", str(len(data)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
 
