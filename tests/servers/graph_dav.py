@@ -22,6 +22,8 @@ The account is a dict: ``calendars`` [calendar with ``_events``], ``contacts`` (
 """
 from __future__ import annotations
 
+import json
+import pathlib
 import urllib.parse
 
 from tests.servers.provider_api import _Api
@@ -114,3 +116,42 @@ class GraphDavApi(_Api):
                 return _not_found(parts[1])
             return self._page(folder.get("_" + parts[2], []), path, query)
         return 400, {"error": {"code": "BadRequest", "message": "Resource not found for the segment '%s'." % rest}}
+
+
+DATA = pathlib.Path(__file__).resolve().parents[1] / "data" / "dav" / "graph"
+# a 1x1 PNG: contact photos are served as Exchange stores them, bytes behind .../photo/$value
+PHOTO = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                      "1f15c4890000000d49444154789c6360f8cf00000301010018dd8db00000000049454e44ae426082")
+
+
+def recorded_account(user):
+    """An account made of the recorded objects in tests/data/dav/graph (events/, contacts/): every event in the
+    default calendar but the last, which goes to a second calendar; every contact in the default folder but the
+    last, which goes to a "Clients" folder (with a photo); and a calendar shared by another user."""
+    def load(kind):
+        files = sorted(p for p in (DATA / kind).glob("*.json") if not p.name.endswith(".attachments.json"))
+        return [(p, json.loads(p.read_text(encoding="utf-8"))) for p in files]
+
+    events, contacts = load("events"), load("contacts")
+    attachments = {}
+    for path, event in events:
+        extra = path.with_name(path.stem + ".attachments.json")
+        if extra.exists():
+            answer = json.loads(extra.read_text(encoding="utf-8"))
+            attachments[event["id"]] = answer.get("value", answer) if isinstance(answer, dict) else answer
+    owner = {"name": "Owner", "address": user}
+    return {
+        "calendars": [
+            {"id": "AAMkCalendarDefault=", "name": "Calendar", "color": "auto", "hexColor": "", "isDefaultCalendar": True,
+             "canEdit": True, "owner": owner, "_events": [e for _p, e in events[:-1]]},
+            {"id": "AAMkCalendarProjets=", "name": "Projets", "color": "lightGreen", "hexColor": "#87d28e",
+             "isDefaultCalendar": False, "canEdit": True, "owner": owner, "_events": [e for _p, e in events[-1:]]},
+            {"id": "AAMkCalendarShared=", "name": "Dan's calendar", "isDefaultCalendar": False, "canEdit": False,
+             "owner": {"name": "Dan", "address": "dan@" + user.split("@")[1]}, "_events": [e for _p, e in events[:1]]},
+        ],
+        "contacts": [c for _p, c in contacts[:-1]],
+        "contactFolders": [{"id": "AAMkFolderClients=", "displayName": "Clients", "parentFolderId": "AAMkRoot=",
+                            "_contacts": [c for _p, c in contacts[-1:]], "_childFolders": []}],
+        "photos": {c["id"]: PHOTO for _p, c in contacts[-1:]},
+        "attachments": attachments,
+    }

@@ -83,6 +83,12 @@ class _Api:
             self.server.server_close()
             self.server = None
 
+    def __enter__(self):
+        return self if self.server is not None else self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
 
 class GmailApi(_Api):
     """GET /gmail/v1/users/{userId}/labels and /settings/{filters,vacation,autoForwarding,forwardingAddresses}."""

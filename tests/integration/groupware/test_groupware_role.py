@@ -103,3 +103,30 @@ def test_dav_login_of_its_own_and_oauth2_box_without_one(radicale, radicale_acco
     refused = _play(tmp_path / "refused", variables)  # a work dir of its own: no state file, no token kept
     assert refused.rc == 0, refused.tail()
     assert f"{anna}: contacts and calendars:" in refused.stdout and "refused the login of anna.imap" in refused.stdout
+
+
+def test_oauth2_box_moves_from_microsoft_365(sogo, sogo_account, tmp_path):
+    from ansible_collections.mailwave.migrate.plugins.module_utils._dav import graph_convert
+    from tests.servers.graph_dav import GraphDavApi, recorded_account
+
+    address, password = sogo_account()
+    account = recorded_account(address)
+    token = "eyJ0eXAi.role-graph-token"
+    variables = {"mailwave_mailboxes": [{"address": address, "source_oauth2_token": token}],
+                 "mailwave_credentials": {address: password},
+                 "mailwave_groupware_destination": {"url": sogo.base_url},
+                 "mailwave_groupware_source": {"dav": {"provider": "microsoft"}}}
+    with GraphDavApi(address, token, account).start() as api:
+        variables["mailwave_groupware_source"]["dav"]["url"] = api.url
+        first = _play(tmp_path, variables)
+        assert first.rc == 0, first.tail()
+        contacts = len(account["contacts"]) + len(account["contactFolders"][0]["_contacts"])
+        assert f"{address}: contacts {contacts}/{contacts} copied" in first.stdout, first.tail()
+        assert "log in with an OAuth2 token" not in first.stdout
+        events = account["calendars"][0]["_events"]
+        assert set(_sogo_objects(sogo, address, password, "Calendar/personal/")) == {
+            graph_convert.ical_uid(e) for e in events}
+        again = _play(tmp_path, variables)
+        assert again.rc == 0, again.tail()
+        assert f"{address}: contacts 0/{contacts} copied" in again.stdout, again.tail()
+    assert token not in first.stdout and token not in again.stdout
