@@ -62,8 +62,8 @@ def converted(monkeypatch):
         return "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:%s\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n" % item["iCalUId"], notes
 
     monkeypatch.setattr(graph_convert, "contact_to_vcard", contact)
-    monkeypatch.setattr(graph_convert, "event_to_ical", event, raising=False)  # TEMP until merge
-    monkeypatch.setattr(graph_convert, "ical_uid", lambda item: item.get("iCalUId") or item["id"], raising=False)  # TEMP
+    monkeypatch.setattr(graph_convert, "event_to_ical", event)
+    monkeypatch.setattr(graph_convert, "ical_uid", lambda item: item.get("iCalUId") or item["id"])
     return seen
 
 
