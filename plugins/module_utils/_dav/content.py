@@ -109,14 +109,17 @@ def _normal_value(name: str, value: str) -> str:
     base = name.split(".")[-1]
     if base in ("N", "ADR", "ORG"):
         value = value.rstrip(";")  # SOGo drops empty trailing components
+    if base in ("RRULE", "EXRULE"):
+        # "The rule parts are not ordered in any particular sequence" (RFC 5545 3.3.10); SOGo reorders them
+        value = ";".join(sorted(part.upper() for part in value.split(";") if part))
     return value
 
 
 def fingerprint(text: str) -> dict[str, list[str]]:
     """What an object says, as {COMPONENT-PATH/NAME: sorted normalised lines}, for comparing versions.
 
-    Folding, line endings, case of names and groups, parameter order and empty trailing structured
-    components do not count; anything else does.
+    Folding, line endings, case of names and groups, parameter order, the order of a recurrence rule's
+    parts and empty trailing structured components do not count; anything else does.
     """
     result: dict[str, list[str]] = {}
     path: list[str] = []

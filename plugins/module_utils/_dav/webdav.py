@@ -16,6 +16,7 @@ keep-alive connections without telling, and a reused one then fails with a reset
 from __future__ import annotations
 
 import dataclasses
+import re
 import urllib.parse
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
@@ -256,6 +257,7 @@ class DavClient:
         props = f"<d:resourcetype><d:collection/>{rtype}</d:resourcetype>"
         if displayname:
             props += f"<d:displayname>{escape(displayname)}</d:displayname>"
+        color = calendar_color(color)
         if color and kind == "calendar":
             props += f"<apple:calendar-color>{escape(color)}</apple:calendar-color>"
         body = (f'<?xml version="1.0" encoding="utf-8"?><d:mkcol {_xmlns()}><d:set><d:prop>{props}</d:prop>'
@@ -267,6 +269,17 @@ class DavClient:
             body = (f'<?xml version="1.0" encoding="utf-8"?><d:propertyupdate {_xmlns()}><d:set><d:prop>{props}'
                     "</d:prop></d:set></d:propertyupdate>")
             self.request("PROPPATCH", href, body, {"Content-Type": "application/xml; charset=utf-8"}, ok=(200, 207))
+
+
+def calendar_color(color: str) -> str:
+    """The colour as SOGo takes it, #RRGGBBAA ("Bad color format (should be '#XXXXXXXX')" otherwise): #RRGGBB
+    (Nextcloud, Graph's hexColor) gets an opaque alpha; what is not a hex colour is left out."""
+    color = (color or "").strip()
+    if re.fullmatch(r"#[0-9A-Fa-f]{8}", color):
+        return color
+    if re.fullmatch(r"#[0-9A-Fa-f]{6}", color):
+        return color + "FF"
+    return ""
 
 
 class PerKindSource:

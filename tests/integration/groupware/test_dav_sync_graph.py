@@ -47,7 +47,7 @@ def test_microsoft_365_contacts_and_calendars_into_sogo(run_module, sogo, m365, 
     assert not (tmp_path / "state.json").exists()
 
     first = run_module("dav_sync", args)
-    assert not first.failed, (first, first.stderr[-3000:])
+    assert not first.failed, (first.get("msg"), first.stderr[-3000:])
     assert _problems(first) == []
     assert first["contacts"]["copied"] == len(contacts) == predicted["contacts"]["copied"]
     assert first["calendars"]["copied"] == len(events) == predicted["calendars"]["copied"]

@@ -61,3 +61,11 @@ def test_differences_ignores_what_is_not_data():
     assert content.differences(ours, sogo) == []
     assert content.differences(ours, sogo.replace("j@x", "k@x")) == ["VCARD/ITEM1.EMAIL"]
     assert content.differences(ours, sogo.replace("UID:u\n", "UID:u\nNOTE:new\n")) == ["VCARD/NOTE"]
+
+
+def test_differences_ignores_the_order_of_recurrence_rule_parts_only():
+    ours = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:u\r\nRRULE:FREQ=WEEKLY;BYDAY=MO;WKST=MO;UNTIL=20260629T215959Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    sogo = ours.replace("FREQ=WEEKLY;BYDAY=MO;WKST=MO;UNTIL=20260629T215959Z", "FREQ=WEEKLY;UNTIL=20260629T215959Z;BYDAY=MO;WKST=MO")
+    assert content.differences(ours, sogo) == []  # what SOGo 5.8 stores for our Graph series
+    assert content.differences(ours, sogo.replace("BYDAY=MO", "BYDAY=TU")) == ["VCALENDAR/VEVENT/RRULE"]
+    assert content.differences(ours, sogo.replace(";WKST=MO", "")) == ["VCALENDAR/VEVENT/RRULE"]

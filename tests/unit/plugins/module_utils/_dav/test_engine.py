@@ -64,3 +64,11 @@ def test_multistatus_merges_200_propstats_and_keeps_response_status():
 def test_not_xml_is_a_dav_error():
     with pytest.raises(webdav.DavError, match="not XML"):
         webdav._responses(b"<html>proxy error")  # pylint: disable=protected-access
+
+
+@pytest.mark.parametrize("given, written", [
+    ("#3366CCFF", "#3366CCFF"), ("#87d28e", "#87d28eFF"), (" #87D28E ", "#87D28EFF"), ("", ""),
+    ("auto", ""), ("#abc", ""), ("lightGreen", "")])
+def test_calendar_colour_as_sogo_takes_it(given, written):
+    # SOGo 5.8 answers PROPPATCH calendar-color "#87d28e" with 400 "Bad color format (should be '#XXXXXXXX')"
+    assert webdav.calendar_color(given) == written
