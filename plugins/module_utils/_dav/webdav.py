@@ -273,7 +273,7 @@ class DavClient:
 
 def calendar_color(color: str) -> str:
     """The colour as SOGo takes it, #RRGGBBAA ("Bad color format (should be '#XXXXXXXX')" otherwise): #RRGGBB
-    (Nextcloud, Graph's hexColor) gets an opaque alpha; what is not a hex colour is left out."""
+    (Graph's hexColor, any source that sends six digits) gets an opaque alpha; what is not a hex colour is left out."""
     color = (color or "").strip()
     if re.fullmatch(r"#[0-9A-Fa-f]{8}", color):
         return color
