@@ -158,17 +158,22 @@ class GraphSource:
         result = {}
         for item in api.pages("%s?$top=%d" % (self._paths[collection], PAGE)):
             href = collection + _q(item["id"])
-            if kind == "addressbook":
-                photo = api.raw("%s/contacts/%s/photo/$value" % (self.root, _q(item["id"])), missing_ok=True)
-                data, notes = graph_convert.contact_to_vcard(item, photo=photo or None,
-                                                             photo_type=_photo_type(photo or b""))
-                etag = item.get("changeKey") or item.get("@odata.etag") or ""
-            else:
-                item = self._complete_event(api, item)
-                attachments = (api.pages("%s/events/%s/attachments" % (self.root, _q(item["id"])))
-                               if item.get("hasAttachments") else None)
-                data, notes = graph_convert.event_to_ical(item, attachments)
-                etag = series_etag(item)
+            try:
+                if kind == "addressbook":
+                    photo = api.raw("%s/contacts/%s/photo/$value" % (self.root, _q(item["id"])), missing_ok=True)
+                    data, notes = graph_convert.contact_to_vcard(item, photo=photo or None,
+                                                                 photo_type=_photo_type(photo or b""))
+                    etag = item.get("changeKey") or item.get("@odata.etag") or ""
+                else:
+                    item = self._complete_event(api, item)
+                    attachments = (api.pages("%s/events/%s/attachments" % (self.root, _q(item["id"])))
+                                   if item.get("hasAttachments") else None)
+                    data, notes = graph_convert.event_to_ical(item, attachments)
+                    etag = series_etag(item)
+            except (ValueError, KeyError, TypeError) as exc:
+                # an object Graph serves in a shape we cannot convert: the engine reports it as an error
+                # (empty data is "not a vCard or iCalendar object"), its reason goes in conversions
+                data, notes, etag = "", ["not converted: %s" % exc], item.get("changeKey") or ""
             if notes:
                 self.conversions.append({"collection": collection, "id": item["id"],
                                          "uid": graph_convert.ical_uid(item) if kind == "calendar" else item["id"],

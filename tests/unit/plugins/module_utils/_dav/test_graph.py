@@ -138,3 +138,14 @@ def test_the_scope_named_in_a_refusal_is_the_kind_s():
     source = graph.GraphSource(USER, TOKEN)
     assert source.apis["addressbook"].scope == "Contacts.Read" and source.apis["calendar"].scope == "Calendars.Read"
     assert source.apis["calendar"].base == graph.GRAPH_URL
+
+
+def test_an_object_that_cannot_be_converted_is_an_error_with_its_reason(api):
+    # the real converter: an event without a start cannot be a VEVENT
+    api.account["calendars"][0]["_events"] = [{"id": "bad1", "iCalUId": "uid-bad", "changeKey": "b1",
+                                               "type": "singleInstance", "subject": "no start"}]
+    source = graph.GraphSource(USER, TOKEN, api.url)
+    href = source.source_collections("calendar")[0].href
+    assert source.multiget(href, "calendar", [href + "bad1"]) == {href + "bad1": ("b1", "")}
+    assert source.conversions[0]["id"] == "bad1" and source.conversions[0]["notes"][0].startswith("not converted: ")
+    assert "no start" in source.conversions[0]["notes"][0]
