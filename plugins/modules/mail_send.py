@@ -100,7 +100,7 @@ options:
       kind:
         description: What the message is, recorded in the sent-log and the result.
         type: str
-        choices: [announce, credentials, failure, other]
+        choices: [announce, credentials, failure, paused, other]
         default: other
       mailbox:
         description: The mailbox the message is about, recorded in the sent-log and the result.
@@ -137,7 +137,7 @@ messages:
       description: The message's id.
       type: str
     kind:
-      description: announce, credentials, failure or other.
+      description: announce, credentials, failure, paused or other.
       type: str
     mailbox:
       description: The mailbox it is about.

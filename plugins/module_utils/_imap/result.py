@@ -36,7 +36,8 @@ def predict_pause(engine, works):
     now = time.time()
     need = sum(m.size for work in works for m in work.to_copy)
     used = engine.day.used(now)
-    if not need or used + need <= engine.day.limit or not used and need <= engine.day.limit:
+    # more than a whole day's limit on an unused day pauses too: its first batches go (DayBudget.take), the rest waits
+    if not need or used + need <= engine.day.limit:
         return None
     return {"by": "day_limit", "predicted": True,
             "reason": "the copy would pass the source account's download limit (max_bytes_per_day, %d MB in 24 hours; "

@@ -141,6 +141,21 @@ def _progress_entry(live, seconds):
     return entry
 
 
+def copy_end(outcome, payload):
+    """What one copy's end makes of its record (no I/O): (fields for the record, the scheduler's error kind, its
+    backoff, paused). The error kind is None for a copy that is done; paused is set here, where the provider's
+    day limit is seen: the copy ended there without errors, it is done for this run (not failed) and a later
+    run goes on."""
+    if outcome != "ok":
+        return {"msg": payload["msg"], "error_kind": payload["kind"]}, payload["kind"], payload.get("backoff"), False
+    fields, kind, paused = {"result": payload}, None, False
+    if payload.get("paused") and not (payload.get("totals") or {}).get("errors"):
+        fields["msg"], paused = payload.get("verdict"), True  # the provider's day limit: ends here, a later run goes on
+    elif not payload.get("complete"):
+        fields["msg"], kind = payload.get("verdict"), "incomplete"
+    return fields, kind, None, paused
+
+
 class BatchRunner:
     def __init__(self, jobs, parallel=4, server_connections=40, server_limits=None, max_attempts=3,
                  check_mode=False, progress_file=None, progress_interval=2.0, engine_class=None,
@@ -264,22 +279,14 @@ class BatchRunner:
     def _finish(self, job, outcome, payload, waited, seconds):
         record = job.record
         record.update(finished_at=_utc(self.wall()), seconds=round(seconds, 3), lock_wait=round(waited, 3))
-        kind = backoff = None
+        fields, kind, backoff, paused = copy_end(outcome, payload)
         if outcome == "ok":
-            record["result"] = payload
             record.pop("msg", None)
             record.pop("error_kind", None)
-            if payload.get("paused") and not (payload.get("totals") or {}).get("errors"):
-                record["msg"] = payload.get("verdict")  # the provider's day limit: ends here, a later run goes on
-            elif not payload.get("complete"):
-                kind = "incomplete"
-                record["msg"] = payload.get("verdict")
-        else:
-            kind, backoff = payload["kind"], payload.get("backoff")
-            record.update(msg=payload["msg"], error_kind=kind)
+        record.update(fields)
         state = self.scheduler.finish(job.sched, self.clock(), error_kind=kind, backoff=backoff,
                                       message=record.get("msg"))
-        record["status"] = "paused" if state == sched_mod.DONE and record.get("msg") else state
+        record["status"] = "paused" if paused else state
         if state == sched_mod.WAITING:
             record["retry_at"] = _utc(self.wall() + max(0.0, job.sched.not_before - self.clock()))
         else:

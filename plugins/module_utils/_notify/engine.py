@@ -15,7 +15,7 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._notify import me
 from ansible_collections.mailwave.migrate.plugins.module_utils._notify import sentlog
 from ansible_collections.mailwave.migrate.plugins.module_utils._notify.transport import TransportError
 
-KINDS = ("announce", "credentials", "failure", "other")
+KINDS = ("announce", "credentials", "failure", "paused", "other")
 
 
 def _now():

@@ -238,26 +238,22 @@ def convert(settings, address=""):
     verified = None if listed is None else {f.get("forwardingEmail", "").lower() for f in
                                             listed.get("forwardingAddresses", [])
                                             if f.get("verificationStatus") == "accepted"}
-    report = {"rules": 0, "converted": 0, "not_converted": [], "approximations": []}
+    report = st.new_report()
     rules = []
     domain = address.rpartition("@")[2].lower()
     made = vacation_rule(settings.get("vacation"))
     if made:
         rule, notes = made
-        report["rules"] += 1
         if rule.restrict_to_domain:
             rule.test = st.all_of([rule.test, st.address_is(["from"], [domain], ":domain")])
-        report["approximations"].extend({"rule": rule.name, "what": n} for n in notes)
+        st.tally(report, rule, notes)
         rules.append(rule)
-        report["converted"] += 1
     forward = auto_forward_rule(settings.get("auto_forwarding"))
     if forward:
-        report["rules"] += 1
-        report["converted"] += 1
+        st.tally(report, forward)
         rules.append(forward)
     for position, gfilter in enumerate((settings.get("filters") or {}).get("filter", []), 1):
         name = "Gmail filter %s" % (gfilter.get("id") or position)
-        report["rules"] += 1
         approx = []
         criteria = gfilter.get("criteria") or {}
         try:
@@ -270,15 +266,7 @@ def convert(settings, address=""):
         approx.extend(more)
         rule = st.Rule(name, test, actions, notes=list(missing), disabled=problem and "criterion " + problem)
         rules.append(rule)
-        report["not_converted"].extend({"rule": name, "what": m} for m in missing)
-        if not problem:
-            report["approximations"].extend({"rule": name, "what": a} for a in approx)
-        if problem:
-            report["not_converted"].append({"rule": name, "what": "the whole filter: criterion " + problem})
-        elif not actions:
-            report["not_converted"].append({"rule": name, "what": "the whole filter: no action left"})
-        else:
-            report["converted"] += 1
+        st.tally(report, rule, approx, whole="filter")
     script = st.render("Converted by mailwave from the Gmail settings of %s" % (address or "the account"), rules)
     return script, report
 

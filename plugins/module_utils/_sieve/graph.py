@@ -186,16 +186,14 @@ def vacation_rules(setting, address):
 def convert(data, address=""):
     """data: {"rules": [messageRule], "folders": {id: {name, parent}}, "inbox_id", "automatic_replies"}."""
     folders, inbox_id = data.get("folders") or {}, data.get("inbox_id")
-    report = {"rules": 0, "converted": 0, "not_converted": [], "approximations": []}
+    report = st.new_report()
     rules, notes = vacation_rules(data.get("automatic_replies"), address)
     for rule in rules:
-        report["rules"] += 1
-        report["converted"] += 1
+        st.tally(report, rule)
     report["approximations"].extend({"rule": "automatic replies", "what": n} for n in notes)
     for source in sorted(data.get("rules") or [], key=lambda r: (int(r.get("sequence") or 0), r.get("id", ""))):
         name = "Microsoft 365 rule %r (sequence %s)" % (source.get("displayName", source.get("id")),
                                                         source.get("sequence"))
-        report["rules"] += 1
         approx, problem = [], ""
         try:
             conditions = predicates_tests(source.get("conditions"), address, approx)
@@ -213,15 +211,9 @@ def convert(data, address=""):
             problem = "Microsoft 365 marks it in error" + ("; also " + problem if problem else "")
         if actions == [("stop;", ())] and not problem:
             approx.append("only stops the later rules")
-        rules.append(st.Rule(name, test, actions, notes=list(missing), disabled=problem))
-        report["not_converted"].extend({"rule": name, "what": m} for m in missing)
-        if problem:
-            report["not_converted"].append({"rule": name, "what": "the whole rule: " + problem})
-        elif not actions:
-            report["not_converted"].append({"rule": name, "what": "the whole rule: no action left"})
-        else:
-            report["converted"] += 1
-            report["approximations"].extend({"rule": name, "what": a} for a in approx)
+        rule = st.Rule(name, test, actions, notes=list(missing), disabled=problem)
+        rules.append(rule)
+        st.tally(report, rule, approx)
     script = st.render("Converted by mailwave from the Microsoft 365 inbox rules of %s" % (address or "the account"),
                        rules)
     return script, report

@@ -152,6 +152,27 @@ def _rule_text(rule):
     return "\n".join(lines + ["if %s {" % rule.test.text, body, "}"]), exts
 
 
+def new_report():
+    """The conversion report of one account: rules seen, rules converted, what was not converted and what only
+    approximately (lists of {"rule", "what"})."""
+    return {"rules": 0, "converted": 0, "not_converted": [], "approximations": []}
+
+
+def tally(report, rule, approximations=(), whole="rule"):
+    """Count one source rule, converted into ``rule``, in ``report``: its notes are what it lost; disabled, or
+    without an action left, it is not converted as a whole (``whole`` names it: "the whole filter: ...");
+    otherwise it counts as converted and its approximations are reported (a rule that does not run has none)."""
+    report["rules"] += 1
+    report["not_converted"].extend({"rule": rule.name, "what": note} for note in rule.notes)
+    if rule.disabled:
+        report["not_converted"].append({"rule": rule.name, "what": "the whole %s: %s" % (whole, rule.disabled)})
+    elif not rule.actions:
+        report["not_converted"].append({"rule": rule.name, "what": "the whole %s: no action left" % whole})
+    else:
+        report["converted"] += 1
+        report["approximations"].extend({"rule": rule.name, "what": what} for what in approximations)
+
+
 def render(title, rules):
     """The whole script: a header comment, the require line (sorted, only what is used), the rules."""
     blocks, needed = [], set()

@@ -118,6 +118,32 @@ def test_a_failure_notice_goes_to_the_admin_once(smtp_server, tmp_path):
     assert "quota exceeded" in got.message().get_content() and "sync" in got.message()["Subject"]
 
 
+def test_a_domain_paused_by_its_provider_gets_a_paused_notice_not_a_failure(smtp_server, tmp_path):
+    server = smtp_server()
+    msg = "paused by the provider: 1 mailbox(es) reached the source's download limit (bruno@alpha.test; day limit)"
+    playbook, inventory, variables = setup(tmp_path, server, "sync", tasks_from="failure.yml",
+                                           mailwave_failure={"phase": "sync", "msg": msg, "paused": True,
+                                                             "resume_after": "2026-06-13T09:30:00Z"},
+                                           mailwave_run_id="20260612T180000Z", mailwave_notify_mail_language="en")
+    for _run in range(2):
+        res = run_playbook(playbook, inventory, extra_vars=variables)
+        assert res.rc == 0, res.tail()
+    (got,) = server.wait_for(1)
+    assert got.rcpt_tos == ("admin@alpha.test",)
+    mail = got.message()
+    assert mail["Subject"].strip() == ("[Mailwave] alpha.test: paused by the provider, resumes after "
+                                       "2026-06-13T09:30:00Z (wave wave1)")
+    body = mail.get_content()
+    assert "bruno@alpha.test" in body and "Nothing is lost" in body and "not a failure" in body
+    assert "reports a failure" not in body
+    files = sorted(p.name for p in notify_dir(tmp_path).glob("_*"))
+    assert files == ["_paused.paused_alpha.test_sync_20260612T180000Z.en.txt",
+                     "_paused.paused_alpha.test_sync_20260612T180000Z.fr.txt"]
+    assert "reprise après 2026-06-13T09:30:00Z" in (notify_dir(tmp_path) / files[1]).read_text()
+    log = json.loads((notify_dir(tmp_path) / "sent.json").read_text())
+    assert [(k, v["kind"]) for k, v in log["sent"].items()] == [("paused:alpha.test:sync:20260612T180000Z", "paused")]
+
+
 def test_without_smtp_the_files_are_written_and_nothing_fails(smtp_server, tmp_path):
     server = smtp_server()
     playbook, inventory, variables = setup(tmp_path, server, "announce", mailwave_smtp={})

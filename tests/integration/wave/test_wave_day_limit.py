@@ -63,6 +63,10 @@ def test_a_day_limit_pauses_the_domain_before_the_switch_and_the_next_day_finish
         assert 0 < copied_first < 10
         md = sorted((pathlib.Path(box.dir) / "work" / "wave1" / "reports").glob("*/report.md"))[-1].read_text()
         assert "## alpha.test: paused" in md and "paused by the provider until" in md
+        # the admin is told it is paused (when it resumes, nothing lost), not sent the failure notice
+        notices = sorted(p.name for p in (pathlib.Path(box.dir) / "work" / "wave1" / "notifications" / "alpha.test")
+                         .glob("_*.txt"))
+        assert notices and all(n.startswith("_paused.paused_alpha.test_sync_") for n in notices), notices
 
         # each following day copies at most a day's worth, until the box is done (3.2 MB at 2 MB a day)
         copied, days = [copied_first], 1

@@ -98,6 +98,15 @@ def test_a_filter_with_no_action_left_is_reported_whole():
                                                             "the whole filter: no action left"]
 
 
+def test_a_filter_with_no_action_left_reports_no_approximation():
+    """Like a Microsoft 365 rule: what a rule that does not run approximates is not reported (sievetext.tally)."""
+    script, report = one({"hasAttachment": True}, {"addLabelIds": ["IMPORTANT"]})
+    assert report["converted"] == 0 and "NOT ACTIVE (nothing left to do)" in script
+    assert report["approximations"] == []
+    assert one({"hasAttachment": True}, {"addLabelIds": ["Label_1"]})[1]["approximations"] == [
+        {"rule": "Gmail filter F1", "what": "hasAttachment tested as a MIME part with Content-Disposition attachment"}]
+
+
 def test_vacation_with_dates_domain_and_html():
     script, report = gmail.convert({"vacation": {
         "enableAutoReply": True, "responseSubject": "Away", "responseBodyHtml": "<p>Away</p>",
