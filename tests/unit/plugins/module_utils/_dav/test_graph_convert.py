@@ -150,7 +150,7 @@ def test_weekly_series_across_dst_rows():
     assert prop(master, "DTSTART") == ["DTSTART;TZID=Europe/Paris:20260105T090000"]
     assert prop(master, "DTEND") == ["DTEND;TZID=Europe/Paris:20260105T093000"]
     # endDate 2026-06-29 in Paris, inclusive: its last second, in UTC (RFC 5545 3.3.10 with a TZID DTSTART)
-    assert prop(master, "RRULE") == ["RRULE:FREQ=WEEKLY;BYDAY=MO;WKST=MO;UNTIL=20260629T215959Z"]
+    assert prop(master, "RRULE") == ["RRULE:FREQ=WEEKLY;UNTIL=20260629T215959Z;BYDAY=MO;WKST=MO"]
     # cancelled OID.{master}.2026-02-02: that Monday at the series' 09:00 Paris time
     assert prop(master, "EXDATE") == ["EXDATE;TZID=Europe/Paris:20260202T090000"]
     assert prop(exception, "RECURRENCE-ID") == ["RECURRENCE-ID;TZID=Europe/Paris:20260330T090000"]
@@ -252,7 +252,7 @@ def test_all_day_floating_midnight_and_odd_boundaries():
 def test_relative_monthly_rows():
     _text, lines, notes = convert("relative-monthly")
     assert prop(components(lines, "VEVENT")[0], "DTSTART") == ["DTSTART;TZID=America/New_York:20260130T140000"]
-    assert prop(components(lines, "VEVENT")[0], "RRULE") == ["RRULE:FREQ=MONTHLY;BYDAY=-1FR;COUNT=6"]
+    assert prop(components(lines, "VEVENT")[0], "RRULE") == ["RRULE:FREQ=MONTHLY;COUNT=6;BYDAY=-1FR"]
     assert [prop(tz, "TZID") for tz in components(lines, "VTIMEZONE")] == [["TZID:America/New_York"]]
     assert notes == []
 
