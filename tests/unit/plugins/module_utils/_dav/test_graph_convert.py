@@ -498,3 +498,30 @@ def test_every_fixture_is_a_graph_object_with_a_source():
             else:
                 _text, notes = contact_to_vcard(converted)
             assert not any("_source" in note for note in notes)
+
+
+def test_all_day_series_exception_and_a_zone_given_by_prefer_header():
+    # an all-day series: RECURRENCE-ID and EXDATE take DATE values like its DTSTART (RFC 5545 3.8.4.4)
+    day = {"dateTime": "2026-01-04T23:00:00", "timeZone": "UTC"}  # midnight of the 5th in Paris
+    series = dict(BASE, isAllDay=True, originalStartTimeZone="Romance Standard Time", start=day,
+                  end={"dateTime": "2026-01-05T23:00:00", "timeZone": "UTC"},
+                  recurrence={"pattern": {"type": "weekly", "daysOfWeek": ["monday"], "firstDayOfWeek": "monday"},
+                              "range": {"type": "numbered", "numberOfOccurrences": 4}},
+                  cancelledOccurrences=["OID.AAMkRule=.2026-01-19"],
+                  exceptionOccurrences=[{"id": "e1", "isAllDay": True, "originalStart": "2026-01-11T23:00:00Z",
+                                         "originalStartTimeZone": "Romance Standard Time", "subject": "moved",
+                                         "start": {"dateTime": "2026-01-12T23:00:00", "timeZone": "UTC"},
+                                         "end": {"dateTime": "2026-01-13T23:00:00", "timeZone": "UTC"}}])
+    text, notes = event_to_ical(series)
+    master, exception = components(content.unfold(text), "VEVENT")
+    assert prop(master, "DTSTART") == ["DTSTART;VALUE=DATE:20260105"]
+    assert prop(master, "RRULE") == ["RRULE:FREQ=WEEKLY;COUNT=4;BYDAY=MO;WKST=MO"]
+    assert prop(master, "EXDATE") == ["EXDATE;VALUE=DATE:20260119"]
+    assert prop(exception, "RECURRENCE-ID") == ["RECURRENCE-ID;VALUE=DATE:20260112"]
+    assert prop(exception, "DTSTART") == ["DTSTART;VALUE=DATE:20260113"]
+    assert notes == ["exceptionOccurrences[2026-01-11]: lastModifiedDateTime: missing, DTSTAMP is the start"]
+    # with a Prefer: outlook.timezone header Graph gives local times; they are read in that zone
+    text, _notes = event_to_ical(dict(BASE, originalStartTimeZone="Romance Standard Time",
+                                      start={"dateTime": "2026-07-01T09:00:00.0000000", "timeZone": "Pacific Standard Time"},
+                                      end={"dateTime": "2026-07-01T10:00:00.0000000", "timeZone": "Pacific Standard Time"}))
+    assert prop(components(content.unfold(text), "VEVENT")[0], "DTSTART") == ["DTSTART;TZID=Europe/Paris:20260701T180000"]
