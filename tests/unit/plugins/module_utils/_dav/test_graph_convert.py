@@ -525,3 +525,18 @@ def test_all_day_series_exception_and_a_zone_given_by_prefer_header():
                                       start={"dateTime": "2026-07-01T09:00:00.0000000", "timeZone": "Pacific Standard Time"},
                                       end={"dateTime": "2026-07-01T10:00:00.0000000", "timeZone": "Pacific Standard Time"}))
     assert prop(components(content.unfold(text), "VEVENT")[0], "DTSTART") == ["DTSTART;TZID=Europe/Paris:20260701T180000"]
+
+
+def test_pattern_defaults_come_from_the_local_start():
+    # 2026-01-31T23:30Z is Sunday 1 February, 00:30 in Paris: weekday, day and month are the local ones
+    event = dict(BASE, originalStartTimeZone="Romance Standard Time",
+                 start={"dateTime": "2026-01-31T23:30:00", "timeZone": "UTC"},
+                 end={"dateTime": "2026-02-01T00:30:00", "timeZone": "UTC"})
+    for pattern, rrule in (({"type": "weekly"}, "FREQ=WEEKLY;BYDAY=SU;WKST=SU"),
+                           ({"type": "absoluteYearly"}, "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=1")):
+        text, notes = event_to_ical(dict(event, recurrence={"pattern": pattern, "range": NO_END}))
+        assert prop(components(content.unfold(text), "VEVENT")[0], "RRULE") == [f"RRULE:{rrule}"]
+        assert notes == []
+    _text, notes = event_to_ical(dict(BASE, originalStartTimeZone=None,
+                                      recurrence={"pattern": {"type": "daily"}, "range": NO_END}))
+    assert notes == ["originalStartTimeZone: missing, the series is written in UTC"]
