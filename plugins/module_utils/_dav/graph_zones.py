@@ -214,7 +214,8 @@ def vtimezone(tzid: str, first_year: int, last_year: int, open_ended: bool = Fal
         if rule and open_ended:
             lines.append(f"RRULE:{rule}")
         elif rule:
-            lines.append(f"RRULE:{rule};COUNT={len(locals_)}")
+            # COUNT right after FREQ: the order SOGo rewrites rule parts into (so it stores ours unchanged)
+            lines.append("RRULE:" + rule.replace("FREQ=YEARLY;", f"FREQ=YEARLY;COUNT={len(locals_)};"))
         elif len(locals_) > 1:
             lines.append("RDATE:" + ",".join(f"{t:%Y%m%dT%H%M%S}" for t in locals_[1:]))
         lines += [f"TZNAME:{name}"] if name else []

@@ -150,7 +150,7 @@ def test_weekly_series_across_dst_rows():
     assert prop(master, "DTSTART") == ["DTSTART;TZID=Europe/Paris:20260105T090000"]
     assert prop(master, "DTEND") == ["DTEND;TZID=Europe/Paris:20260105T093000"]
     # endDate 2026-06-29 in Paris, inclusive: its last second, in UTC (RFC 5545 3.3.10 with a TZID DTSTART)
-    assert prop(master, "RRULE") == ["RRULE:FREQ=WEEKLY;BYDAY=MO;WKST=MO;UNTIL=20260629T215959Z"]
+    assert prop(master, "RRULE") == ["RRULE:FREQ=WEEKLY;UNTIL=20260629T215959Z;BYDAY=MO;WKST=MO"]
     # cancelled OID.{master}.2026-02-02: that Monday at the series' 09:00 Paris time
     assert prop(master, "EXDATE") == ["EXDATE;TZID=Europe/Paris:20260202T090000"]
     assert prop(exception, "RECURRENCE-ID") == ["RECURRENCE-ID;TZID=Europe/Paris:20260330T090000"]
@@ -252,7 +252,7 @@ def test_all_day_floating_midnight_and_odd_boundaries():
 def test_relative_monthly_rows():
     _text, lines, notes = convert("relative-monthly")
     assert prop(components(lines, "VEVENT")[0], "DTSTART") == ["DTSTART;TZID=America/New_York:20260130T140000"]
-    assert prop(components(lines, "VEVENT")[0], "RRULE") == ["RRULE:FREQ=MONTHLY;BYDAY=-1FR;COUNT=6"]
+    assert prop(components(lines, "VEVENT")[0], "RRULE") == ["RRULE:FREQ=MONTHLY;COUNT=6;BYDAY=-1FR"]
     assert [prop(tz, "TZID") for tz in components(lines, "VTIMEZONE")] == [["TZID:America/New_York"]]
     assert notes == []
 
@@ -498,3 +498,45 @@ def test_every_fixture_is_a_graph_object_with_a_source():
             else:
                 _text, notes = contact_to_vcard(converted)
             assert not any("_source" in note for note in notes)
+
+
+def test_all_day_series_exception_and_a_zone_given_by_prefer_header():
+    # an all-day series: RECURRENCE-ID and EXDATE take DATE values like its DTSTART (RFC 5545 3.8.4.4)
+    day = {"dateTime": "2026-01-04T23:00:00", "timeZone": "UTC"}  # midnight of the 5th in Paris
+    series = dict(BASE, isAllDay=True, originalStartTimeZone="Romance Standard Time", start=day,
+                  end={"dateTime": "2026-01-05T23:00:00", "timeZone": "UTC"},
+                  recurrence={"pattern": {"type": "weekly", "daysOfWeek": ["monday"], "firstDayOfWeek": "monday"},
+                              "range": {"type": "numbered", "numberOfOccurrences": 4}},
+                  cancelledOccurrences=["OID.AAMkRule=.2026-01-19"],
+                  exceptionOccurrences=[{"id": "e1", "isAllDay": True, "originalStart": "2026-01-11T23:00:00Z",
+                                         "originalStartTimeZone": "Romance Standard Time", "subject": "moved",
+                                         "start": {"dateTime": "2026-01-12T23:00:00", "timeZone": "UTC"},
+                                         "end": {"dateTime": "2026-01-13T23:00:00", "timeZone": "UTC"}}])
+    text, notes = event_to_ical(series)
+    master, exception = components(content.unfold(text), "VEVENT")
+    assert prop(master, "DTSTART") == ["DTSTART;VALUE=DATE:20260105"]
+    assert prop(master, "RRULE") == ["RRULE:FREQ=WEEKLY;COUNT=4;BYDAY=MO;WKST=MO"]
+    assert prop(master, "EXDATE") == ["EXDATE;VALUE=DATE:20260119"]
+    assert prop(exception, "RECURRENCE-ID") == ["RECURRENCE-ID;VALUE=DATE:20260112"]
+    assert prop(exception, "DTSTART") == ["DTSTART;VALUE=DATE:20260113"]
+    assert notes == ["exceptionOccurrences[2026-01-11]: lastModifiedDateTime: missing, DTSTAMP is the start"]
+    # with a Prefer: outlook.timezone header Graph gives local times; they are read in that zone
+    text, _notes = event_to_ical(dict(BASE, originalStartTimeZone="Romance Standard Time",
+                                      start={"dateTime": "2026-07-01T09:00:00.0000000", "timeZone": "Pacific Standard Time"},
+                                      end={"dateTime": "2026-07-01T10:00:00.0000000", "timeZone": "Pacific Standard Time"}))
+    assert prop(components(content.unfold(text), "VEVENT")[0], "DTSTART") == ["DTSTART;TZID=Europe/Paris:20260701T180000"]
+
+
+def test_pattern_defaults_come_from_the_local_start():
+    # 2026-01-31T23:30Z is Sunday 1 February, 00:30 in Paris: weekday, day and month are the local ones
+    event = dict(BASE, originalStartTimeZone="Romance Standard Time",
+                 start={"dateTime": "2026-01-31T23:30:00", "timeZone": "UTC"},
+                 end={"dateTime": "2026-02-01T00:30:00", "timeZone": "UTC"})
+    for pattern, rrule in (({"type": "weekly"}, "FREQ=WEEKLY;BYDAY=SU;WKST=SU"),
+                           ({"type": "absoluteYearly"}, "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=1")):
+        text, notes = event_to_ical(dict(event, recurrence={"pattern": pattern, "range": NO_END}))
+        assert prop(components(content.unfold(text), "VEVENT")[0], "RRULE") == [f"RRULE:{rrule}"]
+        assert notes == []
+    _text, notes = event_to_ical(dict(BASE, originalStartTimeZone=None,
+                                      recurrence={"pattern": {"type": "daily"}, "range": NO_END}))
+    assert notes == ["originalStartTimeZone: missing, the series is written in UTC"]
