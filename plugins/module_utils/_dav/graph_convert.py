@@ -5,7 +5,11 @@
 
 # NOTE: THIS IS ONLY FOR USE BY THE mailwave.migrate COLLECTION. It is PRIVATE to the collection.
 
-"""Microsoft Graph v1.0 contacts and events to vCard 4.0 / iCalendar (pure: no I/O).
+"""Microsoft Graph v1.0 contacts and events to vCard 3.0 / iCalendar (pure: no I/O).
+
+vCard 3.0, not 4.0: SOGo 5.8, the destination, stores every vCard as 3.0 and damages a 4.0 PHOTO data: URI
+(it escapes the ';' as text); the 3.0 form of each property is what it keeps unchanged (measured in
+tests/integration/groupware/test_graph_convert_sogo.py).
 
 Microsoft 365 has no CardDAV/CalDAV, so dav_sync reads Graph JSON and writes vCard/iCalendar into
 SOGo. Every Graph field is either converted, ignored by design (server ids and values derived from
@@ -98,7 +102,7 @@ _CONTACT_KNOWN = {
     "businessAddress", "otherAddress", "businessHomePage", "imAddresses", "categories", "personalNotes",
     "spouseName", "children", "manager", "assistantName", "yomiGivenName", "yomiSurname", "yomiCompanyName"}
 
-# Fields with no vCard 4.0 property: kept as X- properties (RFC 6350 6.10) so the data survives in
+# Fields with no vCard property: kept as X- properties (RFC 6350 6.10) so the data survives in
 # SOGo, and reported. X-PHONETIC-* are the names Apple's Contacts reads; X-MAILWAVE-* are ours.
 _CONTACT_X = (("yomiGivenName", "X-PHONETIC-FIRST-NAME"), ("yomiSurname", "X-PHONETIC-LAST-NAME"),
               ("yomiCompanyName", "X-PHONETIC-ORG"), ("initials", "X-MAILWAVE-INITIALS"),
@@ -127,7 +131,7 @@ def _stamp(value: str) -> _dt.datetime | None:
 
 
 def contact_to_vcard(contact: dict, photo: bytes | None = None, photo_type: str = "image/jpeg") -> tuple[str, list[str]]:
-    """(vCard 4.0 text, notes) for one Graph contact; photo is the $value of its profilePhoto.
+    """(vCard 3.0 text, notes) for one Graph contact; photo is the $value of its profilePhoto.
 
     notes: one 'field: what happened' per field that has no vCard equivalent or was approximated.
     """
@@ -138,7 +142,7 @@ def contact_to_vcard(contact: dict, photo: bytes | None = None, photo_type: str 
           or contact.get("companyName") or contact.get("id", ""))
     # N: family;given;additional;prefix;suffix (RFC 6350 6.2.2); Graph's title is the honorific
     # ("Mr."), generation the suffix ("Jr."): jobTitle is TITLE below.
-    lines = ["BEGIN:VCARD", "VERSION:4.0", f"UID:{_esc(contact['id'])}", f"FN:{_esc(fn)}",
+    lines = ["BEGIN:VCARD", "VERSION:3.0", f"UID:{_esc(contact['id'])}", f"FN:{_esc(fn)}",
              "N:" + ";".join(_esc(p) for p in (family, given, middle, contact.get("title") or "",
                                                contact.get("generation") or ""))]
     if contact.get("nickName"):
@@ -168,7 +172,7 @@ def contact_to_vcard(contact: dict, photo: bytes | None = None, photo_type: str 
     for key, kind in (("homeAddress", "home"), ("businessAddress", "work"), ("otherAddress", "")):
         addr = contact.get(key) or {}
         if not _empty(addr):
-            # vCard 4.0 TYPE for ADR is home or work only: "other" has none.
+            # vCard TYPE for ADR is home or work only: "other" has none.
             lines.append((f"ADR;TYPE={kind}:" if kind else "ADR:") + _adr(addr))
     if contact.get("businessHomePage"):
         lines.append(f"URL;TYPE=work:{_esc(contact['businessHomePage'])}")
@@ -199,8 +203,9 @@ def contact_to_vcard(contact: dict, photo: bytes | None = None, photo_type: str 
     if revised:
         lines.append(f"REV:{revised:%Y%m%dT%H%M%SZ}")
     if photo:
-        # vCard 4.0 PHOTO is a URI; inline it as a data: URI (RFC 6350 6.2.4, RFC 2397).
-        lines.append(f"PHOTO:data:{photo_type};base64,{base64.b64encode(photo).decode('ascii')}")
+        # vCard 3.0 inline binary (RFC 2426 3.1.4): what SOGo keeps; TYPE is the image's subtype
+        kind = photo_type.split("/")[-1].upper()
+        lines.append(f"PHOTO;ENCODING=b;TYPE={kind}:{base64.b64encode(photo).decode('ascii')}")
     lines.append("END:VCARD")
     _unconverted(contact, _CONTACT_KNOWN, notes)
     return _lines_to_text(lines), notes
@@ -496,8 +501,9 @@ def _people(event: dict, lines: list[str], ctx: _Ctx, prefix: str) -> None:
         if response not in _PARTSTAT:
             ctx.notes.append(f"{prefix}attendees: response {response!r} of {address} taken as NEEDS-ACTION")
         params = f"{_cn(attendee)};CUTYPE={cutype};ROLE={role};PARTSTAT={partstat}"
-        if rsvp and kind != "resource" and partstat == "NEEDS-ACTION":
-            params += ";RSVP=TRUE"
+        # RSVP says whether the organizer asked for replies: Graph's responseRequested, for every attendee
+        # (SOGo adds RSVP=TRUE where it is missing, so it is always written)
+        params += ";RSVP=TRUE" if rsvp else ";RSVP=FALSE"
         lines.append(f"ATTENDEE{params}:mailto:{address}")
         if attendee.get("proposedNewTime"):
             ctx.notes.append(f"{prefix}attendees: {address} proposed a new time, not converted "
@@ -523,7 +529,7 @@ def _status_lines(event: dict, lines: list[str], ctx: _Ctx, prefix: str) -> None
         if show_as not in ("free", "busy"):
             ctx.notes.append(f"{prefix}showAs: {show_as!r} has no iCalendar equivalent"
                              + (": TRANSP:OPAQUE, kept as X-MICROSOFT-CDO-BUSYSTATUS" if show_as in _SHOW_AS else ""))
-    sensitivity = event.get("sensitivity")
+    sensitivity = event.get("sensitivity") or "normal"  # Graph's default; SOGo adds CLASS:PUBLIC without one
     if sensitivity in _CLASS:
         lines.append(f"CLASS:{_CLASS[sensitivity]}")
         if sensitivity == "personal":

@@ -51,10 +51,11 @@ def test_microsoft_365_contacts_and_calendars_into_sogo(run_module, sogo, m365, 
     assert _problems(first) == []
     assert first["contacts"]["copied"] == len(contacts) == predicted["contacts"]["copied"]
     assert first["calendars"]["copied"] == len(events) == predicted["calendars"]["copied"]
-    for kind in ("contacts", "calendars"):
-        assert first[kind]["verified"] + first[kind]["altered"] == first[kind]["copied"]
+    # every object read back as sent: the converter writes what SOGo keeps (test_graph_convert_sogo.py)
     altered = [a for c in first["collections"] for a in c.get("altered", [])]
-    print("SOGo altered:", json.dumps(altered, indent=1))
+    assert altered == []
+    for kind in ("contacts", "calendars"):
+        assert first[kind]["verified"] == first[kind]["copied"]
     # the calendar shared by Dan is not copied, and said so
     assert [s["owner"] for s in first["skipped"]] == ["dan@" + user.split("@")[1]]
     assert TOKEN not in json.dumps(dict(first))

@@ -307,13 +307,13 @@ def test_meeting_with_attendees_reminder_and_html_body():
     _text, lines, notes = convert("meeting-html")
     (event,) = components(lines, "VEVENT")
     assert prop(event, "ATTENDEE") == [
-        "ATTENDEE;CN=Irvin Sayers;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED"
+        "ATTENDEE;CN=Irvin Sayers;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=TRUE"
         ":mailto:IrvinS@M365x214355.onmicrosoft.com",
         "ATTENDEE;CN=\"Sayers, Irvin 'Jr'\";CUTYPE=INDIVIDUAL;ROLE=OPT-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE"
         ":mailto:irvin.jr@M365x214355.onmicrosoft.com",
-        "ATTENDEE;CN=Conf Room Rainier;CUTYPE=RESOURCE;ROLE=NON-PARTICIPANT;PARTSTAT=ACCEPTED"
+        "ATTENDEE;CN=Conf Room Rainier;CUTYPE=RESOURCE;ROLE=NON-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=TRUE"
         ":mailto:Rainier@M365x214355.onmicrosoft.com",
-        "ATTENDEE;CN=Alex Wilber;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=DECLINED"
+        "ATTENDEE;CN=Alex Wilber;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=DECLINED;RSVP=TRUE"
         ":mailto:AlexW@M365x214355.onmicrosoft.com"]
     assert prop(own(event), "DESCRIPTION") == [
         "DESCRIPTION:New Product Regulations Strategy Online Touchpoint Meeting\\n\\n"
@@ -439,7 +439,7 @@ def test_windows_table_is_cldr_001_and_loads():
 def test_full_contact_rows():
     text, notes = contact_to_vcard(fixture("contacts", "full"), photo=b"\xff\xd8\xff\xe0 jpeg bytes")
     lines = content.unfold(text)
-    assert lines[:5] == ["BEGIN:VCARD", "VERSION:4.0", "UID:AAMkAGI2THk0AAA=", "FN:Pavel Bansky", "N:Bansky;Pavel;Jan;Dr.;Jr."]
+    assert lines[:5] == ["BEGIN:VCARD", "VERSION:3.0", "UID:AAMkAGI2THk0AAA=", "FN:Pavel Bansky", "N:Bansky;Pavel;Jan;Dr.;Jr."]
     for expected in ["NICKNAME:Pav", "EMAIL:pavelb@contoso.com", "EMAIL:pavel@example.org",
                      "TEL;TYPE=work,voice:+1 732 555 0102", "TEL;TYPE=home,voice:+1 425 555 0100",
                      "TEL;TYPE=cell:+1 732 555 0199", "ORG:Contoso\\; Ltd;Platform\\, Core", "TITLE:Lead Engineer",
@@ -455,8 +455,8 @@ def test_full_contact_rows():
                      "NOTE:line1\\nline2\\, with comma", "REV:20260211T123000Z"]:
         assert expected in lines, expected
     (photo,) = prop(lines, "PHOTO")
-    assert photo.startswith("PHOTO:data:image/jpeg;base64,")
-    assert base64.b64decode(photo.split(",", 1)[1]) == b"\xff\xd8\xff\xe0 jpeg bytes"
+    assert photo.startswith("PHOTO;ENCODING=b;TYPE=JPEG:")  # vCard 3.0's inline form: what SOGo keeps
+    assert base64.b64decode(photo.split(":", 1)[1]) == b"\xff\xd8\xff\xe0 jpeg bytes"
     assert lines[-1] == "END:VCARD" and text.endswith("\r\n")
     assert sorted(note.split(":")[0] for note in notes) == sorted([
         "emailAddresses", "profession", "imAddresses", "assistantName", "yomiGivenName", "yomiSurname",
@@ -465,13 +465,13 @@ def test_full_contact_rows():
 
 def test_minimal_and_non_ascii_contacts():
     text, notes = contact_to_vcard(fixture("contacts", "minimal"))
-    assert content.unfold(text) == ["BEGIN:VCARD", "VERSION:4.0", "UID:AAMkAGI2TMin0AAA=", "FN:Ann Lee", "N:Lee;Ann;;;",
+    assert content.unfold(text) == ["BEGIN:VCARD", "VERSION:3.0", "UID:AAMkAGI2TMin0AAA=", "FN:Ann Lee", "N:Lee;Ann;;;",
                                     "END:VCARD"]
     assert notes == []
     text, notes = contact_to_vcard(fixture("contacts", "non-ascii"), photo=b"\x89PNG", photo_type="image/png")
     lines = content.unfold(text)
     assert "FN:Jörg Müller-Lüdenscheidt" in lines and "ADR;TYPE=home:;;Domplatz 1;Köln;NRW;50667;Deutschland" in lines
-    assert prop(lines, "PHOTO") == ["PHOTO:data:image/png;base64,iVBORw=="]
+    assert prop(lines, "PHOTO") == ["PHOTO;ENCODING=b;TYPE=PNG:iVBORw=="]
     for physical in text.encode("utf-8").split(b"\r\n")[:-1]:
         assert len(physical) <= 75
         physical.decode("utf-8")
@@ -540,3 +540,15 @@ def test_pattern_defaults_come_from_the_local_start():
     _text, notes = event_to_ical(dict(BASE, originalStartTimeZone=None,
                                       recurrence={"pattern": {"type": "daily"}, "range": NO_END}))
     assert notes == ["originalStartTimeZone: missing, the series is written in UTC"]
+
+
+def test_rsvp_follows_response_requested_for_every_attendee():
+    event = {"id": "e1", "iCalUId": "u1", "start": {"dateTime": "2026-03-02T08:00:00", "timeZone": "UTC"},
+             "attendees": [{"type": "required", "status": {"response": "accepted"},
+                            "emailAddress": {"name": "A", "address": "a@x.example"}}]}
+    asked = [line for line in content.unfold(event_to_ical(event)[0]) if line.startswith("ATTENDEE")]
+    quiet = [line for line in content.unfold(event_to_ical(dict(event, responseRequested=False))[0])
+             if line.startswith("ATTENDEE")]
+    assert asked == ["ATTENDEE;CN=A;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=TRUE:mailto:a@x.example"]
+    assert quiet == [asked[0].replace("RSVP=TRUE", "RSVP=FALSE")]
+    assert "CLASS:PUBLIC" in event_to_ical(event)[0]  # no sensitivity: Graph's default, normal
