@@ -169,6 +169,10 @@ notes:
   - From Microsoft 365, tasks (Microsoft To Do) and calendars shared by other users are not copied (the
     latter move with their owner); Graph offers no sync-token, so every run lists everything (the state file
     keeps the re-run write-free) and reads each contact's photo.
+  - A Microsoft 365 series' exceptions and cancelled occurrences are read with C($expand=exceptionOccurrences)
+    and C(cancelledOccurrences), which Microsoft documents on its beta event page. An endpoint that refuses them
+    gets the series' instances instead; there, cancelled occurrences cannot be seen, and RV(conversions) says so
+    for each such series.
   - Google's CalDAV serves no tasks (VTODO); its CardDAV one address book per account.
 seealso:
   - module: mailwave.migrate.mailcow_mailbox

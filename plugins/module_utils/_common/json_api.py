@@ -28,7 +28,9 @@ DEFAULT_RETRY_AFTER = 10
 
 
 class SourceError(Exception):
-    pass
+    def __init__(self, message, status=None):
+        super().__init__(message)
+        self.status = status  # the HTTP status when the API answered one
 
 
 class ApiReader:
@@ -62,7 +64,7 @@ class ApiReader:
                     return None
                 if exc.code in (429, 503) and self._wait(exc):
                     continue
-                raise SourceError(self._http_problem(exc.code, _error_text(exc), url)) from None
+                raise SourceError(self._http_problem(exc.code, _error_text(exc), url), exc.code) from None
             except (URLError, OSError) as exc:
                 raise SourceError("cannot reach the %s at %s: %s; check the URL and the network"
                                   % (self.what, self.base, getattr(exc, "reason", exc))) from None

@@ -18,7 +18,9 @@ Requests (learn.microsoft.com/graph/api/...):
   series masters, times in UTC without a Prefer header); per series master its exceptions and cancelled
   occurrences (GET /users/{id}/events/{id}?$select=cancelledOccurrences,exceptionOccurrences
   &$expand=exceptionOccurrences, the event resource's cancelledOccurrences property and
-  exceptionOccurrences relationship); per event with hasAttachments its attachments
+  exceptionOccurrences relationship, documented on the beta page; an endpoint that refuses them gets
+  ``event-list-instances`` over the series' span instead, whose exceptions are read and whose cancelled
+  occurrences cannot be: that is said in ``conversions``); per event with hasAttachments its attachments
   (``event-list-attachments``).
 Calendars another user owns (shared with this one: their ``owner`` is someone else) are not copied: they
 move with their owner's account. They are listed in ``skipped``.
@@ -31,6 +33,7 @@ without the master's key changing.
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import json
 import re
@@ -165,7 +168,7 @@ class GraphSource:
                                                                  photo_type=_photo_type(photo or b""))
                     etag = item.get("changeKey") or item.get("@odata.etag") or ""
                 else:
-                    item = self._complete_event(api, item)
+                    item = self._complete_event(api, item, collection)
                     attachments = (api.pages("%s/events/%s/attachments" % (self.root, _q(item["id"])))
                                    if item.get("hasAttachments") else None)
                     data, notes = graph_convert.event_to_ical(item, attachments)
@@ -181,10 +184,54 @@ class GraphSource:
             result[href] = (etag, data)
         return result
 
-    def _complete_event(self, api: ApiReader, event: dict) -> dict:
+    def _complete_event(self, api: ApiReader, event: dict, collection: str) -> dict:
         if event.get("type") != "seriesMaster":
             return event
-        extra = api.get("%s/events/%s?$select=cancelledOccurrences,exceptionOccurrences&$expand=exceptionOccurrences"
-                        % (self.root, _q(event["id"])))
+        try:
+            extra = api.get("%s/events/%s?$select=cancelledOccurrences,exceptionOccurrences"
+                            "&$expand=exceptionOccurrences" % (self.root, _q(event["id"])))
+        except SourceError as exc:
+            if exc.status != 400:
+                raise
+            # The reference documents both on the beta event page only: an endpoint that refuses them
+            # ("Could not find a property named ...") still lists the series' instances.
+            return self._series_from_instances(api, event, collection)
         return dict(event, cancelledOccurrences=extra.get("cancelledOccurrences") or [],
                     exceptionOccurrences=extra.get("exceptionOccurrences") or [])
+
+    def _series_from_instances(self, api: ApiReader, event: dict, collection: str) -> dict:
+        """The exceptions from event-list-instances over the series' span (for a series without an end: until
+        INSTANCES_YEARS from now). Cancelled occurrences are simply absent there: said, not guessed."""
+        start, end, note = instances_window(event, _dt.datetime.now(_dt.timezone.utc))
+        items = api.pages("%s/events/%s/instances?startDateTime=%s&endDateTime=%s&$top=%d"
+                          % (self.root, _q(event["id"]), start, end, PAGE))
+        notes = ["Graph did not give cancelledOccurrences: occurrences cancelled at the source are not excluded "
+                 "(check this series at the destination)"] + ([note] if note else [])
+        self.conversions.append({"collection": collection, "id": event["id"], "uid": graph_convert.ical_uid(event),
+                                 "notes": notes})
+        return dict(event, cancelledOccurrences=[],
+                    exceptionOccurrences=[i for i in items if i.get("type") == "exception"])
+
+
+INSTANCES_YEARS = 3
+
+
+def instances_window(event: dict, now: _dt.datetime) -> tuple[str, str, str]:
+    """(startDateTime, endDateTime, note) covering a series for event-list-instances: from its first start to
+    its range's end (endDate, or an upper bound of numbered occurrences), else INSTANCES_YEARS from now."""
+    first = _dt.datetime.fromisoformat(((event.get("start") or {}).get("dateTime") or now.isoformat())[:19])
+    first = first.replace(tzinfo=_dt.timezone.utc) - _dt.timedelta(days=1)
+    recurrence = event.get("recurrence") or {}
+    rng, pattern = recurrence.get("range") or {}, recurrence.get("pattern") or {}
+    note = ""
+    if rng.get("type") == "endDate" and rng.get("endDate"):
+        last = _dt.datetime.fromisoformat(rng["endDate"][:10]).replace(tzinfo=_dt.timezone.utc) + _dt.timedelta(days=2)
+    elif rng.get("type") == "numbered" and int(rng.get("numberOfOccurrences") or 0) > 0:
+        unit = {"daily": 1, "weekly": 7}.get(pattern.get("type"), 31 if "Monthly" in (pattern.get("type") or "") else 366)
+        span = unit * int(pattern.get("interval") or 1) * int(rng["numberOfOccurrences"])
+        last = first + _dt.timedelta(days=span + 2)
+    else:
+        last = max(now, first) + _dt.timedelta(days=365 * INSTANCES_YEARS)
+        note = "series without an end: exceptions read until %s only" % last.date().isoformat()
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    return first.strftime(fmt), last.strftime(fmt), note

@@ -149,3 +149,36 @@ def test_an_object_that_cannot_be_converted_is_an_error_with_its_reason(api):
     assert source.multiget(href, "calendar", [href + "bad1"]) == {href + "bad1": ("b1", "")}
     assert source.conversions[0]["id"] == "bad1" and source.conversions[0]["notes"][0].startswith("not converted: ")
     assert "no start" in source.conversions[0]["notes"][0]
+
+
+def test_an_endpoint_without_the_series_fields_gets_the_exceptions_from_the_instances(api, converted):
+    api.series_fields = False
+    master = api.account["calendars"][0]["_events"][1]
+    master.update(start={"dateTime": "2026-01-05T08:00:00.0000000", "timeZone": "UTC"},
+                  recurrence={"pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["monday"]},
+                              "range": {"type": "endDate", "startDate": "2026-01-05", "endDate": "2026-06-29"}})
+    master["exceptionOccurrences"][0]["originalStart"] = "2026-03-30T07:00:00Z"
+    source = graph.GraphSource(USER, TOKEN, api.url)
+    href = source.source_collections("calendar")[0].href
+    source.etags(href)
+    given = {item["id"]: item for item, _attachments in converted["events"]}
+    assert [e["id"] for e in given["ev2"]["exceptionOccurrences"]] == ["ev2x"]
+    assert given["ev2"]["cancelledOccurrences"] == []
+    assert api.windows == [("2026-01-04T08:00:00Z", "2026-07-01T00:00:00Z")]
+    said = [c for c in source.conversions if c["id"] == "ev2"]
+    assert said and said[0]["collection"] == href and "cancelled at the source are not excluded" in said[0]["notes"][0]
+
+
+@pytest.mark.parametrize("recurrence, window, note", [
+    ({"pattern": {"type": "daily", "interval": 2}, "range": {"type": "numbered", "numberOfOccurrences": 10}},
+     ("2026-01-04T08:00:00Z", "2026-01-26T08:00:00Z"), ""),
+    ({"pattern": {"type": "absoluteMonthly", "interval": 1}, "range": {"type": "numbered", "numberOfOccurrences": 3}},
+     ("2026-01-04T08:00:00Z", "2026-04-09T08:00:00Z"), ""),
+    ({"pattern": {"type": "weekly"}, "range": {"type": "noEnd"}},
+     ("2026-01-04T08:00:00Z", "2029-12-01T12:00:00Z"), "series without an end: exceptions read until 2029-12-01 only"),
+])
+def test_instances_window(recurrence, window, note):
+    import datetime as dt
+    event = {"start": {"dateTime": "2026-01-05T08:00:00.0000000", "timeZone": "UTC"}, "recurrence": recurrence}
+    now = dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.timezone.utc)
+    assert graph.instances_window(event, now) == (*window, note)
