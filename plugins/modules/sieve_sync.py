@@ -177,6 +177,7 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.engine i
     mailcow_argument_spec,
 )
 from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.errors import MailcowError
+from ansible_collections.mailwave.migrate.plugins.module_utils._common.json_api import SourceError
 from ansible_collections.mailwave.migrate.plugins.module_utils._sieve import gmail, graph, planner, sources
 from ansible_collections.mailwave.migrate.plugins.module_utils._sieve.managesieve import ManageSieveClient, SieveError
 
@@ -245,7 +246,7 @@ def main():
         else:
             script, conversion = converted_script(source)
             scripts = [script]
-    except (SieveError, sources.SourceError) as exc:
+    except (SieveError, SourceError) as exc:
         module.fail_json(msg=str(exc))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:  # an answer of a shape the converter does not know
         what = (source["provider"], source["user"], type(exc).__name__, exc)

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from ansible_collections.mailwave.migrate.plugins.module_utils._common.json_api import (  # noqa: F401 (re-exported)
-    ApiReader, SourceError, _error_text)
+from ansible_collections.mailwave.migrate.plugins.module_utils._common.json_api import ApiReader
 
 GMAIL_URL = "https://gmail.googleapis.com"
 GRAPH_URL = "https://graph.microsoft.com/v1.0"
