@@ -129,8 +129,8 @@ class GraphDavApi(_Api):
             return self._page(self.account.get("contacts", []), path, query)
         if len(parts) == 4 and parts[0] == "contacts" and parts[2:] == ["photo", "$value"]:
             photo = self.account.get("photos", {}).get(parts[1])
-            return (200, photo) if photo else (404, {"error": {"code": "ErrorItemNotFound",
-                                                                "message": "The photo wasn't found."}})
+            missing = {"error": {"code": "ErrorItemNotFound", "message": "The photo wasn't found."}}
+            return (200, photo) if photo else (404, missing)
         if parts == ["contactFolders"]:
             return self._page(self.account.get("contactFolders", []), path, query)
         if len(parts) == 3 and parts[0] == "contactFolders" and parts[2] in ("childFolders", "contacts"):
