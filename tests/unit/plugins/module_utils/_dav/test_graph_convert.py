@@ -368,7 +368,7 @@ def test_non_ascii_folding_and_escaping():
     assert text.endswith("END:VCALENDAR\r\n")
     assert any(len(p.encode()) > 75 for p in lines)  # the description was long enough to fold
     assert prop(lines, "SUMMARY") == ["SUMMARY:Réunion d'équipe — 東京オフィス 🗓"]
-    assert prop(lines, "DESCRIPTION")[0].startswith("DESCRIPTION:Ordre du jour : budget\\, recrutement\\; “planning” —\\n日本")
+    assert prop(lines, "DESCRIPTION")[0].startswith("DESCRIPTION:Ordre du jour : budget\\, recrutement\\; \u201cplanning\u201d —\\n日本")
     assert prop(lines, "DESCRIPTION")[0].endswith("\\nFin.")
     assert prop(lines, "LOCATION") == ["LOCATION:Zürich\\, Bahnhofstraße 1"]
     assert prop(lines, "ORGANIZER") == ['ORGANIZER;CN="Müller, Jörg":mailto:joerg.mueller@contoso.com']
