@@ -133,6 +133,29 @@ def test_append_fetch_all_roundtrip_and_usage(dovecot, mail_account):
     assert dovecot.usage(user) == {"messages": 2, "bytes": len(msg) + len(b"Subject: x\r\n\r\ny\r\n")}
 
 
+def test_stored_usage_matches_doveadm(dovecot, mail_account):
+    """The Mailcow emulator's cheap usage (the Maildir's own file names) says what doveadm says: LF and
+    CRLF messages, nested and dotted folders, flags moving files from new/ to cur/, expunges."""
+    user, password = mail_account(dovecot)
+    assert dovecot.stored_usage(user) == dovecot.usage(user) == {"bytes": 0, "messages": 0}
+    dovecot.append(user, password, "INBOX", b"Subject: lf\n\nbare LF body\nline two\n")
+    dovecot.append(user, password, "Dossiers/\u00c9t\u00e9 2019", b"Subject: crlf\r\n\r\nbody\r\n", flags=("\\Seen",))
+    dovecot.append(user, password, "Name.with.dots", b"Subject: x\r\n\r\n" + b"y" * 5000 + b"\r\n")
+    dovecot.append(user, password, "INBOX", b"Subject: gone\r\n\r\nbye\r\n")
+    client = dovecot.client(user, password)
+    try:
+        client.select_folder("INBOX")
+        uids = client.search(["SUBJECT", "gone"])
+        client.delete_messages(uids)
+        client.expunge()
+        client.fetch("1:*", ["FLAGS"])  # a session that saw the mail: Dovecot moves it from new/ to cur/
+    finally:
+        client.logout()
+    expected = dovecot.usage(user)
+    assert expected["messages"] == 3
+    assert dovecot.stored_usage(user) == expected
+
+
 def test_remove_user_refuses_login_and_drops_mail(dovecot):
     dovecot.add_user("gone@example.test", "pw-gone")
     dovecot.append("gone@example.test", "pw-gone", "INBOX", b"Subject: x\r\n\r\ny\r\n")

@@ -46,9 +46,12 @@ class StateBase:
         return {"type": kind, "log": log, "msg": msg}
 
     def _usage_of(self, user):
+        """(bytes, messages) of user's mail. Mailcow reads them from a table Dovecot keeps (quota2), so a
+        backend's cheap stored_usage() is preferred to a doveadm run per box (get/mailbox/all at 1,000 boxes)."""
         if self.backend is not None:
             try:
-                usage = self.backend.usage(user)
+                read = getattr(self.backend, "stored_usage", None) or self.backend.usage
+                usage = read(user)
                 return int(usage.get("bytes", 0)), int(usage.get("messages", 0))
             except Exception:  # pylint: disable=broad-except
                 return 0, 0
