@@ -3,10 +3,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The old provider's IMAP endpoint with its preset applied, for the paths that are not imap_sync.
+"""The old provider's IMAP endpoint with its preset applied, and a box's login there.
 
 imap_sync applies the presets itself; a Mailcow sync job is created from plain host/port/encryption, so
 the role resolves the preset here (the presets live in module_utils/_imap/presets.py).
+source_login is the one place that picks a box's source secret (preflight, sync and groupware read it).
 """
 
 from __future__ import annotations
@@ -39,6 +40,29 @@ def source_endpoint(source):
             "security": security, "mailcow_encryption": MAILCOW_ENCRYPTION[security]}
 
 
+def source_login(box, mailboxes=None, passwords=None):
+    """{user, oauth2_token} when the box's inventory entry has a token, else {user, password}.
+
+    The entry is the first of mailboxes whose address equals box.address exactly, as the roles' Jinja
+    selected it; the password is passwords[address] when the key is there (even empty), else the entry's.
+    """
+    if not isinstance(box, dict) or not box.get("address"):
+        raise AnsibleFilterError("mailwave.migrate.source_login: the box must be a dict with an address")
+    if mailboxes is not None and not isinstance(mailboxes, (list, tuple)):
+        raise AnsibleFilterError("mailwave.migrate.source_login: mailboxes must be a list (mailwave_mailboxes)")
+    if passwords is not None and not isinstance(passwords, dict):
+        raise AnsibleFilterError("mailwave.migrate.source_login: passwords must be a dict (mailwave_source_passwords)")
+    address = box["address"]
+    entry = next((e for e in mailboxes or [] if isinstance(e, dict) and e.get("address") == address), {})
+    user = box.get("source_user") or address
+    token = entry.get("source_oauth2_token")
+    if token:
+        return {"user": user, "oauth2_token": token}
+    passwords = passwords or {}
+    password = passwords[address] if address in passwords else entry.get("source_password", "")
+    return {"user": user, "password": password}
+
+
 class FilterModule(object):
     def filters(self):
-        return {"source_endpoint": source_endpoint}
+        return {"source_endpoint": source_endpoint, "source_login": source_login}
