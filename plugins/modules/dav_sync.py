@@ -268,118 +268,24 @@ requests:
   sample: {source: 12, destination: 9, writes: 0}
 """
 
-import json
-import os
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.mailwave.migrate.plugins.module_utils._common.files import write_private_file
-from ansible_collections.mailwave.migrate.plugins.module_utils._dav.engine import AccountSync
-from ansible_collections.mailwave.migrate.plugins.module_utils._dav import graph, providers, srv
-from ansible_collections.mailwave.migrate.plugins.module_utils._dav.webdav import HAS_REQUESTS, DavClient, DavError, PerKindSource
-
-
-def _endpoint():
-    return dict(type="dict", required=True, options=dict(
-        url=dict(type="str", required=True),
-        user=dict(type="str", required=True),
-        password=dict(type="str", required=True, no_log=True),
-        ca_file=dict(type="path"),
-        validate_certs=dict(type="bool", default=True),
-    ))
-
-
-def _source():
-    return dict(type="dict", required=True, options=dict(
-        provider=dict(type="str", choices=["dav", "google", "microsoft"], default="dav"),
-        url=dict(type="str"),
-        user=dict(type="str", required=True),
-        password=dict(type="str", no_log=True),
-        oauth2_token=dict(type="str", no_log=True),
-        calendar_ids=dict(type="list", elements="str"),
-        resolver=dict(type="list", elements="str"),
-        ca_file=dict(type="path"),
-        validate_certs=dict(type="bool", default=True),
-    ), mutually_exclusive=[["password", "oauth2_token"]], required_one_of=[["password", "oauth2_token"]])
-
-
-def _client(params, timeout):
-    verify = params["ca_file"] or params["validate_certs"]
-    return DavClient(params["url"], params["user"], params.get("password"), verify=verify, timeout=timeout,
-                     token=params.get("oauth2_token"))
-
-
-def _source_client(module, params, timeout):
-    """(source, DNS discovery or None): one DavClient, or one per kind (Google's CardDAV and CalDAV are on two
-    hosts; DNS discovery may name two servers)."""
-    verify = params["ca_file"] or params["validate_certs"]
-    if params["provider"] == "microsoft":
-        if not params["oauth2_token"]:
-            module.fail_json(msg="a Microsoft 365 source needs source.oauth2_token (an OAuth2 access token for Microsoft "
-                             "Graph with the permissions %s); Graph takes no password" % ", ".join(graph.SCOPES.values()))
-        if "@" not in params["user"]:
-            module.fail_json(msg="a Microsoft 365 source's user must be the account's address (its user principal "
-                             "name), not %r" % params["user"])
-        return graph.GraphSource(params["user"], params["oauth2_token"], params["url"] or None,
-                                 ca_file=params["ca_file"], validate_certs=params["validate_certs"],
-                                 timeout=timeout), None
-    if params["provider"] != "google":
-        if params["url"] and "://" in params["url"]:
-            return _client(params, timeout), None
-        return _srv_source(module, params, timeout)
-    if not params["oauth2_token"]:
-        module.fail_json(msg="a Google source needs source.oauth2_token (an OAuth2 access token with the scopes %s);"
-                         " Google refuses passwords on CardDAV/CalDAV" % ", ".join(providers.scopes_needed(
-                             ["addressbook", "calendar"])))
-    try:
-        urls = providers.google_collections(params["user"], params["calendar_ids"], params["url"] or "")
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-    return PerKindSource({kind: DavClient(found[0], params["user"], verify=verify, timeout=timeout,
-                                          token=params["oauth2_token"], fixed={kind: found})
-                          for kind, found in urls.items()}), None
-
-
-def _srv_source(module, params, timeout):
-    """RFC 6764: the service from the DNS (SRV, TXT path=), then discovery as for a URL."""
-    if not srv.HAS_DNSPYTHON:
-        module.fail_json(msg=missing_required_lib("dnspython") + " (for DNS discovery; or give source.url)")
-    domain = srv.domain_of(params["url"], params["user"])
-    if not domain:
-        module.fail_json(msg="source.url %r is neither a URL nor a domain, and source.user has no domain: give the "
-                         "server's URL (https://...)" % (params["url"] or ""))
-    try:
-        resolvers = srv.parse_resolvers(params["resolver"])
-    except ValueError as exc:
-        module.fail_json(msg="source.resolver: %s" % exc)
-    kinds = {"contacts": "addressbook", "calendars": "calendar"}
-    found, notes = {}, []
-    for name in module.params["kinds"]:
-        try:
-            url, said = srv.lookup(domain, kinds[name], resolvers, timeout=min(timeout, 30))
-        except srv.SrvError as exc:
-            module.fail_json(msg="%s; check source.resolver, or give source.url" % exc)
-        notes += said
-        if url:
-            found[kinds[name]] = url
-    discovery = dict(found, notes=notes)
-    if not found:
-        module.fail_json(msg="no CardDAV/CalDAV service for %s in the DNS (no _carddavs._tcp/_caldavs._tcp SRV record)%s: "
-                         "give source.url" % (domain, "; " + "; ".join(notes) if notes else ""), discovery=discovery)
-    clients = {}
-    for kind, url in found.items():
-        same = [c for c in clients.values() if c.url == (url if url.endswith("/") else url + "/")]
-        clients[kind] = same[0] if same else _client(dict(params, url=url), timeout)
-    return PerKindSource(clients), discovery
+from ansible_collections.mailwave.migrate.plugins.module_utils._dav.account import (
+    KIND_CHOICES,
+    AccountError,
+    endpoint_spec,
+    source_spec,
+    sync_account,
+)
+from ansible_collections.mailwave.migrate.plugins.module_utils._dav.webdav import HAS_REQUESTS
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            source=_source(),
-            destination=_endpoint(),
-            kinds=dict(type="list", elements="str", choices=["contacts", "calendars"],
-                       default=["contacts", "calendars"]),
+            source=source_spec(),
+            destination=endpoint_spec(),
+            kinds=dict(type="list", elements="str", choices=KIND_CHOICES, default=list(KIND_CHOICES)),
             state_file=dict(type="path", required=True),
             on_conflict=dict(type="str", choices=["keep", "overwrite"], default="keep"),
             timeout=dict(type="int", default=60),
@@ -389,46 +295,13 @@ def main():
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"))
     params = module.params
-    for side in ("source", "destination"):
-        url = params[side]["url"]
-        if (side == "destination" or (url and "://" in url)) and not url.startswith(("https://", "http://")):
-            module.fail_json(msg="%s.url must start with https:// (or http:// for a local test server), not %r"
-                             % (side, params[side]["url"]))
-    state = {}
-    if os.path.exists(params["state_file"]):
-        try:
-            with open(params["state_file"], encoding="utf-8") as handle:
-                state = json.load(handle)
-        except (OSError, ValueError) as exc:
-            module.fail_json(msg="cannot read state_file %s: %s; fix or remove it (then contents are compared)"
-                             % (params["state_file"], exc))
-    source, discovery = _source_client(module, params["source"], params["timeout"])
-    dest = _client(params["destination"], params["timeout"])
-    sync = AccountSync(source, dest, params["destination"]["user"], state, check_mode=module.check_mode,
-                       on_conflict=params["on_conflict"])
     try:
-        try:
-            result = sync.run(params["kinds"])
-        finally:
-            if not module.check_mode:
-                directory = os.path.dirname(os.path.abspath(params["state_file"]))
-                if os.path.isdir(directory):
-                    write_private_file(params["state_file"], json.dumps(sync.state, indent=1, sort_keys=True))
-    except DavError as exc:
-        module.fail_json(msg=str(exc), collections=sync.result["collections"])
-    except OSError as exc:
-        module.fail_json(msg="cannot write state_file %s: %s" % (params["state_file"], exc))
-    if discovery is not None:
-        result["discovery"] = discovery
-    if isinstance(source, graph.GraphSource):
-        result["conversions"], result["skipped"] = source.conversions, source.skipped
-    result["requests"] = {"source": source.requests, "destination": dest.requests, "writes": dest.writes}
-    diff = {"before": {}, "after": {}}
-    for coll in result["collections"]:
-        written = list(coll.get("verified", [])) + [a["uid"] for a in coll.get("altered", [])]
-        if written or coll["created"]:
-            diff["after"][coll["destination"]] = sorted(written)
-    module.exit_json(changed=sync.changed, diff=diff, **result)
+        changed, result, diff = sync_account(params["source"], params["destination"], params["kinds"],
+                                             params["state_file"], on_conflict=params["on_conflict"],
+                                             timeout=params["timeout"], check_mode=module.check_mode)
+    except AccountError as exc:
+        module.fail_json(msg=exc.msg, **exc.extra)
+    module.exit_json(changed=changed, diff=diff, **result)
 
 
 if __name__ == "__main__":
