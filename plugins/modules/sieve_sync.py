@@ -168,159 +168,36 @@ conversion:
     requests: 5
 """
 
-import re
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.engine import (
     client_from_module,
     mailcow_argument_spec,
 )
-from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.errors import MailcowError
-from ansible_collections.mailwave.migrate.plugins.module_utils._common.json_api import SourceError
-from ansible_collections.mailwave.migrate.plugins.module_utils._sieve import gmail, graph, planner, sources
-from ansible_collections.mailwave.migrate.plugins.module_utils._sieve.managesieve import ManageSieveClient, SieveError
-
-
-def read_scripts(params):
-    client = ManageSieveClient(params["host"], params["port"], params["security"], params["ca_file"],
-                               params["validate_certs"])
-    client.connect()
-    try:
-        client.login(params["user"], params["password"])
-        return [planner.Script(name, client.get_script(name), active) for name, active in client.list_scripts()]
-    finally:
-        client.close()
-
-
-def converted_script(params):
-    """provider google/microsoft: (Script, conversion report) from the API's answers."""
-    kwargs = {"ca_file": params["ca_file"], "validate_certs": params["validate_certs"]}
-    if params["provider"] == "google":
-        settings, count = sources.read_gmail(params["gmail_url"], params["user"], params["oauth2_token"], **kwargs)
-        text, report = gmail.convert(settings, params["user"])
-        name = gmail.SCRIPT_NAME
-    else:
-        settings, count = sources.read_graph(params["graph_url"], params["user"], params["oauth2_token"], **kwargs)
-        text, report = graph.convert(settings, params["user"])
-        name = graph.SCRIPT_NAME
-    report = dict(report, script=name, requests=count)
-    return planner.Script(name, text, True), report
+from ansible_collections.mailwave.migrate.plugins.module_utils._sieve.account import (
+    FILTER_TYPES,
+    FilterSyncError,
+    source_spec,
+    sync_filters,
+)
 
 
 def main():
     spec = mailcow_argument_spec()
     spec.update(
-        source=dict(type="dict", required=True, options=dict(
-            provider=dict(type="str", choices=["managesieve", "google", "microsoft"], default="managesieve"),
-            host=dict(type="str"),
-            oauth2_token=dict(type="str", no_log=True),
-            gmail_url=dict(type="str", default=sources.GMAIL_URL),
-            graph_url=dict(type="str", default=sources.GRAPH_URL),
-            port=dict(type="int", default=4190),
-            security=dict(type="str", choices=["starttls", "tls", "plain"], default="starttls"),
-            allow_plaintext=dict(type="bool", default=False),
-            user=dict(type="str", required=True),
-            password=dict(type="str", no_log=True),
-            ca_file=dict(type="path"),
-            validate_certs=dict(type="bool", default=True),
-        )),
+        source=source_spec(),
         mailbox=dict(type="str", required=True),
-        filter_type=dict(type="str", choices=["prefilter", "postfilter"], default="prefilter"),
+        filter_type=dict(type="str", choices=FILTER_TYPES, default="prefilter"),
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     params = module.params
-    if params["source"]["security"] == "plain" and not params["source"]["allow_plaintext"]:
-        module.fail_json(msg="source.security=plain sends the password in clear text; use starttls or tls, or set "
-                             "source.allow_plaintext=true for a test server")
-    source = params["source"]
-    needed = ("host", "password") if source["provider"] == "managesieve" else ("oauth2_token",)
-    missing = [key for key in needed if not source.get(key)]
-    if missing:
-        module.fail_json(msg="source.provider=%s needs source.%s" % (source["provider"], " and source.".join(missing)))
-    mailbox = params["mailbox"].strip().lower()
-    conversion = None
     try:
-        if source["provider"] == "managesieve":
-            scripts = read_scripts(source)
-        else:
-            script, conversion = converted_script(source)
-            scripts = [script]
-    except (SieveError, SourceError) as exc:
-        module.fail_json(msg=str(exc))
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # an answer of a shape the converter does not know
-        what = (source["provider"], source["user"], type(exc).__name__, exc)
-        module.fail_json(msg="the %s answers of %s could not be converted (%s: %s); nothing was written. Please report "
-                             "it with the rules' JSON (no token)" % what)
-    client = client_from_module(module)
-    try:
-        filters = client.get_list("filters", mailbox)
-        actions = planner.plan(scripts, filters, params["filter_type"])
-        report, counts = [], {"source": len(scripts), "copied": 0, "updated": 0, "already_there": 0, "errors": 0,
-                              "verified": 0, "deactivated": []}
-        warnings = []
-        for action in actions:
-            entry = {"name": action.name, "active": action.active, "action": action.kind, "changes": list(action.changes)}
-            report.append(entry)
-            script = next(s for s in scripts if s.name == action.name)
-            if re.search(r"^\s*include\b", script.data, re.M):
-                warnings.append("script %r includes other scripts: Mailcow filters cannot include the user's "
-                                "personal scripts" % action.name)
-            if action.kind == planner.ERROR:
-                counts["errors"] += 1
-                entry["problem"] = action.reason
-                continue
-            if action.kind == planner.UNCHANGED:
-                counts["already_there"] += 1
-                continue
-            counts["deactivated"].extend(d for d in action.deactivates if d not in counts["deactivated"])
-            if module.check_mode:
-                counts["copied" if action.kind == planner.ADD else "updated"] += 1
-                continue
-            attrs = {"active": 1 if action.active else 0, "script_data": action.data}
-            try:
-                if action.kind == planner.ADD:
-                    client.add("filter", dict(attrs, username=mailbox, script_desc=action.name,
-                                              filter_type=params["filter_type"]))
-                    counts["copied"] += 1
-                else:
-                    client.edit("filter", [action.filter_id], attrs)
-                    counts["updated"] += 1
-            except MailcowError as exc:
-                counts["errors"] += 1
-                entry["problem"] = "refused by Mailcow: %s" % exc
-        written = [e for e in report if e["action"] in (planner.ADD, planner.EDIT) and "problem" not in e]
-        if written and not module.check_mode:
-            after = {f["script_desc"]: f for f in client.get_list("filters", mailbox)
-                     if f.get("filter_type") == params["filter_type"]}
-            for entry in written:
-                script = next(s for s in scripts if s.name == entry["name"])
-                row = after.get(entry["name"])
-                entry["verified"] = bool(row) and planner.same_script(row["script_data"], script.data) and \
-                    bool(int(row.get("active") or 0)) == script.active
-                if entry["verified"]:
-                    counts["verified"] += 1
-                else:
-                    entry["problem"] = "read back different from the source"
-        counts["verified"] += counts["already_there"]
-    except MailcowError as exc:
-        module.fail_json(msg=str(exc))
-    changed = any(e["action"] in (planner.ADD, planner.EDIT) and "problem" not in e for e in report)
-    diff = {"before": {f["script_desc"]: bool(int(f.get("active") or 0)) for f in filters
-                       if f.get("filter_type") == params["filter_type"]},
-            "after": {}}
-    diff["after"] = dict(diff["before"], **{e["name"]: e["active"] for e in report if e["action"] != planner.ERROR})
-    if any(e["active"] for e in report if e["action"] != planner.ERROR):
-        diff["after"].update({name: False for name in counts["deactivated"]})
+        result, warnings = sync_filters(params["source"], params["mailbox"], params["filter_type"],
+                                        client_from_module(module), check_mode=module.check_mode)
+    except FilterSyncError as exc:
+        module.fail_json(msg=exc.msg)
     for warning in warnings:
         module.warn(warning)
-    result = dict(changed=changed, filters=counts, scripts=report, diff=diff)
-    if conversion is not None:
-        result["conversion"] = conversion
-        before = next((f.get("script_data", "") for f in filters if f.get("filter_type") == params["filter_type"]
-                       and f.get("script_desc") == conversion["script"]), "")
-        result["diff"] = [diff, {"before_header": "%s (at Mailcow)" % conversion["script"], "before": before,
-                                 "after_header": "%s (converted)" % conversion["script"], "after": scripts[0].data}]
     module.exit_json(**result)
 
 
