@@ -43,8 +43,9 @@ def source_endpoint(source):
 def source_login(box, mailboxes=None, passwords=None):
     """{user, oauth2_token} when the box's inventory entry has a token, else {user, password}.
 
-    The entry is the first of mailboxes whose address equals box.address exactly, as the roles' Jinja
-    selected it; the password is passwords[address] when the key is there (even empty), else the entry's.
+    The entry is the first of mailboxes whose address is box.address in any case (inventory_check lower-cases
+    the addresses it checks, so an entry written Anna@ must still be found); the password is passwords[address]
+    when that key is there (even empty), else the key in another case, else the entry's.
     """
     if not isinstance(box, dict) or not box.get("address"):
         raise AnsibleFilterError("mailwave.migrate.source_login: the box must be a dict with an address")
@@ -53,12 +54,16 @@ def source_login(box, mailboxes=None, passwords=None):
     if passwords is not None and not isinstance(passwords, dict):
         raise AnsibleFilterError("mailwave.migrate.source_login: passwords must be a dict (mailwave_source_passwords)")
     address = box["address"]
-    entry = next((e for e in mailboxes or [] if isinstance(e, dict) and e.get("address") == address), {})
+    folded = str(address).strip().lower()
+    entry = next((e for e in mailboxes or [] if isinstance(e, dict)
+                  and str(e.get("address") or "").strip().lower() == folded), {})
     user = box.get("source_user") or address
     token = entry.get("source_oauth2_token")
     if token:
         return {"user": user, "oauth2_token": token}
     passwords = passwords or {}
+    if address not in passwords:
+        address = next((k for k in passwords if str(k).strip().lower() == folded), address)
     password = passwords[address] if address in passwords else entry.get("source_password", "")
     return {"user": user, "password": password}
 

@@ -31,8 +31,13 @@ BOX = {"address": "anna@example.org", "source_user": "anna"}
            {"address": "anna@example.org", "source_password": "first"},
            {"address": "anna@example.org", "source_password": "second"}], {},
      {"user": "anna", "password": "first"}),
-    # exact match, as selectattr('address', 'equalto', ...) was
-    (BOX, [{"address": "Anna@example.org", "source_oauth2_token": "tok"}], {}, {"user": "anna", "password": ""}),
+    # any case: inventory_check lower-cases the boxes it checks, not the inventory's entries and keys
+    (BOX, [{"address": "Anna@Example.org ", "source_oauth2_token": "tok"}], {}, {"user": "anna", "oauth2_token": "tok"}),
+    (BOX, [{"address": "Anna@example.org", "source_password": "p"}], {"ANNA@example.org": "q"},
+     {"user": "anna", "password": "q"}),
+    (BOX, [{"address": "Anna@example.org", "source_password": "p"}], {}, {"user": "anna", "password": "p"}),
+    # the key in the box's own case first
+    (BOX, [], {"Anna@example.org": "other", "anna@example.org": "q"}, {"user": "anna", "password": "q"}),
     # no source_user: the address
     ({"address": "anna@example.org"}, [], {}, {"user": "anna@example.org", "password": ""}),
     ({"address": "anna@example.org", "source_user": ""}, [], {}, {"user": "anna@example.org", "password": ""}),
