@@ -28,6 +28,7 @@ display = Display()
 ARGUMENT_SPEC = dict(
     jid=dict(type="str", required=True),
     progress_file=dict(type="path"),
+    progress_token=dict(type="str"),
     label=dict(type="str"),
     interval=dict(type="float", default=5.0),
     timeout=dict(type="int", default=86400),
@@ -56,7 +57,7 @@ class ActionModule(ActionBase):
             finished = bool(status.get("finished")) or bool(status.get("failed"))
             if args["progress_file"]:
                 text = "\n".join(progress_mod.lines(self._read_progress(args["progress_file"], task_vars),
-                                                    args["label"]))
+                                                    args["label"], args["progress_token"]))
                 if text and text != shown:
                     display.display(text)
                     shown = text

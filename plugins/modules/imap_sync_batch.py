@@ -88,6 +88,11 @@ options:
       - Seconds between two writes of O(progress_file).
     type: float
     default: 2.0
+  progress_token:
+    description:
+      - A name for this batch, written in O(progress_file) as C(token). Give M(mailwave.migrate.imap_sync_wait) the
+        same O(progress_token) and it shows no file an earlier batch left at that path.
+    type: str
 """
 
 EXAMPLES = r"""
@@ -256,6 +261,7 @@ def main():
             server_limits=dict(type="dict", default={}),
             max_attempts=dict(type="int", default=3),
             progress_file=dict(type="path"),
+            progress_token=dict(type="str", no_log=False),
             shared_budget_dir=dict(type="path"),
             progress_interval=dict(type="float", default=2.0),
         ),
@@ -279,7 +285,7 @@ def main():
     runner = BatchRunner(jobs, parallel=params["parallel"], server_connections=params["server_connections"],
                          server_limits=limits, max_attempts=params["max_attempts"], check_mode=module.check_mode,
                          progress_file=params["progress_file"], progress_interval=params["progress_interval"],
-                         shared_budget_dir=params["shared_budget_dir"])
+                         shared_budget_dir=params["shared_budget_dir"], progress_token=params["progress_token"])
     try:
         results = runner.run()
     except (OSError, ValueError) as exc:

@@ -38,6 +38,11 @@ options:
   progress_file:
     description: The batch's O(mailwave.migrate.imap_sync_batch#module:progress_file); without it only the end is waited for.
     type: path
+  progress_token:
+    description:
+      - The batch's O(mailwave.migrate.imap_sync_batch#module:progress_token). A progress file with another token
+        (left by an earlier batch, until this one first writes) is not shown.
+    type: str
   label:
     description: Put before the summary line, for example the domain and the copy host.
     type: str

@@ -48,9 +48,12 @@ def box_line(box_id, record):
     return line
 
 
-def lines(progress, label=None):
-    """Summary line (with label, e.g. the domain and copy host), then one line per active copy."""
-    if not progress:
+def lines(progress, label=None, token=None):
+    """Summary line (with label, e.g. the domain and copy host), then one line per active copy.
+
+    With a token, a file another batch wrote (an earlier run's, still there until this batch's first write)
+    shows nothing."""
+    if not progress or (token and progress.get("token") != token):
         return []
     out = [("%s: " % label if label else "") + str(progress.get("summary") or "")]
     for box_id in sorted(progress.get("boxes") or {}):

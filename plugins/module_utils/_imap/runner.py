@@ -159,7 +159,7 @@ def copy_end(outcome, payload):
 class BatchRunner:
     def __init__(self, jobs, parallel=4, server_connections=40, server_limits=None, max_attempts=3,
                  check_mode=False, progress_file=None, progress_interval=2.0, engine_class=None,
-                 clock=time.monotonic, wall=time.time, shared_budget_dir=None):
+                 clock=time.monotonic, wall=time.time, shared_budget_dir=None, progress_token=None):
         if engine_class is None:
             from ansible_collections.mailwave.migrate.plugins.module_utils._imap.engine import SyncEngine
             engine_class = SyncEngine
@@ -170,6 +170,7 @@ class BatchRunner:
         self.check_mode = check_mode
         self.progress_file = progress_file
         self.progress_interval = progress_interval
+        self.progress_token = progress_token  # names this batch in its progress file (imap_sync_wait shows only its own)
         self.engine_class = engine_class
         self.clock = clock
         self.wall = wall
@@ -311,7 +312,8 @@ class BatchRunner:
         line = "%d/%d mailboxes done, %d running, %d waiting, %d failed; %.1f MB copied, %.2f MB/s" % (
             counts["done"], len(self.jobs), counts["running"], counts["waiting"], counts["failed"],
             copied / 1e6, copied / 1e6 / elapsed)
-        return {"updated": _utc(self.wall()), "summary": line, "counts": counts, "bytes": copied,
+        return {"updated": _utc(self.wall()), "token": self.progress_token, "summary": line, "counts": counts,
+                "bytes": copied,
                 "elapsed": round(elapsed, 1),
                 "boxes": {job.sched.id: {k: v for k, v in job.record.items() if k != "result"}
                           for job in self.jobs}}

@@ -2,6 +2,7 @@
 progress lines while it copies (messages done of the total, rate, ETA) and its result comes back whole."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -24,16 +25,22 @@ def test_a_running_batch_shows_its_progress_and_returns_its_result(dovecot, mail
              "options": {"state_dir": str(tmp_path / "state" / dst[0]), "max_messages_per_second": 15}}
             for src, dst in boxes]
     progress = str(tmp_path / "progress" / "a.test.json")
+    # an earlier run's file at the same path: never shown as this batch's progress
+    (tmp_path / "progress").mkdir()
+    (tmp_path / "progress" / "a.test.json").write_text(json.dumps(
+        {"token": "a.test@1", "summary": "STALE 9/9 mailboxes done", "boxes": {}}))
     inventory = tmp_path / "inventory.yml"
     inventory.write_text(yaml.safe_dump({"all": {"hosts": {"localhost": {
         "ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}}}))
     playbook = tmp_path / "play.yml"
     playbook.write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": [
         {"name": "start", "mailwave.migrate.imap_sync_batch": {
-            "jobs": "{{ jobs }}", "parallel": 2, "progress_file": progress, "progress_interval": 0.5},
+            "jobs": "{{ jobs }}", "parallel": 2, "progress_file": progress, "progress_interval": 0.5,
+            "progress_token": "a.test@2"},
          "async": 600, "poll": 0, "register": "started", "no_log": True},
         {"name": "wait", "mailwave.migrate.imap_sync_wait": {
-            "jid": "{{ started.ansible_job_id }}", "progress_file": progress, "label": "a.test", "interval": 0.5},
+            "jid": "{{ started.ansible_job_id }}", "progress_file": progress, "progress_token": "a.test@2",
+            "label": "a.test", "interval": 0.5},
          "register": "copies"},
         {"name": "show", "ansible.builtin.debug": {"msg": "{{ copies.results | map(attribute='status') | list }}"}},
     ]}]))
@@ -44,6 +51,7 @@ def test_a_running_batch_shows_its_progress_and_returns_its_result(dovecot, mail
     mid = [int(m.group(1)) for m in re.finditer(line, run.stdout)]
     assert any(0 < done < 60 for done in mid), run.stdout[-3000:]
     assert re.search(r"a\.test: \d/2 mailboxes done, \d running", run.stdout)
+    assert "STALE" not in run.stdout
     (wait,) = run.results("imap_sync_wait")
     assert wait["finished"] and [r["status"] for r in wait["results"]] == ["done", "done"]
     assert all(r["result"]["totals"]["copied"] == 60 and "progress" not in r for r in wait["results"])

@@ -45,3 +45,11 @@ def test_long_etas_read_in_minutes_and_hours():
 
 def test_no_progress_file_yet_no_lines():
     assert p.lines(None) == [] and p.lines({}) == []
+
+
+def test_a_file_another_batch_left_shows_nothing():
+    mine = dict(PROGRESS, token="a.test@2.0")
+    assert p.lines(mine, "a.test", token="a.test@2.0")[0].startswith("a.test: ")
+    assert p.lines(dict(PROGRESS, token="a.test@1.0"), "a.test", token="a.test@2.0") == []
+    assert p.lines(PROGRESS, "a.test", token="a.test@2.0") == []  # written before batches had tokens
+    assert p.lines(dict(PROGRESS, token="a.test@1.0"), "a.test")  # no token asked: every file is shown
