@@ -212,10 +212,9 @@ accounts:
     - {id: bob@example.org, changed: false, failed: true, msg: "401 Unauthorized ..."}
 """
 
-import concurrent.futures
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.mailwave.migrate.plugins.module_utils._common.accounts import account_list_problem, run_accounts
 from ansible_collections.mailwave.migrate.plugins.module_utils._dav.account import (
     KIND_CHOICES,
     AccountError,
@@ -224,10 +223,6 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._dav.account impo
     sync_account,
 )
 from ansible_collections.mailwave.migrate.plugins.module_utils._dav.webdav import HAS_REQUESTS
-
-
-def doubles(values):
-    return sorted({v for v in values if values.count(v) > 1})
 
 
 def run_one(account, params, check_mode):
@@ -263,19 +258,14 @@ def main():
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"))
     params = module.params
-    if params["parallel"] < 1:
-        module.fail_json(msg="parallel must be 1 or more, not %s" % params["parallel"])
-    accounts = params["accounts"]
-    twice = doubles([a["id"] for a in accounts])
-    if twice:
-        module.fail_json(msg="accounts listed twice: %s (each id once)" % ", ".join(twice))
     # two accounts on one state file would overwrite each other's ETags
-    shared = doubles([a["state_file"] for a in accounts])
-    if shared:
-        module.fail_json(msg="state_file used by more than one account: %s (one per account)" % ", ".join(shared))
-    workers = min(params["parallel"], max(1, len(accounts)))
-    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        done = list(pool.map(lambda account: run_one(account, params, module.check_mode), accounts))
+    problem = account_list_problem(params["accounts"], params["parallel"], (
+        ("id", "accounts listed twice", "each id once"),
+        ("state_file", "state_file used by more than one account", "one per account")))
+    if problem:
+        module.fail_json(msg=problem)
+    done = run_accounts(lambda account: run_one(account, params, module.check_mode), params["accounts"],
+                        params["parallel"])
     diff = {"before": {}, "after": {}}
     for _entry, one in done:
         if one:

@@ -38,6 +38,7 @@ options:
   accounts:
     description:
       - The accounts to move, each with what M(mailwave.migrate.sieve_sync) takes per account.
+      - Each mailbox in one account only (two sources would each replace the other's filters).
     type: list
     elements: dict
     required: true
@@ -159,10 +160,9 @@ accounts:
     - {id: bob@example.org, changed: false, failed: true, msg: "login refused ..."}
 """
 
-import concurrent.futures
-
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.mailwave.migrate.plugins.module_utils._common.accounts import account_list_problem, run_accounts
 from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.engine import (
     client_from_module,
     mailcow_argument_spec,
@@ -217,16 +217,13 @@ def main():
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     params = module.params
-    if params["parallel"] < 1:
-        module.fail_json(msg="parallel must be 1 or more, not %s" % params["parallel"])
-    accounts = params["accounts"]
-    ids = [a["id"] for a in accounts]
-    twice = sorted({i for i in ids if ids.count(i) > 1})
-    if twice:
-        module.fail_json(msg="accounts listed twice: %s (each id once)" % ", ".join(twice))
-    workers = min(params["parallel"], max(1, len(accounts)))
-    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        done = list(pool.map(lambda account: run_one(module, account), accounts))
+    # two sources into one mailbox would each replace the other's filters
+    problem = account_list_problem(params["accounts"], params["parallel"], (
+        ("id", "accounts listed twice", "each id once"),
+        ("mailbox", "mailbox given to more than one account", "one account per mailbox")))
+    if problem:
+        module.fail_json(msg=problem)
+    done = run_accounts(lambda account: run_one(module, account), params["accounts"], params["parallel"])
     diff = []
     for entry, one in done:
         for warning in entry.get("warnings", []):

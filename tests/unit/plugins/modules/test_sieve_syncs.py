@@ -44,6 +44,8 @@ def test_bad_arguments_fail_the_module(run_module):
     one = account("anna@example.org", 1)
     twice = run_module("sieve_syncs", dict(base, accounts=[one, dict(one)]))
     assert twice.failed and "accounts listed twice: anna@example.org" in twice["msg"]
+    same_box = run_module("sieve_syncs", dict(base, accounts=[one, dict(one, id="other")]))
+    assert same_box.failed and "mailbox given to more than one account: anna@example.org" in same_box["msg"]
     zero = run_module("sieve_syncs", dict(base, accounts=[one], parallel=0))
     assert zero.failed and "parallel must be 1 or more" in zero["msg"]
     none = run_module("sieve_syncs", dict(base, accounts=[]))
