@@ -24,6 +24,7 @@ author:
   - Mailwave engineers (@mailwave)
 extends_documentation_fragment:
   - mailwave.migrate._mailcow
+  - mailwave.migrate._mailcow_syncjob
   - mailwave.migrate._attributes
   - mailwave.migrate._attributes.ACTIONGROUP_MAILCOW
 attributes:
@@ -39,10 +40,6 @@ attributes:
 options:
   mailbox:
     description: The Mailcow mailbox that receives the mail (C(user2) in Mailcow). It must exist.
-    type: str
-    required: true
-  host:
-    description: Source IMAP server (C(host1)).
     type: str
     required: true
   user:
@@ -64,73 +61,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  port:
-    description: Source port. On creation defaults to V(993) with O(encryption=ssl), V(143) otherwise.
-    type: int
-  encryption:
-    description:
-      - V(ssl) is TLS from the first byte (usually port 993), V(tls) is STARTTLS, V(plain) is no encryption.
-      - V(tls) on creation when not given.
-    type: str
-    choices: [tls, ssl, plain]
-  interval:
-    description: Minutes between two runs (1 to 43800). V(20) on creation when not given.
-    type: int
-  subfolder:
-    description: Put the copied folders under this folder of the mailbox; empty for none.
-    type: str
-  max_age:
-    description: Copy only messages younger than this many days (1 to 32000); V(0) for all.
-    type: int
-  max_bytes_per_second:
-    description: Bandwidth limit (bytes per second, up to 125000000); V(0) for none.
-    type: int
-  timeout_source:
-    description: imapsync timeout on the source, in seconds (1 to 32000). V(600) on creation when not given.
-    type: int
-  timeout_destination:
-    description: imapsync timeout on Mailcow's side, in seconds (1 to 32000). V(600) on creation when not given.
-    type: int
-  exclude:
-    description:
-      - Regular expression of folders not to copy, for example V((?i)spam|(?i)junk). Empty for none.
-      - Always sent on creation (without it Mailcow crashes silently and creates nothing).
-    type: str
-  custom_params:
-    description:
-      - More imapsync options, for example V(--nosyncacls --syncinternaldates). Only options of Mailcow's whitelist,
-        written C(--option) or C(--option=value) (no space before a value, no C(-) inside a value).
-    type: str
-  delete2duplicates:
-    description: Delete duplicates on Mailcow's side. V(true) on creation when not given.
-    type: bool
-  delete1:
-    description: Delete messages from the source after copying them. V(false) on creation when not given.
-    type: bool
-  delete2:
-    description: Delete messages on Mailcow's side that are not on the source. V(false) on creation when not given.
-    type: bool
-  automap:
-    description: Map special folders (Sent, Trash...) by their roles. V(false) on creation when not given.
-    type: bool
-  skip_cross_duplicates:
-    description: Skip messages already copied from another folder (Gmail labels). V(false) on creation when not given.
-    type: bool
-  subscribe_all:
-    description: Subscribe to all folders on Mailcow's side. V(true) on creation when not given.
-    type: bool
-  dry:
-    description: Run imapsync in dry mode (nothing copied). V(false) on creation when not given.
-    type: bool
-  active:
-    description: Whether the job runs. V(true) on creation when not given.
-    type: bool
-  run_now:
-    description:
-      - Ask Mailcow to run the job at the next runner tick (within a minute, after the jobs already running).
-      - Does nothing for a job that has not run yet (it runs at the next tick anyway) or that is running.
-    type: bool
-    default: false
 seealso:
   - module: mailwave.migrate.mailcow_syncjob_info
   - module: mailwave.migrate.mailcow_mailbox
@@ -296,37 +226,18 @@ changes:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.engine import main_for, mailcow_argument_spec
-from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.syncjob import SyncJobResource
+from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.syncjob import SyncJobResource, settings_spec
 
 
 def main():
     argument_spec = mailcow_argument_spec()
+    argument_spec.update(settings_spec())
     argument_spec.update(
         mailbox=dict(type="str", required=True),
-        host=dict(type="str", required=True),
         user=dict(type="str", required=True),
         password=dict(type="str", no_log=True),
         update_password=dict(type="str", choices=["on_create", "always"], default="on_create", no_log=False),
         state=dict(type="str", choices=["present", "absent"], default="present"),
-        port=dict(type="int"),
-        encryption=dict(type="str", choices=["tls", "ssl", "plain"]),
-        interval=dict(type="int"),
-        subfolder=dict(type="str"),
-        max_age=dict(type="int"),
-        max_bytes_per_second=dict(type="int"),
-        timeout_source=dict(type="int"),
-        timeout_destination=dict(type="int"),
-        exclude=dict(type="str"),
-        custom_params=dict(type="str"),
-        delete2duplicates=dict(type="bool"),
-        delete1=dict(type="bool"),
-        delete2=dict(type="bool"),
-        automap=dict(type="bool"),
-        skip_cross_duplicates=dict(type="bool"),
-        subscribe_all=dict(type="bool"),
-        dry=dict(type="bool"),
-        active=dict(type="bool"),
-        run_now=dict(type="bool", default=False),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     main_for(module, SyncJobResource)

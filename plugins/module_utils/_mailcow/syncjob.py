@@ -59,6 +59,33 @@ RANGES = {"port": (1, 65535), "interval": (1, 43800), "max_age": (0, 32000),
           "max_bytes_per_second": (0, 125000000), "timeout_source": (1, 32000), "timeout_destination": (1, 32000)}
 
 
+def settings_spec():
+    """The argument spec of a job's settings (doc fragment _mailcow_syncjob), shared by mailcow_syncjob and
+    mailcow_syncjobs."""
+    return dict(
+        host=dict(type="str", required=True),
+        port=dict(type="int"),
+        encryption=dict(type="str", choices=["tls", "ssl", "plain"]),
+        interval=dict(type="int"),
+        subfolder=dict(type="str"),
+        max_age=dict(type="int"),
+        max_bytes_per_second=dict(type="int"),
+        timeout_source=dict(type="int"),
+        timeout_destination=dict(type="int"),
+        exclude=dict(type="str"),
+        custom_params=dict(type="str"),
+        delete2duplicates=dict(type="bool"),
+        delete1=dict(type="bool"),
+        delete2=dict(type="bool"),
+        automap=dict(type="bool"),
+        skip_cross_duplicates=dict(type="bool"),
+        subscribe_all=dict(type="bool"),
+        dry=dict(type="bool"),
+        active=dict(type="bool"),
+        run_now=dict(type="bool", default=False),
+    )
+
+
 def custom_params_problem(params):
     """Why Mailcow's validator would refuse custom_params, or None. Mirrors its rules: the string is cut
     on every '-', each piece's option name (before '=') must be on the whitelist and contain no space."""

@@ -555,3 +555,55 @@ def test_sogo_restart_refused_warns_and_keeps_the_domain(mailcow, run_module):
     assert "restart sogo-mailcow" in str(res.get("warnings")), res
     res = run_module("mailcow_domain", mailcow.api_args(**DOMAIN_ARGS))
     assert not res.changed and "sogo_restart" not in res
+
+
+def test_syncjobs_of_a_domain_in_one_run_as_the_single_module_does(mailcow, run_module):
+    """mailcow_syncjobs: the jobs read once, the shared settings given once, only the writes that differ."""
+    seed(mailcow, "alice", "bob", "carl")
+    secret = "Old-Batch-Pass-4"
+    settings = dict(host="IMAP.Old.test", encryption="ssl", interval=30, automap=True, exclude="(?i)spam")
+    # carl's job exists already with these settings (made by the single module: the same comparison)
+    assert run_module("mailcow_syncjob", mailcow.api_args(mailbox="carl@migr.test", user="carl@old.test",
+                                                          password=secret, **settings)).changed
+    jobs = [{"mailbox": "alice@migr.test", "user": "alice@old.test", "password": secret},
+            {"mailbox": "Bob@migr.test", "user": "bob@old.test", "password": secret},
+            {"mailbox": "carl@migr.test", "user": "carl@old.test"}]
+    args = mailcow.api_args(jobs=jobs, **settings)
+    before = len(mailcow.writes())
+    res = run_module("mailcow_syncjobs", args, check_mode=True, diff=True)
+    assert_clean(res, secret, mailcow.rw_key)
+    assert res.changed and len(mailcow.writes()) == before, res
+    assert [r["changed"] for r in res["syncjobs"]] == [True, True, False]
+    assert set(res["diff"]["after"]) == {"alice@migr.test from alice@old.test", "bob@migr.test from bob@old.test",
+                                         "carl@migr.test from carl@old.test"}
+    res = run_module("mailcow_syncjobs", args, diff=True)
+    assert_clean(res, secret, mailcow.rw_key)
+    assert res.changed and not res.failed, res
+    assert [(w["action"], w["category"]) for w in mailcow.writes()[before:]] == [("add", "syncjob")] * 2
+    by_box = {j["user2"]: j for j in mailcow.state.syncjobs.values()}
+    assert sorted(by_box) == ["alice@migr.test", "bob@migr.test", "carl@migr.test"]
+    assert all(j["mins_interval"] == 30 and j["enc1"] == "SSL" and j["automap"] == 1 and j["password1"] == secret
+               for j in by_box.values())
+    assert all("password" not in r["syncjob"] for r in res["syncjobs"])
+    # a re-run: no write; then all turned off in one run
+    before = len(mailcow.writes())
+    assert not run_module("mailcow_syncjobs", args).changed and len(mailcow.writes()) == before
+    off = mailcow.api_args(jobs=[{k: v for k, v in j.items() if k != "password"} for j in jobs],
+                           host=settings["host"], active=False)
+    res = run_module("mailcow_syncjobs", off)
+    assert [r.get("changes") for r in res["syncjobs"]] == [["active"]] * 3, res
+    assert all(j["active"] == 0 for j in mailcow.state.syncjobs.values())
+    assert not run_module("mailcow_syncjobs", off).changed
+
+
+def test_syncjobs_one_refused_job_fails_the_run_after_the_others(mailcow, run_module):
+    seed(mailcow, "alice", "bob")
+    jobs = [{"mailbox": "alice@migr.test", "user": "alice@old.test"},  # no password: cannot be created
+            {"mailbox": "bob@migr.test", "user": "bob@old.test", "password": "x"}]
+    res = run_module("mailcow_syncjobs", mailcow.api_args(jobs=jobs, host="imap.old.test"))
+    assert res.failed and "1 of 2 sync job(s) could not be done: alice@migr.test: password is required" in res["msg"]
+    assert [r.get("failed", False) for r in res["syncjobs"]] == [True, False]
+    assert [j["user2"] for j in mailcow.state.syncjobs.values()] == ["bob@migr.test"]
+    twice = run_module("mailcow_syncjobs", mailcow.api_args(jobs=jobs + [dict(jobs[1], mailbox="BOB@migr.test")],
+                                                            host="imap.old.test"))
+    assert twice.failed and "jobs listed twice" in twice["msg"] and "bob@migr.test from bob@old.test" in twice["msg"]
