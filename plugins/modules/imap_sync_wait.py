@@ -104,7 +104,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 def main():
     module = AnsibleModule(argument_spec=dict(jid=dict(type="str", required=True), progress_file=dict(type="path"),
-                                              label=dict(type="str"), interval=dict(type="float", default=5.0),
+                                              progress_token=dict(type="str", no_log=False), label=dict(type="str"), interval=dict(type="float", default=5.0),
                                               timeout=dict(type="int", default=86400)),
                            supports_check_mode=True)
     module.fail_json(msg="imap_sync_wait runs on the controller as an action plugin; run it from a playbook "
