@@ -133,10 +133,8 @@ mailboxes:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.engine import (
-    main_with_client,
-    mailcow_argument_spec,
-)
+from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.engine import mailcow_argument_spec
+from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.entries import main_for_list
 from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.mailbox import mailbox_options
 from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.mailboxes import run_mailboxes
 
@@ -149,13 +147,7 @@ def main():
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
 
-    def work(client):
-        result = run_mailboxes(module, client)
-        if result.pop("failed", False):
-            module.fail_json(**result)
-        return result
-
-    main_with_client(module, work)
+    main_for_list(module, run_mailboxes)
 
 
 if __name__ == "__main__":

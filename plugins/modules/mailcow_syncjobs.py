@@ -132,10 +132,8 @@ syncjobs:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.engine import (
-    main_with_client,
-    mailcow_argument_spec,
-)
+from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.engine import mailcow_argument_spec
+from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.entries import main_for_list
 from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.syncjob import settings_spec
 from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.syncjobs import run_syncjobs
 
@@ -154,13 +152,7 @@ def main():
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
 
-    def work(client):
-        result = run_syncjobs(module, client)
-        if result.pop("failed", False):
-            module.fail_json(**result)
-        return result
-
-    main_with_client(module, work)
+    main_for_list(module, run_syncjobs)
 
 
 if __name__ == "__main__":

@@ -12,10 +12,8 @@ and a wave's provision and finalize ran one per mailbox."""
 
 from __future__ import annotations
 
-from ansible.module_utils.common.text.converters import to_native
-
-from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.engine import ResourceFailure, run_resource
-from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.errors import MailcowError
+from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.engine import ResourceFailure
+from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.entries import ListedEntry, ListedFirst, run_entries
 from ansible_collections.mailwave.migrate.plugins.module_utils._mailcow.mailbox import (
     MailboxResource,
     mailbox_from_api,
@@ -25,35 +23,20 @@ ENTRY_DEFAULTS = {"state": "present", "name": None, "password": None, "update_pa
                   "active": None, "tags": None, "rate_limit": None}
 
 
-class _Entry:
-    """What run_resource and MailboxResource read from a module, for one entry of the list."""
-
-    def __init__(self, module, params):
-        self.params = dict(ENTRY_DEFAULTS, **{k: v for k, v in params.items() if v is not None})
-        self.check_mode = module.check_mode
-        self._diff = module._diff
-
-
-class _ListedMailbox(MailboxResource):
-    """A mailbox whose first read comes from the domain's listing; later reads (after a write) ask Mailcow."""
+class _ListedMailbox(ListedFirst, MailboxResource):
+    """A mailbox whose first read comes from the domain's listing."""
 
     def __init__(self, entry, client, listed):
         super().__init__(entry, client)
-        self._listed = listed
-
-    def read(self):
-        if self._listed is not None:
-            listed, self._listed = self._listed, None
-            return listed or None
-        return super().read()
+        self._listed = listed or None
 
 
 def run_mailboxes(module, client):
     """Every entry of module.params['mailboxes'], in order; the result lists each one's outcome and fails
     (after trying the others) when one could not be done."""
     domain = (module.params["domain"] or "").strip().lower().rstrip(".")
-    entries = module.params["mailboxes"]
-    addresses = [(e.get("address") or "").strip().lower() for e in entries]
+    given = module.params["mailboxes"]
+    addresses = [(e.get("address") or "").strip().lower() for e in given]
     outside = [a for a in addresses if a.rpartition("@")[2] != domain]
     if outside:
         raise ResourceFailure("mailboxes %s are not in domain %s: one module run handles one domain"
@@ -65,25 +48,9 @@ def run_mailboxes(module, client):
         raise ResourceFailure("domain %s does not exist on Mailcow: create it first with mailwave.migrate.mailcow_domain"
                               % domain)
     listing = {b["address"]: b for b in (mailbox_from_api(d) for d in client.get_list("mailbox", "all", domain))}
-    results, failures = [], []
-    for address, params in zip(addresses, entries):
-        resource = _ListedMailbox(_Entry(module, params), client, listing.get(address, {}))
-        try:
-            outcome = run_resource(resource.module, resource)
-        except (ResourceFailure, MailcowError) as exc:
-            failures.append("%s: %s" % (address, to_native(exc)))
-            results.append({"address": address, "changed": False, "failed": True, "msg": to_native(exc)})
-            continue
-        outcome["address"] = address
-        results.append(outcome)
-    result = {"changed": any(r.get("changed") for r in results), "mailboxes": results}
-    if module._diff:
-        result["diff"] = {"before": {r["address"]: r["diff"]["before"] for r in results if "diff" in r},
-                          "after": {r["address"]: r["diff"]["after"] for r in results if "diff" in r}}
-        for res in results:
-            res.pop("diff", None)
-    if failures:
-        result["failed"] = True
-        result["msg"] = "%d of %d mailbox(es) could not be done: %s" % (
-            len(failures), len(entries), " | ".join(failures))
-    return result
+    entries = []
+    for address, params in zip(addresses, given):
+        params = dict(ENTRY_DEFAULTS, **{k: v for k, v in params.items() if v is not None})
+        resource = _ListedMailbox(ListedEntry(module, params), client, listing.get(address))
+        entries.append((address, address, {"address": address}, resource))
+    return run_entries(module, entries, "mailboxes", "mailbox(es)")
