@@ -12,8 +12,9 @@ short_description: Write the report of a migration wave (Markdown and JSON)
 version_added: 0.1.0
 description:
   - Each domain of a wave calls this module when it ends, successfully or not, with the raw results of its
-    phases. The module turns them into the domain's record (per mailbox the source size and count, what
-    was copied and verified, errors; the DNS records before and after; timings), stores it in
+    phases. The module turns them into the domain's record (per mailbox the source size and count, the planned
+    quota and the one in force on Mailcow after finalize with the space used there, what was copied and verified,
+    errors; the DNS records before and after; timings), stores it in
     O(run_dir)C(/domains/), and rewrites C(report.json), C(report.md) and C(report.html) in O(run_dir) from all the
     domains recorded so far. Domains running in parallel are serialised by a lock file.
   - Called without O(domain), it only rewrites the report and returns its summary.
@@ -77,7 +78,9 @@ options:
     default: []
     version_added: 0.2.0
   quotas:
-    description: The planned quota in MiB by address.
+    description:
+      - The planned quota in MiB by address (a raise by the copy included); each mailbox's entry gets C(quota_mib).
+      - It is what provision sets on a new mailbox, not necessarily the quota in force on Mailcow; see O(final_quotas).
     type: dict
     default: {}
   quota_raises:
@@ -87,6 +90,17 @@ options:
     type: list
     elements: dict
     default: []
+  final_quotas:
+    description:
+      - What the finalize role found and left on Mailcow, by address, each a dict with C(quota) (the quota in force
+        at the end of the phase, MiB, V(0) for unlimited), C(used) (the bytes used there), C(measured_quota) (the
+        quota finalize found before it set its own) and C(changed) (whether finalize set another quota).
+      - Each mailbox's entry gets C(quota_final) with C(mib), C(used_bytes), C(before_mib) and C(changed); a mailbox to
+        migrate that is not listed gets C(quota_final=null), shown as "not set yet" (finalize did not run, or did
+        not reach it, in this run).
+    type: dict
+    default: {}
+    version_added: 0.2.0
   abandoned:
     description: Mailboxes that look abandoned, with the reason.
     type: list
@@ -163,7 +177,8 @@ report_markdown:
 report_html:
   description:
     - Path of the HTML status page, self-contained (no external assets), for people to look at; every
-      mailbox in one sortable, filterable table (failed first), a line per domain and a throughput plot.
+      mailbox in one sortable, filterable table (failed first; with its planned quota, the quota in force on
+      Mailcow after finalize and the space used there), a line per domain and a throughput plot.
   returned: always
   type: str
 domain_record:
@@ -172,11 +187,17 @@ domain_record:
     - Per mailbox moved by the groupware phase, C(contacts) and C(calendars) (counts of objects C(source),
       C(copied), C(already_there), C(errors), C(verified), C(altered)), C(filters) (C(source), C(copied),
       C(already_there), C(errors)), and C(groupware_errors) / C(groupware_notes) when there are any.
+    - Per mailbox, C(quota_mib) (the planned quota, O(quotas)) and, for a mailbox to migrate, C(quota_final) with the
+      quota in force on Mailcow after finalize (C(mib), V(0) for unlimited), the bytes used there (C(used_bytes)),
+      the quota finalize found (C(before_mib)) and whether it set another (C(changed)); null when finalize has not
+      set it in this run (O(final_quotas)).
   returned: when O(domain) is given
   type: dict
   sample:
     mailboxes:
       - address: anna@example.org
+        quota_mib: 3072
+        quota_final: {mib: 1536, used_bytes: 1048576000, before_mib: 3072, changed: true}
         contacts: {source: 120, copied: 120, already_there: 0, errors: 0, verified: 120, altered: 0}
         calendars: {source: 40, copied: 38, already_there: 2, errors: 0, verified: 39, altered: 1}
         filters: {source: 2, copied: 2, already_there: 0, errors: 0}
@@ -205,6 +226,7 @@ def main():
             groupware_results=dict(type="list", elements="dict", default=[]),
             quotas=dict(type="dict", default={}),
             quota_raises=dict(type="list", elements="dict", default=[]),
+            final_quotas=dict(type="dict", default={}),
             abandoned=dict(type="list", elements="str", default=[]),
             warnings=dict(type="list", elements="str", default=[]),
             dns_before=dict(type="list", elements="dict", default=[]),

@@ -157,6 +157,13 @@ def domain_fragment(params):
     for entry in entries:
         if str(entry.get("address") or "").lower() in raises:
             entry["quota_raised"] = raises[str(entry["address"]).lower()]
+    finals = final_quotas(params.get("final_quotas"))
+    for entry in entries:
+        address = str(entry.get("address") or "").lower()
+        if address in finals:
+            entry["quota_final"] = finals[address]
+        elif entry.get("action") == "migrate":
+            entry["quota_final"] = None  # finalize has not set it (not in this run): not known, not guessed
     if not failure and any(e.get("errors") for e in entries):
         status = "incomplete"
     groupware = groupware_entries(params.get("groupware_results"))
@@ -193,6 +200,27 @@ def quota_raises(raises):
         entry["to"] = rec.get("to")
         entry["refused_messages"] += int(rec.get("refused_messages") or 0)
         entry["at_maximum"] = not rec.get("raised")
+    return out
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def final_quotas(finals):
+    """Per address, the quota in force on Mailcow at the end of the finalize phase and the space used there, from
+    what the finalize role keeps ({address: {quota, used, measured_quota, changed}}): mib (0: unlimited),
+    used_bytes, before_mib (the quota finalize found) and changed (whether finalize set another one)."""
+    out = {}
+    for address, rec in (finals or {}).items():
+        if not isinstance(rec, dict):
+            continue
+        out[str(address).lower()] = {"mib": _int_or_none(rec.get("quota")), "used_bytes": _int_or_none(rec.get("used")),
+                                     "before_mib": _int_or_none(rec.get("measured_quota", rec.get("quota"))),
+                                     "changed": bool(rec.get("changed"))}
     return out
 
 
@@ -394,6 +422,25 @@ def _quota_raise_text(raised):
     return text
 
 
+def final_quota_text(box):
+    """The quota in force on Mailcow as the report shows it: the MiB finalize set or found ("unlimited" for 0, and
+    what it was before when finalize changed it); "not set yet" for a box finalize has not measured in this run;
+    None (a dash) for a box that is not moved to Mailcow."""
+    if "quota_final" not in box:
+        return None
+    final = box["quota_final"]
+    if not final:
+        return "not set yet"
+    text = "unlimited" if final.get("mib") == 0 else str(final.get("mib"))
+    if final.get("changed") and final.get("before_mib") not in (None, final.get("mib")):
+        text += " (was %s)" % ("unlimited" if final["before_mib"] == 0 else final["before_mib"])
+    return text
+
+
+def _final_used_text(box):
+    return _size((box.get("quota_final") or {}).get("used_bytes"))
+
+
 def render_markdown(report):
     out = ["# Mailwave report: wave %s" % report["wave"], "",
            "Run `%s`, updated %s%s." % (report["run_id"], report["updated"],
@@ -414,18 +461,21 @@ def render_markdown(report):
             out.append("")
         boxes = dom.get("mailboxes") or []
         if boxes:
-            out += ["| mailbox | action | source messages | source size | quota MiB | copied (runs) | missing on destination | verified | errors |",
-                    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+            out += ["| mailbox | action | source messages | source size | planned quota MiB | quota on Mailcow MiB "
+                    "| used on Mailcow | copied (runs) | missing on destination | verified | errors |",
+                    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
             for box in boxes:
                 src = box.get("source") or {}
                 cop = box.get("copy") or {}
-                out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                     _cell(box.get("address")), _cell(_action_text(box)), _cell(src.get("messages")), _size(src.get("bytes")),
-                    _cell(box.get("quota_mib")), _cell(("%s (%s)" % (cop.get("copied"), cop.get("runs"))) if cop else None), _cell(cop.get("missing")),
+                    _cell(box.get("quota_mib")), _cell(final_quota_text(box)), _final_used_text(box),
+                    _cell(("%s (%s)" % (cop.get("copied"), cop.get("runs"))) if cop else None), _cell(cop.get("missing")),
                     "yes" if box.get("verified") else ("-" if "verified" not in box else (
                         "paused by the provider until %s" % box["paused"].get("resume_after") if box.get("paused") else "NO")),
                     _cell("; ".join(box.get("errors") or []) or src.get("error"))))
             out.append("")
+            listed = len(out)
             verdicts = [(b["address"], (b.get("copy") or {}).get("verdict")) for b in boxes
                         if (b.get("copy") or {}).get("verdict")]
             for address, verdict in verdicts:
@@ -434,7 +484,11 @@ def render_markdown(report):
                 raised = box.get("quota_raised")
                 if raised:
                     out.append("- %s: %s" % (box["address"], _quota_raise_text(raised)))
-            if verdicts:
+            unset = [b["address"] for b in boxes if "quota_final" in b and not b["quota_final"]]
+            if unset:
+                out.append("- quota on Mailcow not set yet for %d mailbox(es): finalize (the day after the switch) "
+                           "sets it to the size used there plus the margin, and its run's report shows it" % len(unset))
+            if len(out) > listed:
                 out.append("")
         out += groupware_markdown(boxes)
         for title, key in (("Abandoned-looking mailboxes", "abandoned"), ("Warnings", "warnings")):

@@ -21,6 +21,7 @@ import time
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._wave.report import PHASES, _size
 from ansible_collections.mailwave.migrate.plugins.module_utils._wave.report import GROUPWARE_KINDS, _groupware_cell
+from ansible_collections.mailwave.migrate.plugins.module_utils._wave.report import final_quota_text
 
 # Order of the default sort: what needs a person first.
 _STATUS_RANK = {"failed": 0, "paused": 1, "pending": 2, "later": 3, "redirected": 4, "not migrated": 5,
@@ -80,6 +81,8 @@ def rows(report):
                 "status": status, "phase": phase_reached(dom),
                 "copied": cop.get("copied"), "messages": src.get("messages", cop.get("source_messages")),
                 "bytes_copied": cop.get("bytes"), "bytes": src.get("bytes"), "seconds": cop.get("seconds"),
+                "quota_planned": box.get("quota_mib"), "quota_final": (box.get("quota_final") or {}).get("mib"),
+                "quota_final_text": final_quota_text(box), "used_final": (box.get("quota_final") or {}).get("used_bytes"),
                 "errors": "; ".join(errors),
             })
     out.sort(key=lambda r: (_STATUS_RANK.get(r["status"], 2), str(r["domain"]), str(r["address"])))
@@ -185,13 +188,16 @@ _SCRIPT = """
 _COLUMNS = (("domain", "domain", False), ("address", "mailbox", False), ("action", "action", False),
             ("status", "status", False), ("phase", "phase reached", False), ("copied", "messages copied", True),
             ("messages", "source messages", True), ("bytes_copied", "bytes copied", True),
-            ("bytes", "source bytes", True), ("seconds", "copy seconds", True), ("errors", "errors", False))
+            ("bytes", "source bytes", True), ("seconds", "copy seconds", True),
+            ("quota_planned", "planned quota MiB", True), ("quota_final", "quota on Mailcow MiB", True),
+            ("used_final", "used on Mailcow", True), ("errors", "errors", False))
 
 
 def _cell(row, key, numeric):
     value = row[key]
     sort_value = value if value not in (None, "") else ("-1" if numeric else "")
-    shown = _size(value) if key in ("bytes", "bytes_copied") else value
+    # a text of its own where the number alone says too little ("not set yet", "unlimited", "(was 3072)")
+    shown = row.get(key + "_text", _size(value) if key in ("bytes", "bytes_copied", "used_final") else value)
     return "<td class=\"%s%s\" data-v=\"%s\">%s</td>" % (key, " n" if numeric else "", _esc(sort_value), _esc(shown))
 
 

@@ -23,7 +23,11 @@ def wave_report(tmp_path):
     phases = {"preflight": {"start": "2026-12-02T18:00:00Z", "seconds": 3},
               "sync": {"start": "2026-12-02T18:00:05Z", "seconds": 40}}
     a = r.domain_fragment({
-        "domain": "a.test", "mailboxes": boxes, "timings": phases, "quotas": {}, "failure": {},
+        "domain": "a.test", "mailboxes": boxes, "timings": phases, "failure": {},
+        # planned for all three; finalize measured anna and carl (carl's quota shrunk), not bob
+        "quotas": {"anna@a.test": 3072, "bob@a.test": 2048, "carl@a.test": 4096},
+        "final_quotas": {"anna@a.test": {"quota": 1024, "used": 12000, "measured_quota": 1024, "changed": False},
+                         "carl@a.test": {"quota": 1536, "used": 20000, "measured_quota": 4096, "changed": True}},
         "source_info": [{"item": {"address": b["address"]}, "total": {"messages": n, "bytes": n * 1000}}
                         for b, n in zip(boxes, (12, 7, 30))],
         "sync_results": [_sync("anna@a.test", 12, 12000), _sync("bob@a.test", 7, 7000),
@@ -49,7 +53,13 @@ def test_report_page_in_chromium(wave_report):
         assert summary.startswith("2 domain(s), 4 mailbox(es): 2 failed, 2 verified; 38.1 KiB copied")
         # failed first: carl (over quota) and dora (domain failed in preflight, never copied: no verdict)
         assert _column(browser, 1) == ["carl@a.test", "dora@b.test", "anna@a.test", "bob@a.test"]
-        assert "domain failed in preflight: cannot connect to imap.b.test" in _column(browser, 10)[1]
+        assert "domain failed in preflight: cannot connect to imap.b.test" in _column(browser, 13)[1]
+        # planned quota, the quota in force on Mailcow after finalize (not set yet where it did not run), used there
+        assert [browser.evaluate("document.querySelectorAll('#mailboxes th')[%d].textContent" % i) for i in (10, 11, 12)] == [
+            "planned quota MiB", "quota on Mailcow MiB", "used on Mailcow"]
+        assert _column(browser, 10) == ["4096", "-", "3072", "2048"]
+        assert _column(browser, 11) == ["1536 (was 4096)", "not set yet", "1024", "not set yet"]
+        assert _column(browser, 12) == ["19.5 KiB", "-", "11.7 KiB", "-"]
         assert "over quota" in browser.evaluate("document.querySelector('#mailboxes tbody tr').textContent")
         assert browser.evaluate("document.querySelectorAll('#throughput polyline').length") == 1
         # sort by "messages copied", ascending then descending (numbers as numbers: 7 < 12 < 20)
@@ -57,6 +67,9 @@ def test_report_page_in_chromium(wave_report):
         assert [c for c in _column(browser, 5) if c != "-"] == ["7", "12", "20"]
         browser.evaluate("document.querySelectorAll('#mailboxes th')[5].click()")
         assert [c for c in _column(browser, 5) if c != "-"] == ["20", "12", "7"]
+        # sort by the quota on Mailcow: those not set yet first, then by MiB
+        browser.evaluate("document.querySelectorAll('#mailboxes th')[11].click()")
+        assert _column(browser, 11) == ["not set yet", "not set yet", "1024", "1536 (was 4096)"]
         # filter by status, then by text
         browser.evaluate("var s=document.getElementById('status'); s.value='verified';"
                          " s.dispatchEvent(new Event('change'))")

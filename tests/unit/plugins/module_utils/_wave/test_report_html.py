@@ -46,6 +46,27 @@ def test_rows_put_failed_boxes_first_and_carry_their_numbers():
     assert (rows[1]["copied"], rows[1]["messages"], rows[1]["bytes_copied"], rows[1]["phase"]) == (5, 5, 5000, "sync")
 
 
+@pytest.mark.parametrize("box, planned, in_force, used, shown", [
+    # finalize shrank it: the quota in force, what it was, the space used there
+    ({"quota_mib": 3072, "quota_final": {"mib": 1536, "used_bytes": 1048576, "before_mib": 3072, "changed": True}},
+     3072, 1536, 1048576, ("3072", "1536 (was 3072)", "1.0 MiB")),
+    ({"quota_mib": 1024, "quota_final": {"mib": 0, "used_bytes": 10, "before_mib": 0, "changed": False}},
+     1024, 0, 10, ("1024", "unlimited", "10 B")),
+    # finalize has not run: the planned quota, the one on Mailcow not set yet, nothing used shown
+    ({"quota_mib": 3072, "quota_final": None}, 3072, None, None, ("3072", "not set yet", "-")),
+    # not moved to Mailcow
+    ({"action": "redirect"}, None, None, None, ("-", "-", "-")),
+])
+def test_rows_show_the_planned_quota_and_the_one_in_force_on_mailcow(box, planned, in_force, used, shown):
+    (row,) = h.rows(_report(_dom("a.test", [dict(box, address="anna@a.test")])))
+    assert (row["quota_planned"], row["quota_final"], row["used_final"]) == (planned, in_force, used)
+    page = h.render_html(_report(_dom("a.test", [dict(box, address="anna@a.test")])))
+    titles = re.findall(r"<th>([^<]*)</th>", page.split('<table id="mailboxes">')[1].split("</thead>")[0])
+    cells = re.findall(r"<td [^>]*>([^<]*)</td>", page.split('<table id="mailboxes">')[1].split("</tbody>")[0])
+    by_title = dict(zip(titles, cells))
+    assert (by_title["planned quota MiB"], by_title["quota on Mailcow MiB"], by_title["used on Mailcow"]) == shown
+
+
 def test_boxes_of_a_failed_domain_are_failed_with_its_reason():
     rep = _report(_dom("b.test", [{"address": "dora@b.test"}, {"address": "eve@b.test", "verified": True}],
                        status="failed", failed_phase="preflight", error="cannot connect"))
