@@ -20,6 +20,7 @@ from tests.lib.sandbox_dns import query
 REPO = pathlib.Path(__file__).resolve().parents[3]
 EXAMPLES = REPO / "examples"
 INVENTORY = EXAMPLES / "inventory.yml"
+MIB = 1048576
 
 pytestmark = pytest.mark.slow
 
@@ -116,8 +117,11 @@ def test_whole_wave_second_run_check_mode_and_rollback(sandbox):
         # this sandbox has no DAV or ManageSieve: the groupware phase says so per box and moves nothing
         assert all(m["groupware_notes"] == ["no CardDAV/CalDAV source configured", "no ManageSieve source configured"]
                    and "contacts" not in m for m in moved)
+        # the planned quota; the one in force on Mailcow is finalize's, and finalize has not run yet
+        assert all(m["quota_mib"] >= 256 and m["quota_final"] is None for m in moved)
     text = path.with_suffix(".md").read_text()
     assert "ines@gamma.test" in text.split("Abandoned-looking mailboxes:")[1]
+    assert "quota on Mailcow not set yet for 3 mailbox(es)" in text
     assert "Wave wave1" in first.stdout and "3 ok, 0 failed" in first.stdout
     # Users' messages: French and English, with the new password, private.
     msg = work_dir(sandbox) / "notifications" / "alpha.test" / "anna@alpha.test.fr.txt"
@@ -127,9 +131,31 @@ def test_whole_wave_second_run_check_mode_and_rollback(sandbox):
         assert secret not in first.stdout + first.stderr
         assert secret not in path.read_text()
 
-    # The day after (the sandbox's is now): finalize shrinks the quotas, never below the inventory's.
-    final = play(sandbox, "finalize", extra_vars={"mailwave_finalize_after": 0})
+    # The day after (the sandbox's is now): finalize shrinks the quotas, never below the inventory's (a
+    # minimum of 1 MiB here, so that the boxes of a few KiB shrink and anna@ keeps the 512 MiB of the inventory).
+    final = play(sandbox, "finalize", extra_vars={"mailwave_finalize_after": 0, "mailwave_quota_min": 1})
     assert final.rc == 0, final.tail()
+    # Its report shows per box the quota in force on Mailcow and the space used there, as Mailcow lists them.
+    report, path = latest_report(sandbox)
+    for dom_report in report["domains"]:
+        listed = {b["username"]: b for b in requests.get(
+            api["api_url"] + "/api/v1/get/mailbox/all/" + dom_report["domain"], headers={"X-API-Key": api["api_key"]},
+            timeout=10).json()}
+        for m in dom_report["mailboxes"]:
+            if m["action"] != "migrate":
+                assert "quota_final" not in m
+                continue
+            final_quota = m["quota_final"]
+            assert (final_quota["mib"] * MIB, final_quota["used_bytes"]) == (
+                listed[m["address"]]["quota"], listed[m["address"]]["quota_used"]), m["address"]
+            assert final_quota["used_bytes"] > 0
+            if m["address"] == "anna@alpha.test":
+                assert (final_quota["mib"], final_quota["changed"]) == (512, False)
+            else:
+                assert final_quota["mib"] < final_quota["before_mib"] and final_quota["changed"], m
+    text = path.with_suffix(".md").read_text()
+    assert "not set yet" not in text
+    assert "| anna@alpha.test | migrate | " in text and "| 512 | " in text.split("| anna@alpha.test |")[1].split("\n")[0]
 
     # 2. A second run changes nothing.
     second = play(sandbox)
