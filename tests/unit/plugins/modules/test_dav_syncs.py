@@ -24,7 +24,6 @@ def test_account_options_are_dav_sync_s_own():
         assert many["accounts"]["suboptions"][name] == yaml.safe_load(nested), name
 
 
-
 def test_copy_options_come_from_one_fragment_and_one_spec():
     """kinds, on_conflict and timeout: documented once (doc fragment _dav), specified once (copy_options_spec)."""
     fragment = yaml.safe_load(Dav.DOCUMENTATION)["options"]
