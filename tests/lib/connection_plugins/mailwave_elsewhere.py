@@ -1,3 +1,6 @@
+# Copyright (c) Mailwave engineers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A connection that runs everything on this machine but does not call itself local.
 
 imap_sync_wait reads the batch's progress file with open() when the connection is local and with the slurp
