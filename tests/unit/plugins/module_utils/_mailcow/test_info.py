@@ -48,7 +48,8 @@ def test_without_statistics_the_no_log_read_keeps_the_run_and_drops_the_log(mail
     jobs = read_syncjobs(client, statistics=False)
     assert syncjob_paths(mailcow)[-1] == "/api/v1/get/syncjobs/all/no_log"
     assert [(j["id"], j["mailbox"], j["host"], j["user"]) for j in jobs] == [
-        (1, "alice@migr.test", "imap.old.test", "alice@old.test"), (2, "bob@migr.test", "imap.old.test", "bob@old.test")]
+        (1, "alice@migr.test", "imap.old.test", "alice@old.test"),
+        (2, "bob@migr.test", "imap.old.test", "bob@old.test")]
     alice, bob = jobs
     assert (alice["last_run"], alice["success"], alice["exit_status"], alice["is_running"]) == (
         "2026-11-22 15:07:03", True, "EX_OK", False)
