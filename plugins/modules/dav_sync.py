@@ -40,6 +40,7 @@ requirements:
   - dnspython (only for DNS discovery)
 extends_documentation_fragment:
   - mailwave.migrate._attributes
+  - mailwave.migrate._dav
 attributes:
   check_mode:
     support: full
@@ -140,12 +141,6 @@ options:
         description: Verify the server's TLS certificate. Leave it on.
         type: bool
         default: true
-  kinds:
-    description: What to copy.
-    type: list
-    elements: str
-    choices: [contacts, calendars]
-    default: [contacts, calendars]
   state_file:
     description:
       - JSON file (written 0600) holding the sync-tokens and, per UID, the ETags copied. One per account.
@@ -153,17 +148,6 @@ options:
         alters are then reported as conflicts).
     type: path
     required: true
-  on_conflict:
-    description:
-      - What to do with an object whose UID is at the destination in another version that this module did not
-        write (or that was changed there since). V(keep) leaves it and reports it; V(overwrite) writes the source's.
-    type: str
-    choices: [keep, overwrite]
-    default: keep
-  timeout:
-    description: Seconds to wait for each HTTP answer.
-    type: int
-    default: 60
 notes:
   - Deletions are not copied; an object removed at the source stays at the destination.
   - From Microsoft 365, tasks (Microsoft To Do) and calendars shared by other users are not copied (the
@@ -271,8 +255,8 @@ requests:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._dav.account import (
-    KIND_CHOICES,
     AccountError,
+    copy_options_spec,
     endpoint_spec,
     source_spec,
     sync_account,
@@ -285,10 +269,8 @@ def main():
         argument_spec=dict(
             source=source_spec(),
             destination=endpoint_spec(),
-            kinds=dict(type="list", elements="str", choices=KIND_CHOICES, default=list(KIND_CHOICES)),
             state_file=dict(type="path", required=True),
-            on_conflict=dict(type="str", choices=["keep", "overwrite"], default="keep"),
-            timeout=dict(type="int", default=60),
+            **copy_options_spec()
         ),
         supports_check_mode=True,
     )

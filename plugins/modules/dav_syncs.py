@@ -25,6 +25,7 @@ requirements:
   - dnspython (only for DNS discovery)
 extends_documentation_fragment:
   - mailwave.migrate._attributes
+  - mailwave.migrate._dav
 attributes:
   check_mode:
     support: full
@@ -146,23 +147,6 @@ options:
             alters are then reported as conflicts).
         type: path
         required: true
-  kinds:
-    description: What to copy.
-    type: list
-    elements: str
-    choices: [contacts, calendars]
-    default: [contacts, calendars]
-  on_conflict:
-    description:
-      - What to do with an object whose UID is at the destination in another version that this module did not
-        write (or that was changed there since). V(keep) leaves it and reports it; V(overwrite) writes the source's.
-    type: str
-    choices: [keep, overwrite]
-    default: keep
-  timeout:
-    description: Seconds to wait for each HTTP answer.
-    type: int
-    default: 60
   parallel:
     description:
       - How many accounts are copied at once (a source and a destination connection each).
@@ -216,8 +200,8 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.mailwave.migrate.plugins.module_utils._common.accounts import account_list_problem, run_accounts
 from ansible_collections.mailwave.migrate.plugins.module_utils._dav.account import (
-    KIND_CHOICES,
     AccountError,
+    copy_options_spec,
     endpoint_spec,
     source_spec,
     sync_account,
@@ -248,10 +232,8 @@ def main():
                 destination=endpoint_spec(),
                 state_file=dict(type="path", required=True),
             )),
-            kinds=dict(type="list", elements="str", choices=KIND_CHOICES, default=list(KIND_CHOICES)),
-            on_conflict=dict(type="str", choices=["keep", "overwrite"], default="keep"),
-            timeout=dict(type="int", default=60),
             parallel=dict(type="int", default=4),
+            **copy_options_spec()
         ),
         supports_check_mode=True,
     )

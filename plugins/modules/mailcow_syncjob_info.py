@@ -14,6 +14,9 @@ description:
   - Lists Mailcow's sync jobs (all, or those of one mailbox, source host or source user) with their last run,
     success and exit status, and the statistics of imapsync's last report parsed out of the job's log into
     numbers (messages transferred and skipped, errors, bytes, the final verdict).
+  - With O(statistics=false) it asks Mailcow for the jobs without their log (C(get/syncjobs/.../no_log)), that is
+    the same fields without imapsync's output, the whole output of each job's last run. That read is much
+    lighter when many jobs are polled until they have run.
 author:
   - Mailwave engineers (@mailwave)
 extends_documentation_fragment:
@@ -35,9 +38,18 @@ options:
     description: Only the jobs of this source login.
     type: str
   include_log:
-    description: Also return the whole imapsync output of the last run (it can be long).
+    description:
+      - Also return the whole imapsync output of the last run (it can be long).
+      - Needs O(statistics=true).
     type: bool
     default: false
+  statistics:
+    description:
+      - Read each job with its log and return RV(syncjobs[].statistics) parsed out of it.
+      - V(false) reads the jobs without their log (Mailcow's C(no_log) read) and returns neither statistics nor
+        log, only the job, its last run, success and exit status; for polling until jobs have run.
+    type: bool
+    default: true
 seealso:
   - module: mailwave.migrate.mailcow_syncjob
 """
@@ -49,6 +61,17 @@ EXAMPLES = r"""
     api_key: "{{ mailcow_api_key }}"
     mailbox: alice@example.com
   register: jobs
+
+- name: Wait until the jobs of a source host have run, without reading their logs
+  mailwave.migrate.mailcow_syncjob_info:
+    api_url: https://mail.example.org
+    api_key: "{{ mailcow_api_key }}"
+    host: imap.old-provider.example
+    statistics: false
+  register: polled
+  until: polled.syncjobs | rejectattr('last_run') | list | length == 0
+  retries: 60
+  delay: 10
 
 - name: Fail when the last run went wrong
   ansible.builtin.assert:
@@ -91,6 +114,7 @@ syncjobs:
       type: str
     statistics:
       description: Numbers from imapsync's last report; each is null when the log does not have it.
+      returned: when O(statistics=true)
       type: dict
       contains:
         messages_transferred:
@@ -141,7 +165,7 @@ syncjobs:
           type: bool
     log:
       description: imapsync's output of the last run.
-      returned: when O(include_log=true)
+      returned: when O(include_log=true) and O(statistics=true)
       type: str
   sample:
     - id: 1
@@ -177,11 +201,16 @@ def main():
         host=dict(type="str"),
         user=dict(type="str"),
         include_log=dict(type="bool", default=False),
+        statistics=dict(type="bool", default=True),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
+    if params["include_log"] and not params["statistics"]:
+        # the no_log read has no log to return
+        module.fail_json(msg="include_log needs statistics=true: without statistics the jobs are read without "
+                             "their log")
     main_with_client(module, lambda client: {"changed": False, "syncjobs": read_syncjobs(
-        client, params["mailbox"], params["host"], params["user"], params["include_log"])})
+        client, params["mailbox"], params["host"], params["user"], params["include_log"], params["statistics"])})
 
 
 if __name__ == "__main__":

@@ -28,9 +28,17 @@ requirements:
   - dnspython
 options:
   src:
-    description: The zone backup file.
+    description:
+      - The zone backup file.
+      - Exactly one of O(src) and O(oldest_in) must be given.
     type: path
-    required: true
+  oldest_in:
+    description:
+      - A directory of backups written by M(mailwave.migrate.dns_zone_backup); the oldest one is read (the
+        zone as it was before a wave changed it). When it holds none, RV(src) is empty, RV(records) empty
+        and RV(mx) null.
+      - Exactly one of O(src) and O(oldest_in) must be given.
+    type: path
   zone:
     description: The zone's name (its origin).
     type: str
@@ -58,12 +66,23 @@ EXAMPLES = r"""
     zone: example.org
   register: before
 
+- name: The MX of the oldest backup of the zone (before the wave), if there is one
+  mailwave.migrate.wave_zone_records:
+    oldest_in: /srv/wave1/zones/example.org
+    zone: example.org
+  register: original
+
 - name: Current MX TTL
   ansible.builtin.debug:
     msg: "{{ (before.records | selectattr('type', 'eq', 'MX') | first).ttl }}"
 """
 
 RETURN = r"""
+src:
+  description: The backup file read; empty when O(oldest_in) holds no backup.
+  returned: always
+  type: str
+  sample: /srv/wave1/zones/example.org/example.org-20261122T170500Z-2024010105.zone
 records:
   description: The RRsets found, apex first.
   returned: always
@@ -101,6 +120,7 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._wave.zonefile im
     MAIL_NAMES,
     MAIL_TYPES,
     ZoneFileError,
+    oldest_backup,
     read_rrsets,
 )
 
@@ -108,22 +128,28 @@ from ansible_collections.mailwave.migrate.plugins.module_utils._wave.zonefile im
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            src=dict(type="path", required=True),
+            src=dict(type="path"),
+            oldest_in=dict(type="path"),
             zone=dict(type="str", required=True),
             types=dict(type="list", elements="str", default=list(MAIL_TYPES)),
             names=dict(type="list", elements="str", default=list(MAIL_NAMES)),
         ),
+        mutually_exclusive=[["src", "oldest_in"]],
+        required_one_of=[["src", "oldest_in"]],
         supports_check_mode=True,
     )
     if not HAS_DNSPYTHON:
         module.fail_json(msg=missing_required_lib("dnspython"))
+    src = module.params["src"] or oldest_backup(module.params["oldest_in"])
+    if not src:
+        module.exit_json(changed=False, src="", records=[], mx=None)
     try:
-        records = read_rrsets(module.params["src"], module.params["zone"], module.params["types"] or None,
+        records = read_rrsets(src, module.params["zone"], module.params["types"] or None,
                               module.params["names"] or None)
     except ZoneFileError as exc:
         module.fail_json(msg=str(exc))
     mx = next((r for r in records if r["record"] == "@" and r["type"] == "MX"), None)
-    module.exit_json(changed=False, records=records, mx=mx)
+    module.exit_json(changed=False, src=src, records=records, mx=mx)
 
 
 if __name__ == "__main__":

@@ -50,8 +50,10 @@ class PlaybookResult:
 
 
 def run_playbook(playbook, inventory, *, extra_vars=None, check=False, diff=False, tags=None, limit=None,
-                 env=None, cwd=None, timeout=900, args=()):
-    """Run mailwave.migrate.<playbook> (or a playbook path) against inventory; never raises on failure."""
+                 env=None, cwd=None, timeout=900, args=(), new_session=False):
+    """Run mailwave.migrate.<playbook> (or a playbook path) against inventory; never raises on failure.
+
+    new_session: ansible-playbook leads its own process group, which a test may then kill as a whole."""
     collections = ensure_collection_link()
     name = playbook if (os.sep in str(playbook) or str(playbook).endswith(".yml")) else "mailwave.migrate." + playbook
     exe = pathlib.Path(sys.executable).with_name("ansible-playbook")
@@ -88,7 +90,7 @@ def run_playbook(playbook, inventory, *, extra_vars=None, check=False, diff=Fals
         })
         full_env.update(env or {})
         proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout,
-                              check=False)
+                              check=False, start_new_session=new_session)
         try:
             with open(record_file, encoding="utf-8") as handle:
                 record = json.load(handle)

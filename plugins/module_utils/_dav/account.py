@@ -37,6 +37,15 @@ class AccountError(Exception):
         self.extra = extra
 
 
+def copy_options_spec():
+    """The argument spec of what and how to copy (doc fragment _dav), shared by dav_sync and dav_syncs."""
+    return dict(
+        kinds=dict(type="list", elements="str", choices=KIND_CHOICES, default=list(KIND_CHOICES)),
+        on_conflict=dict(type="str", choices=["keep", "overwrite"], default="keep"),
+        timeout=dict(type="int", default=60),
+    )
+
+
 def endpoint_spec():
     """The destination's argument spec (SOGo)."""
     return dict(type="dict", required=True, options=dict(

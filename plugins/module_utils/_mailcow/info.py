@@ -42,17 +42,23 @@ def read_info(client, domains=None, include_mailboxes=True, include_dkim=True):
     return {"domains": result_domains, "mailboxes": mailboxes, "missing_domains": missing}
 
 
-def read_syncjobs(client, mailbox=None, host=None, user=None, include_log=False):
+def read_syncjobs(client, mailbox=None, host=None, user=None, include_log=False, statistics=True):
+    """The jobs with the statistics of their last run; with statistics=False, Mailcow's no_log read: the same
+    fields without imapsync's output (log ""), light enough to poll many boxes while they run."""
+    parts = [(mailbox or "all").strip().lower()]
+    if not statistics:
+        parts.append("no_log")
     jobs = []
-    for job in client.get_list("syncjobs", (mailbox or "all").strip().lower()):
+    for job in client.get_list("syncjobs", *parts):
         if host and str(job.get("host1", "")).lower() != host.strip().lower():
             continue
         if user and job.get("user1") != user:
             continue
         out = syncjob_from_api(job)
-        log = job.get("log") or ""
-        out["statistics"] = parse_imapsync_log(log)
-        if include_log:
-            out["log"] = log
+        if statistics:
+            log = job.get("log") or ""
+            out["statistics"] = parse_imapsync_log(log)
+            if include_log:
+                out["log"] = log
         jobs.append(out)
     return jobs

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import os
+
 try:
     import dns.name
     import dns.rdatatype
@@ -38,6 +40,20 @@ def _value(rdata, rtype):
     if rtype in ("TXT", "SPF"):
         return b"".join(rdata.strings).decode("utf-8", errors="replace")
     return rdata.to_text()
+
+
+def oldest_backup(directory):
+    """Path of the oldest zone backup in directory, or "" when it holds none (or does not exist).
+
+    dns_zone_backup names each backup after the zone and a UTC timestamp, so the name order is the time
+    order; hidden files (a backup being written) and the checksum and metadata files beside it are not backups.
+    """
+    try:
+        names = sorted(entry.name for entry in os.scandir(directory) if entry.is_file()
+                       and not entry.name.startswith(".") and not entry.name.endswith((".sha256", ".json")))
+    except FileNotFoundError:
+        return ""
+    return os.path.join(directory, names[0]) if names else ""
 
 
 def read_rrsets(path, zone, types=None, names=None):

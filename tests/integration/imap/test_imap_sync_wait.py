@@ -1,8 +1,11 @@
 """imap_sync_wait through ansible-playbook, on a real Dovecot: a batch started with async prints live
-progress lines while it copies (messages done of the total, rate, ETA) and its result comes back whole."""
+progress lines while it copies (messages done of the total, rate, ETA) and its result comes back whole,
+whether the progress file is read here (a local connection) or with slurp (any other connection, as a
+sync_workers host over SSH; tests/lib/connection_plugins/mailwave_elsewhere.py takes that path here)."""
 from __future__ import annotations
 
 import json
+import pathlib
 import re
 
 import pytest
@@ -13,8 +16,11 @@ from tests.lib.playbook import run_playbook
 
 pytestmark = pytest.mark.slow
 
+CONNECTIONS = pathlib.Path(__file__).resolve().parents[2] / "lib" / "connection_plugins"
 
-def test_a_running_batch_shows_its_progress_and_returns_its_result(dovecot, mail_account, tmp_path):
+
+@pytest.mark.parametrize("connection", ["local", "mailwave_elsewhere"])
+def test_a_running_batch_shows_its_progress_and_returns_its_result(dovecot, mail_account, tmp_path, connection):
     # 60 messages a box at 15 messages/s: each copy lasts at least 4 s, polled every 0.5 s
     boxes = []
     for i in range(2):
@@ -31,7 +37,7 @@ def test_a_running_batch_shows_its_progress_and_returns_its_result(dovecot, mail
         {"token": "a.test@1", "summary": "STALE 9/9 mailboxes done", "boxes": {}}))
     inventory = tmp_path / "inventory.yml"
     inventory.write_text(yaml.safe_dump({"all": {"hosts": {"localhost": {
-        "ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}}}))
+        "ansible_connection": connection, "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}}}))
     playbook = tmp_path / "play.yml"
     playbook.write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": [
         {"name": "start", "mailwave.migrate.imap_sync_batch": {
@@ -44,7 +50,8 @@ def test_a_running_batch_shows_its_progress_and_returns_its_result(dovecot, mail
          "register": "copies"},
         {"name": "show", "ansible.builtin.debug": {"msg": "{{ copies.results | map(attribute='status') | list }}"}},
     ]}]))
-    run = run_playbook(playbook, inventory, extra_vars={"jobs": jobs})
+    run = run_playbook(playbook, inventory, extra_vars={"jobs": jobs},
+                       env={"ANSIBLE_CONNECTION_PLUGINS": str(CONNECTIONS)})
     assert run.rc == 0, run.tail()
     # mid-copy lines: some but not all messages of a box, with a rate; and the summary line
     line = r"  u\d+@example\.test: (\d+)/60 messages, [\d.]+ [kMG]B/[\d.]+ [kMG]B, [\d.]+ [kMG]B/s"

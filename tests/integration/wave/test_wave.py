@@ -239,6 +239,19 @@ def test_mailcow_sync_jobs_and_progressive_cutover(tmp_path):
         result = play(box, extra_vars=extra)
         assert result.rc == 0, result.tail()
         state = box.mailcow.state
+        # The wait polls the jobs without their logs (imapsync's whole output each); once they have run, one
+        # read with the logs per sync step gives the results, and nothing else reads them.
+        reads = [r["path"] for r in box.mailcow.requests if r["method"] == "GET" and r["category"] == "syncjobs"]
+        polls = [t for t in result.tasks if "Wait for the sync jobs' run" in t["task"]]
+        finals = [t for t in result.tasks if "Read the sync jobs' results with imapsync's statistics" in t["task"]]
+        assert polls and len(finals) == len(polls) and all(t["status"] == "ok" for t in polls + finals), result.tail()
+        assert all("statistics" not in job for t in polls for job in t["result"]["syncjobs"])
+        assert [p for p in reads if not p.endswith("/no_log")] == ["/api/v1/get/syncjobs/all"] * len(finals), reads
+        assert len([p for p in reads if p.endswith("/no_log")]) >= len(polls)
+        # The results come from that read: the copies' numbers are imapsync's, every source message copied.
+        report, dummy = latest_report(box)
+        moved = [m for d in report["domains"] for m in d["mailboxes"] if m["action"] == "migrate"]
+        assert moved and all(m["copy"]["copied"] == m["source"]["messages"] > 0 for m in moved), moved
         # Progressive: after the switch, unknown recipients are relayed to the old provider's MX.
         nexthops = {t["destination"]: t["nexthop"] for t in state.transports.values()}
         assert nexthops == {d: "[%s]:25" % OLD_MX.rstrip(".") for d in DOMAINS}

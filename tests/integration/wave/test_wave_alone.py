@@ -12,6 +12,7 @@ import datetime
 import json
 import math
 import pathlib
+import stat
 import subprocess
 import sys
 
@@ -117,6 +118,9 @@ def test_playbooks_alone_in_the_guides_order(tmp_path):
             assert query(box, domain, "MX")[1] == [f"10 {MAILCOW_HOST}."]
             assert query(box, f"dkim._domainkey.{domain}", "TXT") is not None
             assert set(cutover_record(box, domain)) == {"mx_ttl_before", "mx_ttl_lowered_at", "mx_switched_at"}
+            record = work_dir(box) / "cutover" / f"{domain}.json"
+            assert stat.S_IMODE(record.stat().st_mode) == 0o600
+            assert stat.S_IMODE(record.parent.stat().st_mode) == 0o700
         # gamma.test is progressive: its later box's mail is relayed to the old MX.
         nexthops = {t["destination"]: t["nexthop"] for t in state.transports.values()}
         assert nexthops == {"gamma.test": "[%s]:25" % OLD_MX.rstrip(".")}

@@ -7,7 +7,9 @@ With MAILWAVE_KILL_AFTER_CHANGE set, it also plays a controller that dies: at th
 task whose name contains that text ('*': any task), it writes what it has and kills ansible-playbook with
 SIGKILL, as a crash or an operator's kill -9 would, so that the tests can run the playbook again after it.
 MAILWAVE_KILL_AFTER_TASK does the same at the first ok result of a task whose name contains that text,
-changed or not (e.g. right after an async task started its job).
+changed or not (e.g. right after an async task started its job). With MAILWAVE_KILL_GROUP set as well, the
+SIGKILL goes to ansible-playbook's whole process group (its workers and the modules they run), when
+ansible-playbook leads its own group (run_playbook(new_session=True)); never to a group it does not lead.
 """
 from __future__ import annotations
 
@@ -62,6 +64,8 @@ class CallbackModule(CallbackBase):
         if (kill_after and self.tasks[-1]["changed"] and (kill_after == "*" or kill_after in self.tasks[-1]["task"])) \
                 or (kill_at and kill_at in self.tasks[-1]["task"]):
             self._write({"tasks": self.tasks, "stats": {}, "killed_after": self.tasks[-1]["task"]})
+            if os.environ.get("MAILWAVE_KILL_GROUP") and os.getpgrp() == os.getpid():
+                os.killpg(os.getpgrp(), signal.SIGKILL)
             os.kill(os.getpid(), signal.SIGKILL)
 
     def v2_runner_on_failed(self, result, ignore_errors=False):

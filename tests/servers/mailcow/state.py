@@ -36,7 +36,7 @@ class MailcowState(DomainsApi, MailboxesApi, AliasesApi, SyncJobsApi, Transports
                         if domains is None or self.mailboxes[u]["domain"] in domains]
             return self.mailbox_get(obj or "")
         if category == "syncjobs":
-            flags = split_list(extra)
+            flags = split_list(extra)  # json_api.php: explode(',', $extra), no_log drops the log (syncjobs.py)
             with_log = "no_log" not in flags
             jobs = sorted(self.syncjobs.values(), key=lambda j: j["id"])
             if obj != "all":

@@ -35,6 +35,11 @@ class SyncJobsApi(StateBase):
 
     # ---------------------------------------------------------------- sync jobs
     def syncjob_get(self, job, with_log=True):
+        # with_log=False is get/syncjobs/<all|user>/no_log: mailbox('get', 'syncjob_details', id, ['no_log'])
+        # (data/web/inc/functions.mailbox.inc.php) selects every column but returned_text and password1, then
+        # sets log to '' as returned_text is absent: the same keys, log always "" (mailcow-api.md §1.5,
+        # mailcow-transcripts/03_syncjob.txt "GET /api/v1/get/syncjobs/all/no_log"). success, exit_status,
+        # last_run and is_running stay.
         out = {key: job[key] for key in (
             "id", "user2", "host1", "authmech1", "regextrans2", "authmd51", "domain2", "subfolder2", "user1",
             "exclude", "maxage", "mins_interval", "maxbytespersecond", "port1", "enc1", "delete2duplicates",

@@ -6,6 +6,8 @@ import socket
 
 import yaml
 
+from ansible_collections.mailwave.migrate.plugins.doc_fragments._dav import ModuleDocFragment as Dav
+from ansible_collections.mailwave.migrate.plugins.module_utils._dav.account import copy_options_spec
 from tests.unit.plugins.modules.test_module_docs import doc_strings
 
 MODULES = pathlib.Path(__file__).resolve().parents[4] / "plugins" / "modules"
@@ -20,8 +22,20 @@ def test_account_options_are_dav_sync_s_own():
     for name in ("source", "destination", "state_file"):
         nested = yaml.safe_dump(one[name]).replace("O(source.", "O(accounts[].source.")
         assert many["accounts"]["suboptions"][name] == yaml.safe_load(nested), name
-    for name in ("kinds", "on_conflict", "timeout"):
-        assert many[name] == one[name], name
+
+
+def test_copy_options_come_from_one_fragment_and_one_spec():
+    """kinds, on_conflict and timeout: documented once (doc fragment _dav), specified once (copy_options_spec)."""
+    fragment = yaml.safe_load(Dav.DOCUMENTATION)["options"]
+    spec = copy_options_spec()
+    assert set(fragment) == set(spec)
+    for name, doc in fragment.items():
+        assert (doc["type"], doc.get("default"), doc.get("choices")) == \
+            (spec[name]["type"], spec[name].get("default"), spec[name].get("choices")), name
+    for module in ("dav_sync.py", "dav_syncs.py"):
+        doc = yaml.safe_load(doc_strings(MODULES / module)["DOCUMENTATION"])
+        assert "mailwave.migrate._dav" in doc["extends_documentation_fragment"], module
+        assert not set(doc["options"]) & set(fragment), module
 
 
 def closed_port():

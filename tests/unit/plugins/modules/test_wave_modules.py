@@ -51,6 +51,8 @@ def test_wave_report_and_zone_records(run_module, tmp_path):
     assert recs["mx"] == {"record": "@", "type": "MX", "ttl": 120, "value": ["10 mx.old.test."]}
     missing = run_module("wave_zone_records", {"src": str(tmp_path / "nope"), "zone": "a.test"})
     assert missing.failed and "run the zone_backup phase first" in missing["msg"] and not missing.get("crashed")
+    both = run_module("wave_zone_records", {"src": str(zone), "oldest_in": str(tmp_path), "zone": "a.test"})
+    assert both.failed and "mutually exclusive" in both["msg"] and not both.get("crashed")
     run_dir = tmp_path / "run"
     res = run_module("wave_report", {"run_dir": str(run_dir), "wave": "w1", "run_id": "r1", "domain": "a.test",
                                      "mailboxes": [{"address": "anna@a.test"}], "dns_before": recs["records"],
@@ -59,6 +61,23 @@ def test_wave_report_and_zone_records(run_module, tmp_path):
     assert res["failed_domains"] == ["a.test"]
     assert "sync failed: imap.a.test: connection refused" in res["summary"][1]
     assert "120 MX 10 mx.old.test." in (run_dir / "report.md").read_text()
+
+
+def test_zone_records_of_the_oldest_backup(run_module, tmp_path):
+    backups = tmp_path / "zones" / "a.test"
+    none = run_module("wave_zone_records", {"oldest_in": str(backups), "zone": "a.test"})
+    assert not none.failed and (none["src"], none["records"], none["mx"]) == ("", [], None)
+    backups.mkdir(parents=True)
+    head = "$ORIGIN a.test.\n@ 60 IN SOA ns. h. 1 2 3 4 5\n@ 60 IN NS ns.a.test.\n"
+    (backups / "a.test-20261202T090000Z-2.zone").write_text(head + "@ 60 IN MX 10 mx.mailcow.test.\n")
+    (backups / "a.test-20261201T080000Z-1.zone").write_text(head + "@ 3600 IN MX 10 mx.old.test.\n")
+    # not backups: one being written, checksums and metadata beside them (their names sort first)
+    for name in (".a.test-20261130T000000Z-0.zone.tmp", "a.test-20261130T000000Z-0.zone.sha256", "a.test-20261130.json"):
+        (backups / name).write_text("not a zone")
+    (backups / "a.test-20261129T000000Z-0.d").mkdir()
+    oldest = run_module("wave_zone_records", {"oldest_in": str(backups), "zone": "a.test"})
+    assert oldest["src"] == str(backups / "a.test-20261201T080000Z-1.zone")
+    assert oldest["mx"] == {"record": "@", "type": "MX", "ttl": 3600, "value": ["10 mx.old.test."]}
 
 
 def test_private_files_write_only_what_differs(run_module, tmp_path):
