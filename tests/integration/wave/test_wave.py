@@ -6,6 +6,7 @@ BIND primary + parent. The playbooks run exactly as a user runs them, on example
 from __future__ import annotations
 
 import json
+import math
 import os
 import pathlib
 import stat
@@ -21,6 +22,8 @@ REPO = pathlib.Path(__file__).resolve().parents[3]
 EXAMPLES = REPO / "examples"
 INVENTORY = EXAMPLES / "inventory.yml"
 MIB = 1048576
+# The quotas the example inventory gives (inventory.yml and files/beta.test.csv): finalize never goes below them.
+INVENTORY_QUOTAS = {"anna@alpha.test": 512, "david@beta.test": 512, "fabien@beta.test": 1024}
 
 pytestmark = pytest.mark.slow
 
@@ -132,11 +135,12 @@ def test_whole_wave_second_run_check_mode_and_rollback(sandbox):
         assert secret not in path.read_text()
 
     # The day after (the sandbox's is now): finalize shrinks the quotas, never below the inventory's (a
-    # minimum of 1 MiB here, so that the boxes of a few KiB shrink and anna@ keeps the 512 MiB of the inventory).
+    # minimum of 1 MiB here, so that each box shrinks to what it uses and those with a quota in the inventory keep it).
     final = play(sandbox, "finalize", extra_vars={"mailwave_finalize_after": 0, "mailwave_quota_min": 1})
     assert final.rc == 0, final.tail()
     # Its report shows per box the quota in force on Mailcow and the space used there, as Mailcow lists them.
     report, path = latest_report(sandbox)
+    shrunk = []
     for dom_report in report["domains"]:
         listed = {b["username"]: b for b in requests.get(
             api["api_url"] + "/api/v1/get/mailbox/all/" + dom_report["domain"], headers={"X-API-Key": api["api_key"]},
@@ -149,13 +153,25 @@ def test_whole_wave_second_run_check_mode_and_rollback(sandbox):
             assert (final_quota["mib"] * MIB, final_quota["used_bytes"]) == (
                 listed[m["address"]]["quota"], listed[m["address"]]["quota_used"]), m["address"]
             assert final_quota["used_bytes"] > 0
-            if m["address"] == "anna@alpha.test":
-                assert (final_quota["mib"], final_quota["changed"]) == (512, False)
-            else:
-                assert final_quota["mib"] < final_quota["before_mib"] and final_quota["changed"], m
+            # the space used times the margin (1.5), at least 1 MiB, never below the inventory's quota
+            expected = max(math.ceil(final_quota["used_bytes"] * 1.5 / MIB), 1, INVENTORY_QUOTAS.get(m["address"], 0))
+            assert final_quota["mib"] == expected < final_quota["before_mib"] or (
+                final_quota["mib"] == expected == final_quota["before_mib"] and not final_quota["changed"]), m
+            assert final_quota["changed"] == (final_quota["before_mib"] != expected), m
+            shrunk += [m["address"]] if final_quota["changed"] else []
+    assert "bruno@alpha.test" in shrunk and "anna@alpha.test" not in shrunk, shrunk
     text = path.with_suffix(".md").read_text()
     assert "not set yet" not in text
     assert "| anna@alpha.test | migrate | " in text and "| 512 | " in text.split("| anna@alpha.test |")[1].split("\n")[0]
+    # With the shrink off, finalize still measures the boxes for its report, and writes nothing to Mailcow.
+    finals = {m["address"]: m["quota_final"] for d in report["domains"] for m in d["mailboxes"] if m.get("quota_final")}
+    writes = len(sandbox.mailcow.writes())
+    unshrunk = play(sandbox, "finalize", extra_vars={"mailwave_finalize_after": 0, "mailwave_shrink_quotas": False})
+    assert unshrunk.rc == 0, unshrunk.tail()
+    assert len(sandbox.mailcow.writes()) == writes
+    report, path = latest_report(sandbox)
+    again = {m["address"]: m["quota_final"] for d in report["domains"] for m in d["mailboxes"] if m.get("quota_final")}
+    assert again == {a: dict(f, before_mib=f["mib"], changed=False) for a, f in finals.items()}, again
 
     # 2. A second run changes nothing.
     second = play(sandbox)
