@@ -29,8 +29,20 @@ attributes:
     support: full
 options:
   mailbox:
-    description: Only the jobs of this Mailcow mailbox. All jobs when omitted.
+    description:
+      - Only the jobs of this Mailcow mailbox. All jobs when omitted.
+      - Mutually exclusive with O(mailboxes).
     type: str
+  mailboxes:
+    description:
+      - Only the jobs of these Mailcow mailboxes, for example those of one domain.
+      - With O(statistics=true) each mailbox's jobs are read on their own, so that only their logs come from
+        Mailcow, not those of every job on the server (a source host shared by many domains has all of a wave's
+        jobs). With O(statistics=false) one read of all jobs without their logs is filtered.
+      - Mutually exclusive with O(mailbox).
+    type: list
+    elements: str
+    version_added: 0.2.0
   host:
     description: Only the jobs from this source host.
     type: str
@@ -72,6 +84,15 @@ EXAMPLES = r"""
   until: polled.syncjobs | rejectattr('last_run') | list | length == 0
   retries: 60
   delay: 10
+
+- name: Read the statistics of one domain's jobs, without fetching the logs of the other domains' jobs
+  mailwave.migrate.mailcow_syncjob_info:
+    api_url: https://mail.example.org
+    api_key: "{{ mailcow_api_key }}"
+    mailboxes:
+      - alice@example.com
+      - bob@example.com
+  register: domain_jobs
 
 - name: Fail when the last run went wrong
   ansible.builtin.assert:
@@ -198,19 +219,22 @@ def main():
     argument_spec = mailcow_argument_spec()
     argument_spec.update(
         mailbox=dict(type="str"),
+        mailboxes=dict(type="list", elements="str"),
         host=dict(type="str"),
         user=dict(type="str"),
         include_log=dict(type="bool", default=False),
         statistics=dict(type="bool", default=True),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
+                           mutually_exclusive=[("mailbox", "mailboxes")])
     params = module.params
     if params["include_log"] and not params["statistics"]:
         # the no_log read has no log to return
         module.fail_json(msg="include_log needs statistics=true: without statistics the jobs are read without "
                              "their log")
     main_with_client(module, lambda client: {"changed": False, "syncjobs": read_syncjobs(
-        client, params["mailbox"], params["host"], params["user"], params["include_log"], params["statistics"])})
+        client, params["mailbox"], params["host"], params["user"], params["include_log"], params["statistics"],
+        params["mailboxes"])})
 
 
 if __name__ == "__main__":

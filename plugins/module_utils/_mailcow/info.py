@@ -42,17 +42,30 @@ def read_info(client, domains=None, include_mailboxes=True, include_dkim=True):
     return {"domains": result_domains, "mailboxes": mailboxes, "missing_domains": missing}
 
 
-def read_syncjobs(client, mailbox=None, host=None, user=None, include_log=False, statistics=True):
+def read_syncjobs(client, mailbox=None, host=None, user=None, include_log=False, statistics=True, mailboxes=None):
     """The jobs with the statistics of their last run; with statistics=False, Mailcow's no_log read: the same
-    fields without imapsync's output (log ""), light enough to poll many boxes while they run."""
-    parts = [(mailbox or "all").strip().lower()]
-    if not statistics:
-        parts.append("no_log")
+    fields without imapsync's output (log ""), light enough to poll many boxes while they run.
+
+    mailboxes: only the jobs of these mailboxes. Their statistics come from one read per mailbox, so that only
+    their logs travel (a source host such as OVH's serves many domains: the jobs of a whole wave, each with
+    imapsync's whole output, would come with every domain's read); without statistics one light read of all
+    jobs is filtered here."""
+    wanted = None if mailboxes is None else {m.strip().lower() for m in mailboxes}
+    if wanted is not None and statistics:
+        reads = [[m] for m in sorted(wanted)]
+    else:
+        reads = [[(mailbox or "all").strip().lower()] + ([] if statistics else ["no_log"])]
+    return [job for parts in reads for job in _read_jobs(client, parts, wanted, host, user, include_log, statistics)]
+
+
+def _read_jobs(client, parts, wanted, host, user, include_log, statistics):
     jobs = []
     for job in client.get_list("syncjobs", *parts):
         if host and str(job.get("host1", "")).lower() != host.strip().lower():
             continue
         if user and job.get("user1") != user:
+            continue
+        if wanted is not None and str(job.get("user2", "")).lower() not in wanted:
             continue
         out = syncjob_from_api(job)
         if statistics:

@@ -31,3 +31,14 @@ def test_include_log_needs_statistics(mailcow, run_module):
     res = run_module("mailcow_syncjob_info", mailcow.api_args(statistics=False, include_log=True))
     assert res.failed and "include_log needs statistics=true" in res["msg"], res
     assert syncjob_paths(mailcow) == []
+
+
+def test_mailboxes_read_only_their_jobs_and_exclude_mailbox(mailcow, run_module):
+    seeded(mailcow)
+    res = run_module("mailcow_syncjob_info", mailcow.api_args(key=mailcow.ro_key, mailboxes=["bob@migr.test"]))
+    assert not res.failed and not res.changed, res
+    assert syncjob_paths(mailcow) == ["/api/v1/get/syncjobs/bob@migr.test"]
+    assert [j["mailbox"] for j in res["syncjobs"]] == ["bob@migr.test"]
+    both = run_module("mailcow_syncjob_info", mailcow.api_args(mailbox="bob@migr.test", mailboxes=["bob@migr.test"]))
+    assert both.failed and "mutually exclusive" in both["msg"], both
+    assert syncjob_paths(mailcow) == ["/api/v1/get/syncjobs/bob@migr.test"]

@@ -69,3 +69,39 @@ def test_without_statistics_one_mailbox_and_filters(mailcow):
     assert read_syncjobs(client, user="alice@old.test", statistics=False)[0]["id"] == 1
     # include_log without statistics: there is no log to give
     assert "log" not in read_syncjobs(client, include_log=True, statistics=False)[0]
+
+
+def seeded_two_domains(mailcow):
+    """migr.test's two jobs plus one of other.test from the same source host, with a log of its own."""
+    client = seeded(mailcow)
+    state = mailcow.state
+    state.add_domain({"domain": "other.test"})
+    state.add_mailbox({"local_part": "carol", "domain": "other.test", "quota": 1024, "password": "Secret123!",
+                       "password2": "Secret123!"})
+    state.add_syncjob({"username": "carol@other.test", "host1": "imap.old.test", "port1": 993,
+                       "user1": "carol@old.test", "password1": "x", "enc1": "SSL", "mins_interval": 20,
+                       "exclude": "", "active": 1})
+    mailcow.set_syncjob_result(3, success=1, exit_status="EX_OK", log_text="carol's own imapsync output",
+                               last_run="2026-11-22 15:08:00")
+    return client
+
+
+def test_mailboxes_with_statistics_read_each_mailbox_so_no_other_log_travels(mailcow):
+    client = seeded_two_domains(mailcow)
+    jobs = read_syncjobs(client, host="imap.old.test", include_log=True, mailboxes=["Bob@migr.test", "alice@migr.test"])
+    # one read per wanted mailbox, never get/syncjobs/all (which carries carol@other.test's log too)
+    assert syncjob_paths(mailcow) == ["/api/v1/get/syncjobs/alice@migr.test", "/api/v1/get/syncjobs/bob@migr.test"]
+    assert [(j["id"], j["mailbox"]) for j in jobs] == [(1, "alice@migr.test"), (2, "bob@migr.test")]
+    assert jobs[0]["statistics"]["messages_transferred"] == 12 and jobs[0]["log"] == LOG
+    assert jobs[1]["statistics"]["has_statistics"] is False and jobs[1]["log"] == ""
+    # a mailbox without a job (Mailcow answers {}) gives nothing, and the host filter still applies
+    assert read_syncjobs(client, mailboxes=["nobody@migr.test"]) == []
+    assert read_syncjobs(client, host="imap.elsewhere.test", mailboxes=["alice@migr.test"]) == []
+
+
+def test_mailboxes_without_statistics_filter_one_light_read(mailcow):
+    client = seeded_two_domains(mailcow)
+    jobs = read_syncjobs(client, host="imap.old.test", statistics=False, mailboxes=["carol@other.test"])
+    assert syncjob_paths(mailcow) == ["/api/v1/get/syncjobs/all/no_log"]
+    assert [(j["id"], j["mailbox"], j["last_run"]) for j in jobs] == [(3, "carol@other.test", "2026-11-22 15:08:00")]
+    assert read_syncjobs(client, statistics=False, mailboxes=[]) == []
