@@ -5,11 +5,13 @@ BIND primary + parent. The playbooks run exactly as a user runs them, on example
 """
 from __future__ import annotations
 
+import datetime
 import json
 import math
 import os
 import pathlib
 import stat
+import threading
 
 import pytest
 import requests
@@ -241,6 +243,44 @@ def test_bad_inventory_fails_in_preflight_with_the_whole_list(tmp_path):
     assert [t for t in result.tasks if t["changed"]] == []
 
 
+def restart_job_at_first_read(emulator, mailbox):
+    """Mailcow's runner starts the mailbox's job anew (its interval passed) just before the first read of its
+    results, and ends that run before the next read: as imapsync_runner.pl does, holding the runner's lock
+    (other ticks exit at once), the job running with success and exit status emptied. Returns the job as each
+    of the two reads found it. Should no second read come, the run ends after 120 s all the same, so that a
+    role that does not read again fails the test on its result instead of hanging it."""
+    reads = []
+    handle = emulator.handle
+    tick_lock = emulator._tick_lock  # pylint: disable=protected-access
+
+    def finish_once():
+        with emulator.lock:
+            if len(reads) != 1:
+                return
+            (job,) = [j for j in emulator.state.syncjobs.values() if j["user2"] == mailbox]
+            emulator.state.finish_run(job["id"], reads[0]["returned_text"], 0, "EX_OK", datetime.datetime.now())
+            reads.append(dict(job))
+        tick_lock.release()
+
+    def handle_with_restart(method, raw_path, *args, **kwargs):
+        if method == "GET" and raw_path == "/api/v1/get/syncjobs/" + mailbox:
+            if not reads:
+                assert tick_lock.acquire(timeout=60)  # the runner's lock first, as a tick takes it before the state's
+                with emulator.lock:
+                    (job,) = [j for j in emulator.state.syncjobs.values() if j["user2"] == mailbox]
+                    emulator.state.start_run(job["id"])
+                    reads.append(dict(job))
+                timer = threading.Timer(120, finish_once)
+                timer.daemon = True
+                timer.start()
+            else:
+                finish_once()
+        return handle(method, raw_path, *args, **kwargs)
+
+    emulator.handle = handle_with_restart
+    return reads
+
+
 def test_mailcow_sync_jobs_and_progressive_cutover(tmp_path):
     """The other engine (Mailcow's own sync jobs) and the progressive mode (relay to the old MX)."""
     with Sandbox(tmp_path / "sandbox", messages_per_box=3) as box:
@@ -252,9 +292,16 @@ def test_mailcow_sync_jobs_and_progressive_cutover(tmp_path):
         extra = {"mailwave_sync_engine": "mailcow_syncjob", "mailwave_cutover_mode": "progressive",
                  "mailwave_mx_ttl": None, "mailwave_source": ovh_source,
                  "_src": "{{ mailwave_sandbox.domains[inventory_hostname].source }}"}
+        restarted = restart_job_at_first_read(box.mailcow, "anna@alpha.test")
         result = play(box, extra_vars=extra)
         assert result.rc == 0, result.tail()
         state = box.mailcow.state
+        # anna@'s job ran anew between the last check and the read of the results: read running without a
+        # result, it was read again once that run ended, and counted as the success it is.
+        assert [(j["is_running"], j["success"]) for j in restarted] == [(1, None), (0, 1)], restarted
+        (first_read,) = [t for t in result.tasks if t["host"] == "alpha.test"
+                         and "Read the sync jobs' results with imapsync's statistics" in t["task"]][:1]
+        assert first_read["result"]["attempts"] == 2, first_read
         # The wait polls the jobs without their logs (imapsync's whole output each); once they have run, one
         # read with the log per mailbox of the domain gives the results (the three domains share a source
         # host here, as OVH's do: no domain fetches the others' logs), and nothing else reads them.
@@ -263,9 +310,9 @@ def test_mailcow_sync_jobs_and_progressive_cutover(tmp_path):
         finals = [t for t in result.tasks if "Read the sync jobs' results with imapsync's statistics" in t["task"]]
         assert polls and len(finals) == len(polls) and all(t["status"] == "ok" for t in polls + finals), result.tail()
         assert all("statistics" not in job for t in polls for job in t["result"]["syncjobs"])
-        per_box = sorted("/api/v1/get/syncjobs/" + m for t in finals
+        per_box = sorted("/api/v1/get/syncjobs/" + m for t in finals for _attempt in range(t["result"]["attempts"])
                          for m in t["result"]["invocation"]["module_args"]["mailboxes"])
-        assert sorted(p for p in reads if not p.endswith("/no_log")) == per_box and len(per_box) >= 9, reads
+        assert sorted(p for p in reads if not p.endswith("/no_log")) == per_box and len(per_box) >= 9 + 3, reads
         assert all(j["mailbox"].endswith("@" + t["host"]) for t in polls + finals for j in t["result"]["syncjobs"])
         assert len([p for p in reads if p.endswith("/no_log")]) >= len(polls)
         # The results come from that read: the copies' numbers are imapsync's, every source message copied.
