@@ -128,14 +128,15 @@ def _md_row(text, address):
      {"anna@a.test": {"quota": 0, "used": 0, "measured_quota": 0, "changed": False}},
      {"mib": 0, "used_bytes": 0, "before_mib": 0, "changed": False}, "1024", "unlimited", "0 B"),
     # raised by the copy, then shrunk by finalize in the same run (its last delta)
-    ({"address": "anna@a.test"}, {"anna@a.test": 8}, [{"address": "anna@a.test", "from": 5, "to": 8, "raised": True,
-                                                        "refused_messages": 2}],
+    ({"address": "anna@a.test"}, {"anna@a.test": 8},
+     [{"address": "anna@a.test", "from": 5, "to": 8, "raised": True, "refused_messages": 2}],
      {"anna@a.test": {"quota": 1024, "used": 6 * 1048576, "measured_quota": 8, "changed": True}},
      {"mib": 1024, "used_bytes": 6 * 1048576, "before_mib": 8, "changed": True}, "8", "1024 (was 8)", "6.0 MiB"),
     # finalize did not run: what is known (planned, raised), the final quota not set yet, nothing invented
     ({"address": "anna@a.test"}, {"anna@a.test": 3072}, [], {}, None, "3072", "not set yet", "-"),
-    ({"address": "anna@a.test"}, {"anna@a.test": 8}, [{"address": "anna@a.test", "from": 5, "to": 8, "raised": True,
-                                                        "refused_messages": 2}], {}, None, "8", "not set yet", "-"),
+    ({"address": "anna@a.test"}, {"anna@a.test": 8},
+     [{"address": "anna@a.test", "from": 5, "to": 8, "raised": True, "refused_messages": 2}],
+     {}, None, "8", "not set yet", "-"),
     # finalize measured nothing (the box missing from what it keeps): not set yet either
     ({"address": "anna@a.test"}, {}, [], {"bob@a.test": {"quota": 1024, "used": 1, "measured_quota": 1024}},
      None, "-", "not set yet", "-"),
@@ -147,8 +148,8 @@ def _md_row(text, address):
     ({"address": "anna@a.test", "action": "redirect", "redirect_to": ["bob@a.test"]}, {}, [], {}, "absent", "-", "-",
      "-"),
 ])
-def test_each_row_shows_the_planned_quota_and_the_one_in_force_on_mailcow(tmp_path, box, quotas, raises, finals,
-                                                                           quota_final, planned, in_force, used):
+def test_each_row_shows_the_planned_quota_and_the_one_in_force_on_mailcow(
+        tmp_path, box, quotas, raises, finals, quota_final, planned, in_force, used):
     frag = r.domain_fragment(_params("a.test", mailboxes=[box], quotas=quotas, quota_raises=raises,
                                      final_quotas=finals))
     (entry,) = frag["mailboxes"]
